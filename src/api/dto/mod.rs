@@ -1,0 +1,1 @@
+//! Public request and response types (English snake_case JSON).

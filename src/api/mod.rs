@@ -1,0 +1,3 @@
+//! The public REST API.
+
+pub mod dto;

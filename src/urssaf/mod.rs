@@ -1,0 +1,3 @@
+//! Everything that speaks Urssaf's wire format.
+
+pub mod wire;
