@@ -1,6 +1,11 @@
 //! Urssaf gateway: a small REST API in front of Urssaf's API Tiers de Prestation.
 
 pub mod api;
+pub mod config;
 pub mod domain;
+pub mod metrics;
+pub mod redis_store;
 pub mod simulator;
+pub mod tenant;
+pub mod token;
 pub mod urssaf;

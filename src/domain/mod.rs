@@ -16,3 +16,14 @@ impl FieldError {
         Self { pointer: pointer.into(), rule: rule.into(), message: message.into() }
     }
 }
+
+/// Intervenant identifier as Urssaf checks it in `complement2` [I]: `SAP` + 9 digits
+/// (NOVA/SIREN) or `SIR` + 14 digits (SIRET).
+pub fn worker_id_is_valid(id: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match (id.get(..3), id.get(3..)) {
+        (Some("SAP"), Some(rest)) => digits(rest, 9),
+        (Some("SIR"), Some(rest)) => digits(rest, 14),
+        _ => false,
+    }
+}

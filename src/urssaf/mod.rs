@@ -1,3 +1,8 @@
 //! Everything that speaks Urssaf's wire format.
 
+pub mod client;
+pub mod error;
 pub mod wire;
+
+pub use client::{Operation, SearchAnswer, UrssafClient, MAX_PER_CALL};
+pub use error::UpstreamError;

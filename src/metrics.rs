@@ -1,0 +1,101 @@
+//! Prometheus metrics, one registry per application instance (tests run several).
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+    pub upstream_requests: IntCounterVec,
+    pub upstream_duration: HistogramVec,
+    pub token_lookups: IntCounterVec,
+    pub token_fetches: IntCounterVec,
+    pub redis_errors: IntCounter,
+    pub idempotency_replays: IntCounter,
+    pub reconciliations: IntCounter,
+}
+
+impl Metrics {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let counter_vec = |name: &str, help: &str, labels: &[&str]| {
+            let c = IntCounterVec::new(Opts::new(name, help), labels).expect("static metric definition");
+            registry.register(Box::new(c.clone())).expect("metric registered once");
+            c
+        };
+        let histogram_vec = |name: &str, help: &str, labels: &[&str]| {
+            let h = HistogramVec::new(
+                HistogramOpts::new(name, help).buckets(LATENCY_BUCKETS.to_vec()),
+                labels,
+            )
+            .expect("static metric definition");
+            registry.register(Box::new(h.clone())).expect("metric registered once");
+            h
+        };
+        let counter = |name: &str, help: &str| {
+            let c = IntCounter::new(name, help).expect("static metric definition");
+            registry.register(Box::new(c.clone())).expect("metric registered once");
+            c
+        };
+        Metrics {
+            http_requests: counter_vec(
+                "gateway_http_requests_total",
+                "Requests answered, by route template, method and status.",
+                &["route", "method", "status"],
+            ),
+            http_duration: histogram_vec(
+                "gateway_http_request_duration_seconds",
+                "Time to answer a request, by route template and method.",
+                &["route", "method"],
+            ),
+            upstream_requests: counter_vec(
+                "gateway_urssaf_requests_total",
+                "Calls to Urssaf, by operation and outcome.",
+                &["operation", "outcome"],
+            ),
+            upstream_duration: histogram_vec(
+                "gateway_urssaf_request_duration_seconds",
+                "Duration of one call to Urssaf (one attempt), by operation.",
+                &["operation"],
+            ),
+            token_lookups: counter_vec(
+                "gateway_token_cache_lookups_total",
+                "Token cache lookups, by layer (l1, redis) and result (hit, miss, error).",
+                &["layer", "result"],
+            ),
+            token_fetches: counter_vec(
+                "gateway_token_fetches_total",
+                "Token requests sent to Urssaf's token endpoint, by result.",
+                &["result"],
+            ),
+            redis_errors: counter("gateway_redis_errors_total", "Redis commands that failed or timed out."),
+            idempotency_replays: counter(
+                "gateway_idempotency_replays_total",
+                "Answers replayed for a repeated Idempotency-Key.",
+            ),
+            reconciliations: counter(
+                "gateway_reconciliations_total",
+                "Invoices found already integrated by Urssaf after ERR_FACTURE_DOUBLON and answered as accepted.",
+            ),
+            registry,
+        }
+    }
+
+    /// Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        let families = self.registry.gather();
+        if TextEncoder::new().encode(&families, &mut buf).is_err() {
+            return String::new();
+        }
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}

@@ -1,0 +1,229 @@
+//! Urssaf OAuth2 tokens: L1 in process → L2 Redis (shared by replicas) → token endpoint.
+//!
+//! The request path only reads L1. A token is refreshed in the background a margin before
+//! it expires while the current one keeps being served. Within a process one fetch runs at
+//! a time per tenant; across replicas a Redis lock (`SET NX PX`, released by its owner only)
+//! lets one replica fetch while the others wait for its token in L2. Every Redis failure
+//! degrades to fetching directly: duplicate tokens are harmless, failed calls are not.
+
+mod fetch;
+mod shared;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use parking_lot::RwLock;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{TokenAuthStyle, TokenSettings};
+use crate::metrics::Metrics;
+use crate::redis_store::RedisStore;
+use crate::tenant::Tenant;
+
+pub use fetch::TokenError;
+
+/// A token is not handed out when it has less than this left: it could expire in flight.
+const MIN_REMAINING_MS: u64 = 500;
+
+pub struct Token {
+    value: SecretString,
+    pub expires_at_ms: u64,
+    pub refresh_at_ms: u64,
+}
+
+impl Token {
+    fn new(value: String, issued_at_ms: u64, lifetime: Duration, margin: Duration) -> Token {
+        let lifetime_ms = lifetime.as_millis() as u64;
+        let margin_ms = (margin.as_millis() as u64).min(lifetime_ms / 2);
+        Token {
+            value: SecretString::from(value),
+            expires_at_ms: issued_at_ms + lifetime_ms,
+            refresh_at_ms: issued_at_ms + lifetime_ms - margin_ms,
+        }
+    }
+
+    pub fn secret(&self) -> &str {
+        self.value.expose_secret()
+    }
+
+    fn usable(&self, now: u64) -> bool {
+        now + MIN_REMAINING_MS < self.expires_at_ms
+    }
+
+    fn fresh(&self, now: u64) -> bool {
+        now < self.refresh_at_ms && self.usable(now)
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[derive(Default)]
+struct Slot {
+    current: RwLock<Option<Arc<Token>>>,
+    fetch: tokio::sync::Mutex<()>,
+    refreshing: AtomicBool,
+    /// After a failed background refresh, wait until then before trying again.
+    retry_at_ms: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct TokenProvider {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    shared: Option<shared::SharedTokens>,
+    style: TokenAuthStyle,
+    timeout: Duration,
+    margin: Duration,
+    default_lifetime: Duration,
+    metrics: Metrics,
+    slots: RwLock<HashMap<String, Arc<Slot>>>,
+}
+
+impl TokenProvider {
+    pub fn new(
+        http: reqwest::Client,
+        store: Option<RedisStore>,
+        settings: &TokenSettings,
+        style: TokenAuthStyle,
+        timeout: Duration,
+        metrics: Metrics,
+    ) -> TokenProvider {
+        let lock_ttl = Duration::from_millis(settings.lock_ttl_ms.max(timeout.as_millis() as u64 + 1000));
+        TokenProvider {
+            inner: Arc::new(Inner {
+                http,
+                shared: store.map(|s| shared::SharedTokens::new(s, lock_ttl)),
+                style,
+                timeout,
+                margin: Duration::from_secs(settings.refresh_margin_seconds),
+                default_lifetime: Duration::from_secs(settings.default_lifetime_seconds.max(1)),
+                metrics,
+                slots: RwLock::new(HashMap::new()),
+            }),
+        }
+    }
+
+    fn slot(&self, tenant: &Tenant) -> Arc<Slot> {
+        if let Some(s) = self.inner.slots.read().get(&tenant.id) {
+            return s.clone();
+        }
+        self.inner.slots.write().entry(tenant.id.clone()).or_default().clone()
+    }
+
+    /// A valid token for this tenant; from process memory on the hot path.
+    pub async fn token(&self, tenant: &Arc<Tenant>) -> Result<Arc<Token>, TokenError> {
+        let slot = self.slot(tenant);
+        let now = now_ms();
+        let current = slot.current.read().clone();
+        if let Some(t) = current {
+            if t.usable(now) {
+                self.inner.metrics.token_lookups.with_label_values(&["l1", "hit"]).inc();
+                if !t.fresh(now) {
+                    self.refresh_in_background(tenant, &slot, now);
+                }
+                return Ok(t);
+            }
+        }
+        self.inner.metrics.token_lookups.with_label_values(&["l1", "miss"]).inc();
+        self.acquire(tenant, &slot, None).await
+    }
+
+    /// Drops a token Urssaf refused (L1 and L2) and returns another one.
+    pub async fn replace(&self, tenant: &Arc<Tenant>, refused: &Token) -> Result<Arc<Token>, TokenError> {
+        let slot = self.slot(tenant);
+        {
+            let mut cur = slot.current.write();
+            if cur.as_ref().map(|t| t.secret() == refused.secret()).unwrap_or(false) {
+                *cur = None;
+            }
+        }
+        if let Some(shared) = &self.inner.shared {
+            shared.purge(tenant, refused.secret()).await;
+        }
+        tracing::info!(tenant = %tenant.id, "urssaf refused the token; purged and fetching another");
+        self.acquire(tenant, &slot, Some(refused.secret())).await
+    }
+
+    fn refresh_in_background(&self, tenant: &Arc<Tenant>, slot: &Arc<Slot>, now: u64) {
+        if now < slot.retry_at_ms.load(Ordering::Relaxed) || slot.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (this, tenant, slot) = (self.clone(), tenant.clone(), slot.clone());
+        tokio::spawn(async move {
+            if let Err(e) = this.acquire(&tenant, &slot, None).await {
+                tracing::warn!(tenant = %tenant.id, error = %e, "token refresh ahead of expiry failed; still serving the current token");
+                slot.retry_at_ms.store(now_ms() + 1000, Ordering::Relaxed);
+            }
+            slot.refreshing.store(false, Ordering::Release);
+        });
+    }
+
+    /// Slow path, one at a time per tenant: L1 again → L2 → lock → token endpoint.
+    async fn acquire(&self, tenant: &Arc<Tenant>, slot: &Slot, refused: Option<&str>) -> Result<Arc<Token>, TokenError> {
+        let _one_at_a_time = slot.fetch.lock().await;
+        let acceptable = |t: &Token| t.fresh(now_ms()) && Some(t.secret()) != refused;
+        let current = slot.current.read().clone();
+        if let Some(t) = current.filter(|t| acceptable(t)) {
+            return Ok(t);
+        }
+        let mut lock = None;
+        if let Some(shared) = &self.inner.shared {
+            if let Some(t) = shared.get(tenant, &self.inner.metrics).await.filter(|t| acceptable(t)) {
+                return Ok(self.install(slot, t));
+            }
+            match shared.lock(tenant).await {
+                shared::Lock::Acquired(l) => lock = Some(l),
+                shared::Lock::HeldElsewhere => {
+                    // Another replica is fetching: wait for its token rather than fetch a second.
+                    let deadline = now_ms() + self.inner.timeout.as_millis() as u64 + 1000;
+                    while now_ms() < deadline {
+                        tokio::time::sleep(Duration::from_millis(25)).await;
+                        if let Some(t) = shared.get_quiet(tenant).await.filter(|t| acceptable(t)) {
+                            self.inner.metrics.token_lookups.with_label_values(&["redis", "hit"]).inc();
+                            return Ok(self.install(slot, t));
+                        }
+                    }
+                }
+                shared::Lock::Unavailable => {}
+            }
+        }
+        let fetched = fetch::fetch(self, tenant).await;
+        let result = match fetched {
+            Ok(t) => {
+                if let Some(shared) = &self.inner.shared {
+                    shared.put(tenant, &t).await;
+                }
+                Ok(self.install(slot, t))
+            }
+            Err(e) => Err(e),
+        };
+        if let (Some(shared), Some(lock)) = (&self.inner.shared, lock) {
+            shared.unlock(lock).await;
+        }
+        result
+    }
+
+    fn install(&self, slot: &Slot, t: Token) -> Arc<Token> {
+        let t = Arc::new(t);
+        *slot.current.write() = Some(t.clone());
+        t
+    }
+}

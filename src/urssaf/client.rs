@@ -1,0 +1,289 @@
+//! The one typed client of Urssaf's API: token handling, deadlines, bounded retries.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rand::Rng;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::error::{parse_errors, UpstreamError};
+use super::wire;
+use crate::config::UpstreamSettings;
+use crate::metrics::Metrics;
+use crate::tenant::Tenant;
+use crate::token::TokenProvider;
+
+/// Urssaf accepts at most this many payment requests per submission and ids per search.
+pub const MAX_PER_CALL: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    RegisterClient,
+    ClientStatus,
+    SubmitPaymentRequests,
+    SearchPaymentRequests,
+}
+
+impl Operation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::RegisterClient => "register_client",
+            Operation::ClientStatus => "client_status",
+            Operation::SubmitPaymentRequests => "submit_payment_requests",
+            Operation::SearchPaymentRequests => "search_payment_requests",
+        }
+    }
+
+    /// Creating calls are retried only when Urssaf provably did not process them.
+    fn creates(self) -> bool {
+        matches!(self, Operation::RegisterClient | Operation::SubmitPaymentRequests)
+    }
+}
+
+/// Search answer, with "nothing found" already turned into an empty list.
+#[derive(Debug, Default)]
+pub struct SearchAnswer {
+    pub found: Vec<wire::InfoDemandePaiement>,
+    /// Urssaf's non-blocking errors (e.g. some ids unknown).
+    pub warnings: Vec<wire::Erreur>,
+}
+
+#[derive(Clone)]
+pub struct UrssafClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    tokens: TokenProvider,
+    max_retries: u32,
+    retry_base: Duration,
+    retry_max: Duration,
+    metrics: Metrics,
+}
+
+/// The process-wide HTTP client: pooled keep-alive connections, rustls, deadlines.
+pub fn http_client(settings: &UpstreamSettings) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
+        .timeout(Duration::from_millis(settings.timeout_ms))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("urssaf-gateway/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+impl UrssafClient {
+    pub fn new(http: reqwest::Client, tokens: TokenProvider, settings: &UpstreamSettings, metrics: Metrics) -> Self {
+        UrssafClient {
+            inner: Arc::new(Inner {
+                http,
+                tokens,
+                max_retries: settings.max_retries,
+                retry_base: Duration::from_millis(settings.retry_base_ms),
+                retry_max: Duration::from_millis(settings.retry_max_ms),
+                metrics,
+            }),
+        }
+    }
+
+    /// E1 `POST /particulier`.
+    pub async fn register_client(
+        &self,
+        tenant: &Arc<Tenant>,
+        input: &wire::InputParticulier,
+    ) -> Result<wire::OutputParticulier, UpstreamError> {
+        let url = format!("{}/particulier", tenant.endpoints.api_base);
+        let body = self
+            .send(tenant, Operation::RegisterClient, |h| h.request(Method::POST, &url).json(input))
+            .await?;
+        decode(&body)
+    }
+
+    /// E2 `GET /particulier`; tolerates the object answered as a one-element array.
+    pub async fn client_status(
+        &self,
+        tenant: &Arc<Tenant>,
+        id: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<wire::ParticulierStatut, UpstreamError> {
+        let url = format!("{}/particulier", tenant.endpoints.api_base);
+        let mut query: Vec<(&str, &str)> = Vec::new();
+        if let Some(id) = id {
+            query.push(("idClient", id));
+        }
+        if let Some(email) = email {
+            query.push(("adresseMail", email));
+        }
+        let body = self
+            .send(tenant, Operation::ClientStatus, |h| h.request(Method::GET, &url).query(&query))
+            .await?;
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(serde_json::Value::Array(mut items)) if !items.is_empty() => {
+                serde_json::from_value(items.swap_remove(0)).map_err(|_| bad_answer())
+            }
+            Ok(v @ serde_json::Value::Object(_)) => serde_json::from_value(v).map_err(|_| bad_answer()),
+            _ => Err(bad_answer()),
+        }
+    }
+
+    /// E3 `POST /demandePaiement` for at most [`MAX_PER_CALL`] requests; answers in the same order.
+    pub async fn submit_payment_requests(
+        &self,
+        tenant: &Arc<Tenant>,
+        chunk: &[wire::InputDemandePaiement],
+    ) -> Result<Vec<wire::OutputDemandePaiement>, UpstreamError> {
+        let url = format!("{}/demandePaiement", tenant.endpoints.api_base);
+        let body = self
+            .send(tenant, Operation::SubmitPaymentRequests, |h| h.request(Method::POST, &url).json(chunk))
+            .await?;
+        let out: Vec<wire::OutputDemandePaiement> = decode(&body)?;
+        if out.len() != chunk.len() {
+            return Err(bad_answer());
+        }
+        Ok(out)
+    }
+
+    /// E4 `POST /demandePaiement/rechercher`. `ERR_RECHERCHE_VIDE` is an empty answer here.
+    pub async fn search_payment_requests(
+        &self,
+        tenant: &Arc<Tenant>,
+        criteria: &wire::InputRechercheDemandePaiement,
+    ) -> Result<SearchAnswer, UpstreamError> {
+        let url = format!("{}/demandePaiement/rechercher", tenant.endpoints.api_base);
+        let sent = self
+            .send(tenant, Operation::SearchPaymentRequests, |h| h.request(Method::POST, &url).json(criteria))
+            .await;
+        match sent {
+            Ok(body) => {
+                let out: wire::OutputRechercheDemandePaiement = decode(&body)?;
+                Ok(SearchAnswer { found: out.info_demande_paiements, warnings: out.errors.unwrap_or_default() })
+            }
+            Err(e) if e.has_code("ERR_RECHERCHE_VIDE") => Ok(SearchAnswer::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn send(
+        &self,
+        tenant: &Arc<Tenant>,
+        op: Operation,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Bytes, UpstreamError> {
+        let inner = &self.inner;
+        let mut token = inner.tokens.token(tenant).await?;
+        let mut token_replaced = false;
+        let mut attempt = 0u32;
+        loop {
+            let started = Instant::now();
+            let sent = build(&inner.http)
+                .bearer_auth(token.secret())
+                .header(reqwest::header::ACCEPT, "application/json")
+                .send()
+                .await;
+            let (status, retry_after, outcome) = match sent {
+                Err(e) => {
+                    let never_reached = e.is_connect();
+                    self.observe(op, started, if e.is_timeout() { "timeout" } else { "transport_error" }, None, &[]);
+                    let retry = never_reached || (!op.creates() && e.is_timeout());
+                    if retry && attempt < inner.max_retries {
+                        attempt += 1;
+                        tokio::time::sleep(self.backoff(attempt, None)).await;
+                        continue;
+                    }
+                    return Err(if e.is_timeout() {
+                        UpstreamError::Timeout
+                    } else if never_reached {
+                        UpstreamError::Unavailable { retry_after_secs: None }
+                    } else {
+                        UpstreamError::Interrupted
+                    });
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok());
+                    (status, retry_after, resp.bytes().await)
+                }
+            };
+            let body = match outcome {
+                Ok(b) => b,
+                Err(e) => {
+                    self.observe(op, started, "transport_error", Some(status), &[]);
+                    return Err(if e.is_timeout() { UpstreamError::Timeout } else { UpstreamError::Interrupted });
+                }
+            };
+            if status.is_success() {
+                self.observe(op, started, "ok", Some(status), &[]);
+                return Ok(body);
+            }
+            let errors = parse_errors(&body);
+            let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
+            let label = match status.as_u16() {
+                400..=499 => "rejected",
+                _ => "server_error",
+            };
+            self.observe(op, started, label, Some(status), &codes);
+            if status == StatusCode::UNAUTHORIZED && !token_replaced {
+                token_replaced = true;
+                token = inner.tokens.replace(tenant, &token).await?;
+                continue;
+            }
+            // 429 and 503 mean "not processed"; other 5xx are retried for reads only.
+            let transient = status == StatusCode::TOO_MANY_REQUESTS
+                || status == StatusCode::SERVICE_UNAVAILABLE
+                || (status.is_server_error() && !op.creates());
+            if transient && attempt < inner.max_retries {
+                attempt += 1;
+                tokio::time::sleep(self.backoff(attempt, retry_after)).await;
+                continue;
+            }
+            return Err(match status.as_u16() {
+                401 => UpstreamError::Unauthorized,
+                403 => UpstreamError::Forbidden,
+                429 | 503 => UpstreamError::Unavailable { retry_after_secs: retry_after },
+                400..=499 => UpstreamError::Rejected { status: status.as_u16(), errors },
+                s => UpstreamError::BadGateway { status: s, errors },
+            });
+        }
+    }
+
+    /// Full-jitter exponential back-off, never shorter than a `Retry-After` (both capped).
+    fn backoff(&self, attempt: u32, retry_after_secs: Option<u64>) -> Duration {
+        let inner = &self.inner;
+        let ceiling = inner
+            .retry_base
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(inner.retry_max);
+        let jitter = rand::thread_rng().gen_range(0..=ceiling.as_millis() as u64);
+        let floor = retry_after_secs.map(|s| Duration::from_secs(s).min(inner.retry_max)).unwrap_or_default();
+        Duration::from_millis(jitter).max(floor)
+    }
+
+    fn observe(&self, op: Operation, started: Instant, outcome: &str, status: Option<StatusCode>, codes: &[&str]) {
+        let elapsed = started.elapsed();
+        let m = &self.inner.metrics;
+        m.upstream_requests.with_label_values(&[op.name(), outcome]).inc();
+        m.upstream_duration.with_label_values(&[op.name()]).observe(elapsed.as_secs_f64());
+        tracing::info!(
+            urssaf_operation = op.name(),
+            urssaf_status = status.map(|s| s.as_u16()),
+            outcome,
+            urssaf_codes = %codes.join(","),
+            latency_ms = elapsed.as_millis() as u64,
+            "urssaf call"
+        );
+    }
+}
+
+fn bad_answer() -> UpstreamError {
+    UpstreamError::BadGateway { status: 200, errors: Vec::new() }
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, UpstreamError> {
+    serde_json::from_slice(body).map_err(|_| bad_answer())
+}
