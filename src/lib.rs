@@ -3,9 +3,11 @@
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod idempotency;
 pub mod metrics;
 pub mod redis_store;
 pub mod simulator;
+pub mod telemetry;
 pub mod tenant;
 pub mod token;
 pub mod urssaf;

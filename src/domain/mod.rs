@@ -1,5 +1,7 @@
 //! Pure business rules: validated values, totals, status meanings. No I/O, no HTTP.
 
+pub mod hints;
+
 /// One failing field of a caller's request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {

@@ -1,0 +1,104 @@
+//! Per-request plumbing: request id, one access-log line, HTTP metrics, and problem+json
+//! for every error the framework itself produces.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, HttpResponse, ResponseError};
+use tracing::Instrument;
+
+use super::auth::TenantId;
+use super::problem::{Problem, REQUEST_ID};
+use super::AppState;
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// An incoming id is kept when it is short printable ASCII; anything else is replaced.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(String::from)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = request_id(&req);
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let span = tracing::info_span!("request", request_id = %id);
+    let outcome = REQUEST_ID
+        .scope(id.clone(), next.call(req).instrument(span.clone()))
+        .await;
+    let res = match outcome {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(e) => return Err(e),
+    };
+    // Errors produced outside our handlers (405, payload too large…) become problems too.
+    let res = if is_plain_error(&res) {
+        let status = res.status();
+        let problem = REQUEST_ID.sync_scope(id.clone(), || framework_problem(status));
+        res.into_response(problem.error_response())
+    } else {
+        res
+    };
+    let mut res = res;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let tenant = res.request().extensions().get::<TenantId>().map(|t| t.0.clone());
+    let status = res.status().as_u16();
+    let elapsed = started.elapsed();
+    if let Some(state) = state {
+        let m = &state.metrics;
+        m.http_requests.with_label_values(&[&route, &method, &status.to_string()]).inc();
+        m.http_duration.with_label_values(&[&route, &method]).observe(elapsed.as_secs_f64());
+    }
+    let _entered = span.enter();
+    tracing::info!(
+        tenant = tenant.as_deref(),
+        method = %method,
+        route = %route,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(res)
+}
+
+fn is_plain_error(res: &ServiceResponse<BoxBody>) -> bool {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return false;
+    }
+    let ct = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    !ct.starts_with("application/problem+json")
+}
+
+fn framework_problem(status: StatusCode) -> Problem {
+    match status {
+        StatusCode::NOT_FOUND => Problem::not_found("no such route; see /openapi.json or /docs"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            Problem::new(status, "method_not_allowed", "Method not allowed", "this route does not accept this method")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(status, "payload_too_large", "Request body too large", "the body exceeds server.max_body_bytes"),
+        s if s.is_client_error() => Problem::new(s, "bad_request", "Bad request", s.canonical_reason().unwrap_or("bad request")),
+        s => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal error", format!("unexpected failure ({})", s.as_u16())),
+    }
+}
+
+/// Default service: unknown routes answer a 404 problem.
+pub async fn not_found() -> HttpResponse {
+    Problem::not_found("no such route; see /openapi.json or /docs").error_response()
+}

@@ -1,0 +1,211 @@
+//! `Idempotency-Key`: the first definite answer is kept per tenant and key and replayed for
+//! the same body; a concurrent duplicate is told so and never reaches Urssaf.
+//!
+//! Records live in Redis when configured (shared by replicas), else in process memory; a
+//! Redis failure falls back to memory for that request rather than failing it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::redis_store::RedisStore;
+
+/// A stored answer: status and JSON body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum Record {
+    InFlight { fingerprint: String },
+    Done { fingerprint: String, answer: StoredAnswer },
+}
+
+impl Record {
+    fn fingerprint(&self) -> &str {
+        match self {
+            Record::InFlight { fingerprint } | Record::Done { fingerprint, .. } => fingerprint,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Begin {
+    /// First time: go ahead, then [`IdempotencyStore::complete`] or [`IdempotencyStore::release`].
+    Fresh(Claim),
+    /// Same key, same body, already answered.
+    Replay(StoredAnswer),
+    /// Same key, same body, still being processed elsewhere.
+    InFlight,
+    /// Same key, another body.
+    Mismatch,
+}
+
+/// Proof of a claimed key, with where it was claimed.
+#[derive(Debug)]
+pub struct Claim {
+    key: String,
+    fingerprint: String,
+    in_redis: bool,
+}
+
+#[derive(Clone)]
+pub struct IdempotencyStore {
+    redis: Option<RedisStore>,
+    memory: Arc<Mutex<HashMap<String, (Record, Instant)>>>,
+    ttl: Duration,
+    in_flight_ttl: Duration,
+}
+
+/// Digest of a body; JSON is canonicalised first so key order and spacing do not matter.
+pub fn fingerprint(body: &[u8]) -> String {
+    let canonical = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_vec(&v).ok())
+        .unwrap_or_else(|| body.to_vec());
+    hex::encode(Sha256::digest(&canonical))
+}
+
+/// Accepted keys: 1 to 255 printable ASCII characters.
+pub fn key_is_valid(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+}
+
+impl IdempotencyStore {
+    pub fn new(redis: Option<RedisStore>, ttl: Duration, in_flight_ttl: Duration) -> Self {
+        IdempotencyStore { redis, memory: Arc::new(Mutex::new(HashMap::new())), ttl, in_flight_ttl }
+    }
+
+    fn storage_key(&self, tenant: &str, key: &str) -> String {
+        let digest = hex::encode(Sha256::digest(key.as_bytes()));
+        match &self.redis {
+            Some(r) => r.key(&["idem", tenant, &digest]),
+            None => format!("{tenant}:{digest}"),
+        }
+    }
+
+    pub async fn begin(&self, tenant: &str, key: &str, fingerprint: String) -> Begin {
+        let skey = self.storage_key(tenant, key);
+        let claim_record = Record::InFlight { fingerprint: fingerprint.clone() };
+        if let Some(redis) = &self.redis {
+            if let Ok(json) = serde_json::to_string(&claim_record) {
+                let set = redis::cmd("SET")
+                    .arg(&skey)
+                    .arg(json)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(self.in_flight_ttl.as_millis() as u64)
+                    .clone();
+                match redis.run::<Option<String>>(&set).await {
+                    Ok(Some(_)) => return Begin::Fresh(Claim { key: skey, fingerprint, in_redis: true }),
+                    Ok(None) => {
+                        if let Ok(Some(existing)) = redis.run::<Option<String>>(redis::cmd("GET").arg(&skey)).await {
+                            if let Ok(record) = serde_json::from_str::<Record>(&existing) {
+                                return judge(record, &fingerprint);
+                            }
+                        }
+                        // The record vanished between SET and GET (expired): be safe, say busy.
+                        return Begin::InFlight;
+                    }
+                    Err(_) => {} // degrade to memory below
+                }
+            }
+        }
+        let mut mem = self.memory.lock();
+        let now = Instant::now();
+        if mem.len() > 10_000 {
+            mem.retain(|_, (_, until)| *until > now);
+        }
+        match mem.get(&skey) {
+            Some((record, until)) if *until > now => judge(record.clone(), &fingerprint),
+            _ => {
+                mem.insert(skey.clone(), (claim_record, now + self.in_flight_ttl));
+                Begin::Fresh(Claim { key: skey, fingerprint, in_redis: false })
+            }
+        }
+    }
+
+    /// Keeps the definite answer for replay.
+    pub async fn complete(&self, claim: Claim, answer: StoredAnswer) {
+        let record = Record::Done { fingerprint: claim.fingerprint, answer };
+        if claim.in_redis {
+            if let (Some(redis), Ok(json)) = (&self.redis, serde_json::to_string(&record)) {
+                let set = redis::cmd("SET").arg(&claim.key).arg(json).arg("PX").arg(self.ttl.as_millis() as u64).clone();
+                if redis.run::<()>(&set).await.is_ok() {
+                    return;
+                }
+            }
+        }
+        self.memory.lock().insert(claim.key, (record, Instant::now() + self.ttl));
+    }
+
+    /// Frees the key when no definite answer exists (Urssaf unreachable, outcome unknown),
+    /// so a retry with the same key can proceed.
+    pub async fn release(&self, claim: Claim) {
+        if claim.in_redis {
+            if let Some(redis) = &self.redis {
+                let _ = redis.run::<i64>(redis::cmd("DEL").arg(&claim.key)).await;
+            }
+        }
+        self.memory.lock().remove(&claim.key);
+    }
+}
+
+fn judge(record: Record, fingerprint: &str) -> Begin {
+    if record.fingerprint() != fingerprint {
+        return Begin::Mismatch;
+    }
+    match record {
+        Record::InFlight { .. } => Begin::InFlight,
+        Record::Done { answer, .. } => Begin::Replay(answer),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> IdempotencyStore {
+        IdempotencyStore::new(None, Duration::from_secs(60), Duration::from_secs(60))
+    }
+
+    #[tokio::test]
+    async fn first_claims_then_in_flight_then_replay() {
+        let s = store();
+        let fp = fingerprint(br#"{"a":1,"b":2}"#);
+        let Begin::Fresh(claim) = s.begin("t", "k", fp.clone()).await else { panic!("fresh") };
+        assert!(matches!(s.begin("t", "k", fp.clone()).await, Begin::InFlight));
+        assert!(matches!(s.begin("t", "k", fingerprint(b"{}")).await, Begin::Mismatch));
+        // Same key for another tenant is independent.
+        assert!(matches!(s.begin("u", "k", fp.clone()).await, Begin::Fresh(_)));
+        s.complete(claim, StoredAnswer { status: 200, body: "{}".into() }).await;
+        // Key order does not change the fingerprint.
+        match s.begin("t", "k", fingerprint(br#"{ "b":2, "a":1 }"#)).await {
+            Begin::Replay(a) => assert_eq!(a.status, 200),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn released_keys_can_be_claimed_again() {
+        let s = store();
+        let Begin::Fresh(claim) = s.begin("t", "k", "f".into()).await else { panic!("fresh") };
+        s.release(claim).await;
+        assert!(matches!(s.begin("t", "k", "f".into()).await, Begin::Fresh(_)));
+    }
+
+    #[test]
+    fn keys_are_checked() {
+        assert!(key_is_valid("5b0e3c8e-1"));
+        assert!(!key_is_valid(""));
+        assert!(!key_is_valid(&"x".repeat(256)));
+        assert!(!key_is_valid("a\nb"));
+    }
+}
