@@ -104,3 +104,39 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" }}
 {{- end }}
 {{- end }}
+
+{{/* Container env entries (secrets by reference only); empty when none. */}}
+{{- define "urssaf-gateway.env" -}}
+{{- $secretName := include "urssaf-gateway.secretName" . }}
+{{- if .Values.redis.existingSecret }}
+- name: GATEWAY__REDIS__URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.existingSecret }}
+      key: {{ .Values.redis.existingSecretKey }}
+{{- else if .Values.redis.url }}
+- name: GATEWAY__REDIS__URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secretName }}
+      key: redis-url
+{{- end }}
+{{- range $id, $t := .Values.tenants }}
+{{- if not $t.existingSecret }}
+- name: {{ include "urssaf-gateway.tenantEnv" $id }}__CLIENT_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secretName }}
+      key: {{ include "urssaf-gateway.tenantDns" $id }}-client-id
+{{- else if not $t.clientId }}
+- name: {{ include "urssaf-gateway.tenantEnv" $id }}__CLIENT_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ $t.existingSecret }}
+      key: client_id
+{{- end }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
