@@ -1,5 +1,10 @@
 //! Pure business rules: validated values, totals, status meanings. No I/O, no HTTP.
 
+pub mod client;
+pub mod dates;
+pub mod decimal;
+pub mod text;
+
 /// One failing field of a caller's request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -12,7 +17,15 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(pointer: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { pointer: pointer.into(), rule: rule.into(), message: message.into() }
+    pub fn new(
+        pointer: impl Into<String>,
+        rule: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            pointer: pointer.into(),
+            rule: rule.into(),
+            message: message.into(),
+        }
     }
 }
