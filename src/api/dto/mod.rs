@@ -1,1 +1,4 @@
 //! Public request and response types (English snake_case JSON).
+
+pub mod clients;
+pub mod common;
