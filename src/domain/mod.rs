@@ -3,6 +3,9 @@
 pub mod client;
 pub mod dates;
 pub mod decimal;
+pub mod invoice;
+pub mod search;
+pub mod status;
 pub mod text;
 
 /// One failing field of a caller's request, named by its JSON pointer.
