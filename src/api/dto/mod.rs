@@ -2,3 +2,4 @@
 
 pub mod clients;
 pub mod common;
+pub mod payment_requests;
