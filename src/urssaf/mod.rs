@@ -1,4 +1,5 @@
 //! Everything that speaks Urssaf's wire format.
 
+pub mod codes;
 pub mod mapping;
 pub mod wire;

@@ -252,6 +252,28 @@ pub struct ResultError {
     pub hint: Option<String>,
 }
 
+impl ResultError {
+    /// An Urssaf rejection of the invoice at `pointer_prefix` (e.g. `/invoices/3`), with the
+    /// field located from Urssaf's code/message when possible, and a hint.
+    pub fn from_urssaf(e: &crate::urssaf::wire::Erreur, pointer_prefix: &str) -> Self {
+        let field = crate::urssaf::codes::field_for_invoice(
+            &e.code,
+            &format!("{} {}", e.message, e.description),
+        );
+        Self {
+            pointer: field.map(|f| format!("{pointer_prefix}{f}")),
+            rule: "urssaf_rejected".into(),
+            message: if e.description.trim().is_empty() {
+                e.message.clone()
+            } else {
+                e.description.clone()
+            },
+            urssaf: Some(UrssafError::from(e)),
+            hint: crate::urssaf::codes::hint(&e.code).map(str::to_string),
+        }
+    }
+}
+
 impl From<FieldError> for ResultError {
     fn from(e: FieldError) -> Self {
         Self {
@@ -367,6 +389,22 @@ mod tests {
         let e = serde_json::from_value::<SearchPaymentRequests>(serde_json::json!({"id": ["x"]}))
             .unwrap_err();
         assert!(e.to_string().contains("unknown field"));
+    }
+
+    #[test]
+    fn urssaf_rejection_located() {
+        let e = crate::urssaf::wire::Erreur {
+            code: "ERR_TOTAL_PRESTATIONS".into(),
+            message: "m".into(),
+            description: "".into(),
+        };
+        let r = ResultError::from_urssaf(&e, "/invoices/2");
+        assert_eq!(r.pointer.as_deref(), Some("/invoices/2/total_incl_tax"));
+        assert_eq!(
+            (r.rule.as_str(), r.message.as_str()),
+            ("urssaf_rejected", "m")
+        );
+        assert!(r.hint.is_some());
     }
 
     #[test]
