@@ -1,6 +1,12 @@
 //! Pure business rules: validated values, totals, status meanings. No I/O, no HTTP.
 
-pub mod hints;
+pub mod client;
+pub mod dates;
+pub mod decimal;
+pub mod invoice;
+pub mod search;
+pub mod status;
+pub mod text;
 
 /// One failing field of a caller's request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -14,18 +20,15 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(pointer: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { pointer: pointer.into(), rule: rule.into(), message: message.into() }
-    }
-}
-
-/// Intervenant identifier as Urssaf checks it in `complement2` [I]: `SAP` + 9 digits
-/// (NOVA/SIREN) or `SIR` + 14 digits (SIRET).
-pub fn worker_id_is_valid(id: &str) -> bool {
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    match (id.get(..3), id.get(3..)) {
-        (Some("SAP"), Some(rest)) => digits(rest, 9),
-        (Some("SIR"), Some(rest)) => digits(rest, 14),
-        _ => false,
+    pub fn new(
+        pointer: impl Into<String>,
+        rule: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            pointer: pointer.into(),
+            rule: rule.into(),
+            message: message.into(),
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Everything that speaks Urssaf's wire format.
 
 pub mod client;
+pub mod codes;
 pub mod error;
+pub mod mapping;
 pub mod wire;
 
 pub use client::{Operation, SearchAnswer, UrssafClient, MAX_PER_CALL};

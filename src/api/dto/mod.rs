@@ -1,1 +1,5 @@
 //! Public request and response types (English snake_case JSON).
+
+pub mod clients;
+pub mod common;
+pub mod payment_requests;

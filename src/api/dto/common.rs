@@ -1,0 +1,25 @@
+//! Types shared by several resources.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Urssaf's own error, passed through for upstream rejections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UrssafError {
+    /// Urssaf's error code, e.g. `ERR_TOTAL_PRESTATIONS`. Urssaf: `code`.
+    pub code: String,
+    /// Urssaf's message (French). Urssaf: `message`.
+    pub message: String,
+    /// Urssaf's description (French). Urssaf: `description`.
+    pub description: String,
+}
+
+impl From<&crate::urssaf::wire::Erreur> for UrssafError {
+    fn from(e: &crate::urssaf::wire::Erreur) -> Self {
+        Self {
+            code: e.code.clone(),
+            message: e.message.clone(),
+            description: e.description.clone(),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Meaning of a client's Urssaf account status (E2 `statut`, urssaf-atp.md §4.2).
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// Where the client's Urssaf account stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    /// `APPAREILLAGE_EC`: the client has not yet activated the account or accepted the link.
+    PendingActivation,
+    /// `APPAREILLAGE_VALIDE`: payment requests can be sent (for services from `active_since`).
+    Active,
+    /// `APPAREILLAGE_NF`: activation not finalised in time; register the client again.
+    NotFinalized,
+    /// `PARTICULIER_BLOQUE`: the client's account is blocked.
+    Blocked,
+    /// `MANDAT_ECHU`: the client's SEPA mandate expired; the client must renew it.
+    MandateExpired,
+    /// Any other code: see `urssaf.code`.
+    Unknown,
+}
+
+impl AccountState {
+    /// The state for an Urssaf `statut.code`.
+    pub fn from_code(code: &str) -> Self {
+        match code.trim() {
+            "APPAREILLAGE_EC" => Self::PendingActivation,
+            "APPAREILLAGE_VALIDE" => Self::Active,
+            "APPAREILLAGE_NF" => Self::NotFinalized,
+            "PARTICULIER_BLOQUE" => Self::Blocked,
+            "MANDAT_ECHU" => Self::MandateExpired,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// `dd/mm/yyyy` anywhere in a text.
+static DMY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b([0-9]{2})/([0-9]{2})/([0-9]{4})\b").expect("static regex"));
+
+/// First real `dd/mm/yyyy` date found in Urssaf's description (a time may follow; it is ignored).
+pub fn date_in_description(description: &str) -> Option<NaiveDate> {
+    DMY.captures_iter(description).find_map(|c| {
+        let day = c.get(1)?.as_str().parse().ok()?;
+        let month = c.get(2)?.as_str().parse().ok()?;
+        let year = c.get(3)?.as_str().parse().ok()?;
+        NaiveDate::from_ymd_opt(year, month, day)
+    })
+}
+
+/// Whether payment requests can be sent: Urssaf's `etat` says `OK`, or the code says validated.
+pub fn can_receive(etat: &str, state: AccountState) -> bool {
+    etat.trim().eq_ignore_ascii_case("OK") || state == AccountState::Active
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_states() {
+        assert_eq!(
+            AccountState::from_code("APPAREILLAGE_EC"),
+            AccountState::PendingActivation
+        );
+        assert_eq!(
+            AccountState::from_code("APPAREILLAGE_VALIDE"),
+            AccountState::Active
+        );
+        assert_eq!(
+            AccountState::from_code("APPAREILLAGE_NF"),
+            AccountState::NotFinalized
+        );
+        assert_eq!(
+            AccountState::from_code("PARTICULIER_BLOQUE"),
+            AccountState::Blocked
+        );
+        assert_eq!(
+            AccountState::from_code("MANDAT_ECHU"),
+            AccountState::MandateExpired
+        );
+        assert_eq!(
+            AccountState::from_code("NOUVEAU_CODE"),
+            AccountState::Unknown
+        );
+        assert_eq!(
+            serde_json::to_value(AccountState::PendingActivation).unwrap(),
+            "pending_activation"
+        );
+    }
+
+    #[test]
+    fn dates_in_descriptions() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        assert_eq!(
+            date_in_description("Transmission DP possible à partir du 05/03/2026 14:32:10"),
+            d(2026, 3, 5)
+        );
+        assert_eq!(date_in_description("depuis le 31/12/2025"), d(2025, 12, 31));
+        assert_eq!(
+            date_in_description("le 31/02/2025 puis le 01/03/2025"),
+            d(2025, 3, 1)
+        );
+        assert_eq!(date_in_description("appareillage en cours"), None);
+        assert_eq!(date_in_description(""), None);
+    }
+
+    #[test]
+    fn ok_etat_or_active_state() {
+        assert!(can_receive("OK", AccountState::Unknown));
+        assert!(can_receive("KO", AccountState::Active));
+        assert!(!can_receive("KO", AccountState::PendingActivation));
+        assert!(!can_receive("INCONNU", AccountState::Unknown));
+    }
+}

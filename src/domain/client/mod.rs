@@ -1,0 +1,10 @@
+//! Rules for a household (Urssaf's "particulier"): identity, birthplace, contact, address,
+//! bank account, and the meaning of its account status.
+
+pub mod account;
+pub mod address;
+pub mod bank;
+pub mod birthplace;
+pub mod contact;
+pub mod identity;
+pub mod street_types;
