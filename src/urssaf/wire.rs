@@ -335,12 +335,28 @@ mod tests {
 
     #[test]
     fn amounts_round_trip_exactly() {
-        for text in ["0", "30", "30.5", "136.36", "69.996", "12.03", "0.01", "99999999.99"] {
+        for text in [
+            "0",
+            "30",
+            "30.5",
+            "136.36",
+            "69.996",
+            "12.03",
+            "0.01",
+            "99999999.99",
+        ] {
             let d = Decimal::from_str(text).unwrap();
-            let v = InfoVirement { mnt_virement: Some(d), date_virement: None };
+            let v = InfoVirement {
+                mnt_virement: Some(d),
+                date_virement: None,
+            };
             let json = serde_json::to_string(&v).unwrap();
             let back: InfoVirement = serde_json::from_str(&json).unwrap();
-            assert_eq!(back.mnt_virement.unwrap().normalize(), d.normalize(), "{json}");
+            assert_eq!(
+                back.mnt_virement.unwrap().normalize(),
+                d.normalize(),
+                "{json}"
+            );
         }
     }
 
@@ -353,7 +369,9 @@ mod tests {
 
     #[test]
     fn mnt_virement_may_be_empty() {
-        let v: InfoVirement = serde_json::from_str(r#"{"mntVirement":"","dateVirement":"2026-11-10T00:00:00Z"}"#).unwrap();
+        let v: InfoVirement =
+            serde_json::from_str(r#"{"mntVirement":"","dateVirement":"2026-11-10T00:00:00Z"}"#)
+                .unwrap();
         assert_eq!(v.mnt_virement, None);
     }
 }
