@@ -6,7 +6,7 @@ use super::state::{ClientCode, Forced, Inner};
 use super::{Faults, Rules};
 use crate::urssaf::wire::{amount_opt, InfoRejet, InfoVirement};
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -152,7 +152,7 @@ async fn client_status(
     };
     // A validated link needs a start date: default to "now" on the simulated clock.
     let at = match b.code {
-        ClientCode::Valide => Some(b.activated_at.unwrap_or(now)),
+        ClientCode::Valide => Some(b.activated_at.unwrap_or(now.trunc_subsecs(0))),
         _ => b.activated_at,
     };
     client.forced = Some((b.code, at));

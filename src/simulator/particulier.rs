@@ -12,7 +12,7 @@ use crate::urssaf::wire::{
     Erreur, InputAdresse, InputParticulier, OutputParticulier, ParticulierStatut,
 };
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use regex::Regex;
 use std::collections::HashMap;
 
@@ -98,7 +98,8 @@ pub(crate) async fn inscrire(
     clients.push(Client {
         id: id.clone(),
         input,
-        registered_at: now,
+        // Urssaf shows activation dates to the second: a DP may start at the displayed second.
+        registered_at: now.trunc_subsecs(0),
         forced: None,
     });
     HttpResponse::Ok().json(OutputParticulier { id_client: id })

@@ -1,0 +1,3 @@
+mod simulator;
+mod simulator_e1e2;
+mod simulator_e3;
