@@ -1,0 +1,266 @@
+//! In-memory state: one data set per provider (client_id), plus tokens, clock and knobs.
+
+use super::clock::{self, Clock};
+use super::faults::{Faults, Rules};
+use super::referentials::libelle_statut;
+use super::SimulatorSettings;
+use crate::urssaf::wire::{
+    InfoDemandePaiement, InfoRejet, InfoVirement, InputDemandePaiement, InputParticulier,
+    StatutDemandePaiement, StatutParticulier,
+};
+use chrono::{DateTime, Duration, Utc};
+use parking_lot::{Mutex, MutexGuard};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// First payment-request id handed out (same shape as the Swagger example `11000000000104`).
+const FIRST_DP_ID: u64 = 11_000_000_000_100;
+
+pub(crate) struct Inner {
+    pub settings: SimulatorSettings,
+    pub data: Mutex<Data>,
+    faults: Mutex<Faults>,
+    rules: Mutex<Rules>,
+    /// token → (client_id, expiry on the real clock).
+    pub tokens: Mutex<HashMap<String, (String, Instant)>>,
+    pub token_requests: AtomicU64,
+    pub submissions: AtomicU64,
+}
+
+impl Inner {
+    pub(crate) fn new(settings: SimulatorSettings) -> Inner {
+        let faults = settings.faults.clone();
+        Inner {
+            settings,
+            data: Mutex::new(Data::default()),
+            faults: Mutex::new(faults),
+            rules: Mutex::new(Rules::default()),
+            tokens: Mutex::new(HashMap::new()),
+            token_requests: AtomicU64::new(0),
+            submissions: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn faults(&self) -> Faults {
+        self.faults.lock().clone()
+    }
+
+    pub(crate) fn set_faults(&self, f: Faults) {
+        *self.faults.lock() = f;
+    }
+
+    pub(crate) fn rules(&self) -> Rules {
+        self.rules.lock().clone()
+    }
+
+    pub(crate) fn set_rules(&self, r: Rules) {
+        *self.rules.lock() = r;
+    }
+
+    pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
+        self.data.lock()
+    }
+
+    /// Back to the initial state: data, clock, counters, faults and rules. Tokens survive
+    /// (they belong to the OAuth server, not to the business data).
+    pub(crate) fn reset(&self) {
+        *self.data.lock() = Data::default();
+        self.set_faults(self.settings.faults.clone());
+        self.set_rules(Rules::default());
+        self.token_requests.store(0, Ordering::Relaxed);
+        self.submissions.store(0, Ordering::Relaxed);
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Data {
+    pub clock: Clock,
+    pub providers: HashMap<String, Provider>,
+    next_dp: u64,
+}
+
+impl Data {
+    pub(crate) fn provider(&mut self, client_id: &str) -> &mut Provider {
+        self.providers.entry(client_id.to_string()).or_default()
+    }
+
+    pub(crate) fn next_dp_id(&mut self) -> u64 {
+        let id = FIRST_DP_ID + self.next_dp;
+        self.next_dp += 1;
+        id
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Provider {
+    pub clients: Vec<Client>,
+    pub dps: BTreeMap<u64, Dp>,
+}
+
+/// §4.2 client statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum ClientCode {
+    #[serde(rename = "APPAREILLAGE_EC")]
+    EnCours,
+    #[serde(rename = "APPAREILLAGE_VALIDE")]
+    Valide,
+    #[serde(rename = "APPAREILLAGE_NF")]
+    NonFinalise,
+    #[serde(rename = "PARTICULIER_BLOQUE")]
+    Bloque,
+    #[serde(rename = "MANDAT_ECHU")]
+    MandatEchu,
+}
+
+impl ClientCode {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ClientCode::EnCours => "APPAREILLAGE_EC",
+            ClientCode::Valide => "APPAREILLAGE_VALIDE",
+            ClientCode::NonFinalise => "APPAREILLAGE_NF",
+            ClientCode::Bloque => "PARTICULIER_BLOQUE",
+            ClientCode::MandatEchu => "MANDAT_ECHU",
+        }
+    }
+}
+
+pub(crate) struct Client {
+    pub id: String,
+    pub input: InputParticulier,
+    pub registered_at: DateTime<Utc>,
+    /// Set by the admin API; replaces the automatic activation.
+    pub forced: Option<(ClientCode, Option<DateTime<Utc>>)>,
+}
+
+impl Client {
+    /// Current status and, when links are active, the date from which DPs are accepted.
+    pub(crate) fn status(
+        &self,
+        now: DateTime<Utc>,
+        delay: Duration,
+    ) -> (ClientCode, Option<DateTime<Utc>>) {
+        match self.forced {
+            Some((code, at)) => (code, at),
+            None => {
+                let at = self.registered_at + delay;
+                if now >= at {
+                    (ClientCode::Valide, Some(at))
+                } else {
+                    (ClientCode::EnCours, None)
+                }
+            }
+        }
+    }
+
+    pub(crate) fn wire_status(&self, now: DateTime<Utc>, delay: Duration) -> StatutParticulier {
+        let (code, at) = self.status(now, delay);
+        let (description, etat) = match code {
+            ClientCode::EnCours => (
+                "Transmission DP impossible, appareillage en cours de traitement".to_string(),
+                "KO",
+            ),
+            ClientCode::Valide => (
+                match at {
+                    Some(at) => format!(
+                        "Transmission DP possible à partir du {}",
+                        clock::format_fr(at)
+                    ),
+                    None => "Transmission DP possible".to_string(),
+                },
+                "OK",
+            ),
+            ClientCode::NonFinalise => (
+                "Transmission DP impossible, appareillage non finalisé".to_string(),
+                "KO",
+            ),
+            ClientCode::Bloque => (
+                "Transmission DP impossible, particulier bloqué".to_string(),
+                "KO",
+            ),
+            ClientCode::MandatEchu => (
+                "Transmission DP impossible, mandat de prélèvement échu".to_string(),
+                "KO",
+            ),
+        };
+        StatutParticulier {
+            code: code.as_str().to_string(),
+            description,
+            etat: etat.to_string(),
+        }
+    }
+}
+
+/// A status forced by the admin API.
+#[derive(Clone)]
+pub(crate) struct Forced {
+    pub code: String,
+    pub at: DateTime<Utc>,
+    pub info_rejet: Option<InfoRejet>,
+    pub info_virement: Option<InfoVirement>,
+}
+
+pub(crate) struct Dp {
+    pub id: u64,
+    pub input: InputDemandePaiement,
+    pub submitted_at: DateTime<Utc>,
+    pub forced: Option<Forced>,
+}
+
+impl Dp {
+    /// Status computed lazily from the clock: 20 right after integration, 30 after the
+    /// validation window (or when forced to 30), then 50 and 70 after the configured days.
+    pub(crate) fn info(&self, now: DateTime<Utc>, rules: &Rules) -> InfoDemandePaiement {
+        let (code, info_rejet, info_virement) = self.status(now, rules);
+        InfoDemandePaiement {
+            id_demande_paiement: self.id.to_string(),
+            demande_paiement: Some(self.input.clone()),
+            statut: StatutDemandePaiement {
+                libelle: libelle_statut(&code).unwrap_or_default().to_string(),
+                code,
+            },
+            info_rejet,
+            info_virement,
+        }
+    }
+
+    fn status(
+        &self,
+        now: DateTime<Utc>,
+        rules: &Rules,
+    ) -> (String, Option<InfoRejet>, Option<InfoVirement>) {
+        let validated_at = match &self.forced {
+            Some(f) if f.code == "30" => f.at,
+            Some(f) => {
+                let virement = match (&f.info_virement, f.code.as_str()) {
+                    (Some(v), _) => Some(v.clone()),
+                    (None, "70") => Some(self.virement(f.at)),
+                    (None, _) => None,
+                };
+                return (f.code.clone(), f.info_rejet.clone(), virement);
+            }
+            None => self.submitted_at + Duration::hours(rules.auto_validation_hours),
+        };
+        let debit_at = validated_at + Duration::days(rules.debit_days);
+        let paid_at = debit_at + Duration::days(rules.payment_days);
+        if now < validated_at {
+            ("20".into(), None, None)
+        } else if now < debit_at {
+            ("30".into(), None, None)
+        } else if now < paid_at {
+            ("50".into(), None, None)
+        } else {
+            ("70".into(), None, Some(self.virement(paid_at)))
+        }
+    }
+
+    /// Urssaf pays the provider the whole invoice minus the deposit the client already paid.
+    fn virement(&self, at: DateTime<Utc>) -> InfoVirement {
+        let acompte = self.input.mnt_acompte.unwrap_or_default();
+        InfoVirement {
+            mnt_virement: Some(self.input.mnt_facture_ttc - acompte),
+            date_virement: Some(clock::format_urssaf(at)),
+        }
+    }
+}
