@@ -250,10 +250,8 @@ impl Settings {
                 .find(|(k, v)| k == CONFIG_FILE_ENV && !v.is_empty())
                 .map(|(_, v)| PathBuf::from(v))
         });
-        let mut builder = config::Config::builder().add_source(config::File::from_str(
-            DEFAULTS,
-            config::FileFormat::Toml,
-        ));
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Some(file) = &file {
             if !file.is_file() {
                 return Err(vec![format!(
@@ -284,9 +282,15 @@ impl Settings {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         let u = &self.upstream;
-        for (name, url) in [("upstream.base_url", &u.base_url), ("upstream.token_url", &u.token_url)] {
+        for (name, url) in [
+            ("upstream.base_url", &u.base_url),
+            ("upstream.token_url", &u.token_url),
+        ] {
             if let Some(url) = url {
-                if reqwest::Url::parse(url).map(|p| !p.has_host()).unwrap_or(true) {
+                if reqwest::Url::parse(url)
+                    .map(|p| !p.has_host())
+                    .unwrap_or(true)
+                {
                     out.push(format!("{name}: {url:?} is not an absolute http(s) URL"));
                 }
             }
@@ -311,19 +315,37 @@ impl Settings {
         }
         for (id, t) in &self.tenants {
             let p = format!("tenants.{id}");
-            if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                out.push(format!("{p}: tenant ids use letters, digits, '-' and '_' only"));
+            if !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                out.push(format!(
+                    "{p}: tenant ids use letters, digits, '-' and '_' only"
+                ));
             }
-            if t.client_id.as_deref().map(str::trim).unwrap_or("").is_empty() {
+            if t.client_id
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or("")
+                .is_empty()
+            {
                 out.push(format!("{p}.client_id: missing"));
             }
             match &t.client_secret_file {
-                Some(f) if !f.is_file() => {
-                    out.push(format!("{p}.client_secret_file: {} is not a readable file", f.display()))
-                }
+                Some(f) if !f.is_file() => out.push(format!(
+                    "{p}.client_secret_file: {} is not a readable file",
+                    f.display()
+                )),
                 Some(_) => {}
-                None if t.client_secret.as_ref().map(|s| s.expose_secret().is_empty()).unwrap_or(true) => {
-                    out.push(format!("{p}.client_secret: missing (set it, or client_secret_file)"))
+                None if t
+                    .client_secret
+                    .as_ref()
+                    .map(|s| s.expose_secret().is_empty())
+                    .unwrap_or(true) =>
+                {
+                    out.push(format!(
+                        "{p}.client_secret: missing (set it, or client_secret_file)"
+                    ))
                 }
                 None => {}
             }
@@ -332,12 +354,16 @@ impl Settings {
             }
             for h in &t.api_key_hashes {
                 if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-                    out.push(format!("{p}.api_key_hashes: {h:?} is not a SHA-256 hex digest (64 hex characters)"));
+                    out.push(format!(
+                        "{p}.api_key_hashes: {h:?} is not a SHA-256 hex digest (64 hex characters)"
+                    ));
                 }
             }
             if let Some(w) = &t.worker_id {
-                if !crate::domain::worker_id_is_valid(w) {
-                    out.push(format!("{p}.worker_id: {w:?} must be SAP + 9 digits or SIR + 14 digits"));
+                if crate::domain::invoice::worker::check_worker_id(w, "").is_err() {
+                    out.push(format!(
+                        "{p}.worker_id: {w:?} must be SAP + 9 digits or SIR + 14 digits"
+                    ));
                 }
             }
         }
@@ -355,7 +381,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -376,7 +405,10 @@ mod tests {
                 ("GATEWAY__UPSTREAM__ENVIRONMENT", "sandbox"),
                 ("GATEWAY__TENANTS__ACME__CLIENT_ID", "12345"),
                 ("GATEWAY__TENANTS__ACME__CLIENT_SECRET", "s3cret"),
-                ("GATEWAY__TENANTS__ACME__API_KEY_HASHES", &format!("{hash},{hash}")),
+                (
+                    "GATEWAY__TENANTS__ACME__API_KEY_HASHES",
+                    &format!("{hash},{hash}"),
+                ),
             ]),
         )
         .unwrap();
@@ -399,9 +431,19 @@ mod tests {
         )
         .unwrap();
         let p = s.problems();
-        assert!(p.iter().any(|l| l == "tenants.acme.client_id: missing"), "{p:?}");
-        assert!(p.iter().any(|l| l.starts_with("tenants.acme.client_secret: missing")), "{p:?}");
-        assert!(p.iter().any(|l| l.contains("is not a SHA-256 hex digest")), "{p:?}");
+        assert!(
+            p.iter().any(|l| l == "tenants.acme.client_id: missing"),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|l| l.starts_with("tenants.acme.client_secret: missing")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|l| l.contains("is not a SHA-256 hex digest")),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -24,8 +24,13 @@ pub struct StoredAnswer {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 enum Record {
-    InFlight { fingerprint: String },
-    Done { fingerprint: String, answer: StoredAnswer },
+    InFlight {
+        fingerprint: String,
+    },
+    Done {
+        fingerprint: String,
+        answer: StoredAnswer,
+    },
 }
 
 impl Record {
@@ -80,7 +85,12 @@ pub fn key_is_valid(key: &str) -> bool {
 
 impl IdempotencyStore {
     pub fn new(redis: Option<RedisStore>, ttl: Duration, in_flight_ttl: Duration) -> Self {
-        IdempotencyStore { redis, memory: Arc::new(Mutex::new(HashMap::new())), ttl, in_flight_ttl }
+        IdempotencyStore {
+            redis,
+            memory: Arc::new(Mutex::new(HashMap::new())),
+            ttl,
+            in_flight_ttl,
+        }
     }
 
     fn storage_key(&self, tenant: &str, key: &str) -> String {
@@ -93,7 +103,9 @@ impl IdempotencyStore {
 
     pub async fn begin(&self, tenant: &str, key: &str, fingerprint: String) -> Begin {
         let skey = self.storage_key(tenant, key);
-        let claim_record = Record::InFlight { fingerprint: fingerprint.clone() };
+        let claim_record = Record::InFlight {
+            fingerprint: fingerprint.clone(),
+        };
         if let Some(redis) = &self.redis {
             if let Ok(json) = serde_json::to_string(&claim_record) {
                 let set = redis::cmd("SET")
@@ -104,9 +116,18 @@ impl IdempotencyStore {
                     .arg(self.in_flight_ttl.as_millis() as u64)
                     .clone();
                 match redis.run::<Option<String>>(&set).await {
-                    Ok(Some(_)) => return Begin::Fresh(Claim { key: skey, fingerprint, in_redis: true }),
+                    Ok(Some(_)) => {
+                        return Begin::Fresh(Claim {
+                            key: skey,
+                            fingerprint,
+                            in_redis: true,
+                        })
+                    }
                     Ok(None) => {
-                        if let Ok(Some(existing)) = redis.run::<Option<String>>(redis::cmd("GET").arg(&skey)).await {
+                        if let Ok(Some(existing)) = redis
+                            .run::<Option<String>>(redis::cmd("GET").arg(&skey))
+                            .await
+                        {
                             if let Ok(record) = serde_json::from_str::<Record>(&existing) {
                                 return judge(record, &fingerprint);
                             }
@@ -127,23 +148,37 @@ impl IdempotencyStore {
             Some((record, until)) if *until > now => judge(record.clone(), &fingerprint),
             _ => {
                 mem.insert(skey.clone(), (claim_record, now + self.in_flight_ttl));
-                Begin::Fresh(Claim { key: skey, fingerprint, in_redis: false })
+                Begin::Fresh(Claim {
+                    key: skey,
+                    fingerprint,
+                    in_redis: false,
+                })
             }
         }
     }
 
     /// Keeps the definite answer for replay.
     pub async fn complete(&self, claim: Claim, answer: StoredAnswer) {
-        let record = Record::Done { fingerprint: claim.fingerprint, answer };
+        let record = Record::Done {
+            fingerprint: claim.fingerprint,
+            answer,
+        };
         if claim.in_redis {
             if let (Some(redis), Ok(json)) = (&self.redis, serde_json::to_string(&record)) {
-                let set = redis::cmd("SET").arg(&claim.key).arg(json).arg("PX").arg(self.ttl.as_millis() as u64).clone();
+                let set = redis::cmd("SET")
+                    .arg(&claim.key)
+                    .arg(json)
+                    .arg("PX")
+                    .arg(self.ttl.as_millis() as u64)
+                    .clone();
                 if redis.run::<()>(&set).await.is_ok() {
                     return;
                 }
             }
         }
-        self.memory.lock().insert(claim.key, (record, Instant::now() + self.ttl));
+        self.memory
+            .lock()
+            .insert(claim.key, (record, Instant::now() + self.ttl));
     }
 
     /// Frees the key when no definite answer exists (Urssaf unreachable, outcome unknown),
@@ -180,12 +215,30 @@ mod tests {
     async fn first_claims_then_in_flight_then_replay() {
         let s = store();
         let fp = fingerprint(br#"{"a":1,"b":2}"#);
-        let Begin::Fresh(claim) = s.begin("t", "k", fp.clone()).await else { panic!("fresh") };
-        assert!(matches!(s.begin("t", "k", fp.clone()).await, Begin::InFlight));
-        assert!(matches!(s.begin("t", "k", fingerprint(b"{}")).await, Begin::Mismatch));
+        let Begin::Fresh(claim) = s.begin("t", "k", fp.clone()).await else {
+            panic!("fresh")
+        };
+        assert!(matches!(
+            s.begin("t", "k", fp.clone()).await,
+            Begin::InFlight
+        ));
+        assert!(matches!(
+            s.begin("t", "k", fingerprint(b"{}")).await,
+            Begin::Mismatch
+        ));
         // Same key for another tenant is independent.
-        assert!(matches!(s.begin("u", "k", fp.clone()).await, Begin::Fresh(_)));
-        s.complete(claim, StoredAnswer { status: 200, body: "{}".into() }).await;
+        assert!(matches!(
+            s.begin("u", "k", fp.clone()).await,
+            Begin::Fresh(_)
+        ));
+        s.complete(
+            claim,
+            StoredAnswer {
+                status: 200,
+                body: "{}".into(),
+            },
+        )
+        .await;
         // Key order does not change the fingerprint.
         match s.begin("t", "k", fingerprint(br#"{ "b":2, "a":1 }"#)).await {
             Begin::Replay(a) => assert_eq!(a.status, 200),
@@ -196,9 +249,14 @@ mod tests {
     #[tokio::test]
     async fn released_keys_can_be_claimed_again() {
         let s = store();
-        let Begin::Fresh(claim) = s.begin("t", "k", "f".into()).await else { panic!("fresh") };
+        let Begin::Fresh(claim) = s.begin("t", "k", "f".into()).await else {
+            panic!("fresh")
+        };
         s.release(claim).await;
-        assert!(matches!(s.begin("t", "k", "f".into()).await, Begin::Fresh(_)));
+        assert!(matches!(
+            s.begin("t", "k", "f".into()).await,
+            Begin::Fresh(_)
+        ));
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Urssaf gateway: a small REST API in front of Urssaf's API Tiers de Prestation.
 
+// A problem is built at most once per failing request; its size never matters.
+#![allow(clippy::result_large_err, clippy::large_enum_variant)]
+
 pub mod api;
 pub mod config;
 pub mod domain;
@@ -7,6 +10,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod redis_store;
 pub mod simulator;
+pub mod startup;
 pub mod telemetry;
 pub mod tenant;
 pub mod token;

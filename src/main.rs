@@ -1,1 +1,211 @@
-fn main() {}
+//! `urssaf-gateway`: the gateway (`serve`, the default), the Urssaf simulator, the OpenAPI
+//! document and an API-key hashing helper.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+use urssaf_gateway::config::Settings;
+use urssaf_gateway::simulator::{Simulator, SimulatorSettings};
+use urssaf_gateway::startup::Application;
+use urssaf_gateway::{api, telemetry, tenant};
+
+#[derive(Parser)]
+#[command(
+    name = "urssaf-gateway",
+    version,
+    about = "REST gateway to Urssaf's API Tiers de Prestation"
+)]
+struct Cli {
+    /// Configuration file (TOML or YAML); also `GATEWAY_CONFIG`.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway (the default).
+    Serve {
+        /// Port of the API (overrides `server.port`).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Run the Urssaf simulator standalone, admin API on.
+    Simulator {
+        #[arg(long, default_value_t = 8090)]
+        port: u16,
+        /// A provider's client id; repeat with --client-secret for several providers.
+        #[arg(long = "client-id")]
+        client_ids: Vec<String>,
+        #[arg(long = "client-secret")]
+        client_secrets: Vec<String>,
+        /// Lifetime of the tokens it issues, in seconds.
+        #[arg(long, default_value_t = 3600)]
+        token_lifetime: u64,
+        /// Simulated seconds before a registered client becomes active.
+        #[arg(long, default_value_t = 0)]
+        activation_delay: u64,
+    },
+    /// Print the OpenAPI document (JSON).
+    Openapi,
+    /// Print the SHA-256 of an API key for `api_key_hashes`; with no key, make a new one.
+    HashKey { key: Option<String> },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve { port: None }) {
+        Command::Serve { port } => serve(cli.config, port).await,
+        Command::Simulator {
+            port,
+            client_ids,
+            client_secrets,
+            token_lifetime,
+            activation_delay,
+        } => {
+            simulator(
+                cli.config,
+                port,
+                client_ids,
+                client_secrets,
+                token_lifetime,
+                activation_delay,
+            )
+            .await
+        }
+        Command::Openapi => {
+            print!("{}", api::openapi::document_json());
+            ExitCode::SUCCESS
+        }
+        Command::HashKey { key } => {
+            match key {
+                Some(k) => println!("{}", tenant::hash_key(&k)),
+                None => {
+                    let k = format!("ugw_{}", uuid::Uuid::new_v4().simple());
+                    println!("api key: {k}\nsha-256: {}", tenant::hash_key(&k));
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn load(config: Option<PathBuf>) -> Result<Settings, ExitCode> {
+    Settings::load(config.as_deref()).map_err(|problems| {
+        for p in problems {
+            eprintln!("error: {p}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
+    let mut settings = match load(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Some(p) = port {
+        settings.server.port = p;
+    }
+    telemetry::init(&settings.log);
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(problems) => {
+            for p in problems {
+                eprintln!("error: {p}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let port = app.port();
+    if let Some(key) = &app.demo_api_key {
+        // Printed on stderr, outside the JSON log stream, and only for the demo tenant.
+        eprintln!(
+            "\nurssaf-gateway is running on the embedded default: built-in Urssaf simulator, in-process token cache.\n  API:      http://127.0.0.1:{port}/v1\n  docs:     http://127.0.0.1:{port}/docs\n  demo key: {key}\n  try:      curl -H 'Authorization: Bearer {key}' 'http://127.0.0.1:{port}/v1/clients?email=jeanne.durand@example.org'\n"
+        );
+    }
+    let simulator_port = app.simulator.as_ref().map(|(_, p)| *p);
+    tracing::info!(
+        port,
+        metrics_port = app.metrics_port(),
+        simulator_port,
+        "listening"
+    );
+    match app.run_until_signalled().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn simulator(
+    config: Option<PathBuf>,
+    port: u16,
+    ids: Vec<String>,
+    secrets: Vec<String>,
+    token_lifetime: u64,
+    activation_delay: u64,
+) -> ExitCode {
+    let settings = match load(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    telemetry::init(&settings.log);
+    if ids.len() != secrets.len() {
+        eprintln!("error: give one --client-secret for each --client-id");
+        return ExitCode::from(2);
+    }
+    let mut credentials: Vec<(String, SecretString)> = ids
+        .into_iter()
+        .zip(secrets.into_iter().map(SecretString::from))
+        .collect();
+    // Without credentials on the command line, the configured tenants' credentials work.
+    if credentials.is_empty() {
+        for t in settings.tenants.values() {
+            if let (Some(id), Some(secret)) = (&t.client_id, &t.client_secret) {
+                credentials.push((id.clone(), secret.clone()));
+            }
+        }
+    }
+    if credentials.is_empty() {
+        eprintln!("error: no credentials: pass --client-id ID --client-secret SECRET (repeatable)");
+        return ExitCode::from(2);
+    }
+    let sim = Simulator::new(SimulatorSettings {
+        credentials,
+        token_lifetime: Duration::from_secs(token_lifetime.max(1)),
+        activation_delay: Duration::from_secs(activation_delay),
+        admin_enabled: true,
+        ..SimulatorSettings::default()
+    });
+    let listener = match TcpListener::bind(("0.0.0.0", port)) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on port {port}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match sim.serve(listener) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("urssaf simulator on http://0.0.0.0:{port} (token: /api/oauth/v1/token, API: /atp/v1/tiersPrestations, admin: /__admin/)");
+    match server.await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

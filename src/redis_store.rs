@@ -141,7 +141,10 @@ impl RedisStore {
         // A fresh manager next time: the old one may be stuck reconnecting.
         *self.inner.conn.lock() = None;
         if !self.inner.in_episode.swap(true, Ordering::Relaxed) {
-            tracing::warn!(error = why, "redis unavailable; serving from process memory until it answers again");
+            tracing::warn!(
+                error = why,
+                "redis unavailable; serving from process memory until it answers again"
+            );
         }
         Unavailable
     }

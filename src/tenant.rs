@@ -58,14 +58,27 @@ impl Tenant {
             .filter_map(|h| hex::decode(h.trim()).ok())
             .filter_map(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
             .collect();
-        Tenant { id, client_id, client_secret, environment, endpoints, billing_id, worker_id, key_hashes }
+        Tenant {
+            id,
+            client_id,
+            client_secret,
+            environment,
+            endpoints,
+            billing_id,
+            worker_id,
+            key_hashes,
+        }
     }
 
     /// Key of this tenant's token in the shared cache: environment and a digest of the
     /// client id and token URL (never the id itself).
     pub fn token_cache_id(&self) -> String {
         let digest = Sha256::digest(format!("{}\n{}", self.client_id, self.endpoints.token_url));
-        format!("{}:{}", self.environment.as_str(), &hex::encode(digest)[..24])
+        format!(
+            "{}:{}",
+            self.environment.as_str(),
+            &hex::encode(digest)[..24]
+        )
     }
 }
 
@@ -81,7 +94,9 @@ pub struct Tenants {
 
 impl Tenants {
     pub fn new(list: Vec<Tenant>) -> Tenants {
-        Tenants { list: list.into_iter().map(Arc::new).collect() }
+        Tenants {
+            list: list.into_iter().map(Arc::new).collect(),
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Tenant>> {

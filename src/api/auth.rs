@@ -34,11 +34,17 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(Problem::unauthorized)?;
-    let (scheme, key) = header.trim().split_once(' ').ok_or_else(Problem::unauthorized)?;
+    let (scheme, key) = header
+        .trim()
+        .split_once(' ')
+        .ok_or_else(Problem::unauthorized)?;
     if !scheme.eq_ignore_ascii_case("bearer") || key.trim().is_empty() {
         return Err(Problem::unauthorized());
     }
-    let tenant = state.tenants.authenticate(key.trim()).ok_or_else(Problem::unauthorized)?;
+    let tenant = state
+        .tenants
+        .authenticate(key.trim())
+        .ok_or_else(Problem::unauthorized)?;
     req.extensions_mut().insert(TenantId(tenant.id.clone()));
     Ok(Caller(tenant))
 }

@@ -9,7 +9,11 @@ use crate::domain::FieldError;
 /// become a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Problem::validation(vec![FieldError::new("", "json", "a JSON body is required")]));
+        return Err(Problem::validation(vec![FieldError::new(
+            "",
+            "json",
+            "a JSON body is required",
+        )]));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {

@@ -26,7 +26,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.ready.load(Ordering::Acquire) {
         HttpResponse::Ok().json(json!({ "status": "ready" }))
     } else {
-        let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "draining", "Shutting down", "this instance is draining");
+        let mut p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "draining",
+            "Shutting down",
+            "this instance is draining",
+        );
         p.retry_after_secs = Some(1);
         p.error_response()
     }

@@ -2,10 +2,12 @@
 
 pub mod auth;
 pub mod body;
+pub mod clients;
 pub mod dto;
 pub mod health;
 pub mod observe;
 pub mod openapi;
+pub mod payment_requests;
 pub mod problem;
 pub mod upstream;
 
@@ -14,6 +16,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::tenant::Tenants;
 use crate::urssaf::UrssafClient;
@@ -23,13 +26,20 @@ pub struct AppState {
     pub tenants: Arc<Tenants>,
     pub urssaf: UrssafClient,
     pub metrics: Metrics,
+    pub idempotency: IdempotencyStore,
     /// False while starting or draining.
     pub ready: Arc<AtomicBool>,
 }
 
 /// Routes of the public API and of the operational endpoints.
 pub fn configure(cfg: &mut web::ServiceConfig, metrics_on_api_port: bool) {
-    cfg.service(health::healthz)
+    cfg.service(clients::register)
+        .service(clients::find_by_email)
+        .service(clients::get_one)
+        .service(payment_requests::submit)
+        .service(payment_requests::search)
+        .service(payment_requests::get_one)
+        .service(health::healthz)
         .service(health::readyz)
         .configure(openapi::docs);
     if metrics_on_api_port {

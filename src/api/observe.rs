@@ -56,14 +56,25 @@ pub async fn observe(
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
-    let tenant = res.request().extensions().get::<TenantId>().map(|t| t.0.clone());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".into());
+    let tenant = res
+        .request()
+        .extensions()
+        .get::<TenantId>()
+        .map(|t| t.0.clone());
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     if let Some(state) = state {
         let m = &state.metrics;
-        m.http_requests.with_label_values(&[&route, &method, &status.to_string()]).inc();
-        m.http_duration.with_label_values(&[&route, &method]).observe(elapsed.as_secs_f64());
+        m.http_requests
+            .with_label_values(&[&route, &method, &status.to_string()])
+            .inc();
+        m.http_duration
+            .with_label_values(&[&route, &method])
+            .observe(elapsed.as_secs_f64());
     }
     let _entered = span.enter();
     tracing::info!(
@@ -82,19 +93,41 @@ fn is_plain_error(res: &ServiceResponse<BoxBody>) -> bool {
     if !(status.is_client_error() || status.is_server_error()) {
         return false;
     }
-    let ct = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     !ct.starts_with("application/problem+json")
 }
 
 fn framework_problem(status: StatusCode) -> Problem {
     match status {
         StatusCode::NOT_FOUND => Problem::not_found("no such route; see /openapi.json or /docs"),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            Problem::new(status, "method_not_allowed", "Method not allowed", "this route does not accept this method")
-        }
-        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(status, "payload_too_large", "Request body too large", "the body exceeds server.max_body_bytes"),
-        s if s.is_client_error() => Problem::new(s, "bad_request", "Bad request", s.canonical_reason().unwrap_or("bad request")),
-        s => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal error", format!("unexpected failure ({})", s.as_u16())),
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
+            status,
+            "method_not_allowed",
+            "Method not allowed",
+            "this route does not accept this method",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            status,
+            "payload_too_large",
+            "Request body too large",
+            "the body exceeds server.max_body_bytes",
+        ),
+        s if s.is_client_error() => Problem::new(
+            s,
+            "bad_request",
+            "Bad request",
+            s.canonical_reason().unwrap_or("bad request"),
+        ),
+        s => Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Internal error",
+            format!("unexpected failure ({})", s.as_u16()),
+        ),
     }
 }
 

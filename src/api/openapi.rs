@@ -57,7 +57,5 @@ pub fn document_json() -> String {
 /// `/docs`: Swagger UI, its assets compiled into the binary (no CDN, works offline), and
 /// `/openapi.json`: the document it shows.
 pub fn docs(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document()),
-    );
+    cfg.service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document()));
 }

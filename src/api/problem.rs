@@ -5,29 +5,13 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use crate::api::dto::common::UrssafError;
 use crate::domain::FieldError;
 use crate::urssaf::wire::Erreur;
 
 tokio::task_local! {
     /// The request id of the request being served, so every problem can carry it.
     pub static REQUEST_ID: String;
-}
-
-/// Urssaf's own error, kept verbatim.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
-pub struct UrssafError {
-    /// Urssaf `code`, e.g. `ERR_DGFIP_R2P_INCONNU`.
-    pub code: String,
-    /// Urssaf `message`.
-    pub message: String,
-    /// Urssaf `description`.
-    pub description: String,
-}
-
-impl From<&Erreur> for UrssafError {
-    fn from(e: &Erreur) -> Self {
-        UrssafError { code: e.code.clone(), message: e.message.clone(), description: e.description.clone() }
-    }
 }
 
 /// A problem (RFC 9457). `code` is stable and machine-readable; `status` follows from it.
@@ -57,6 +41,10 @@ pub struct Problem {
     pub urssaf: Option<UrssafError>,
     /// Plain words on what to do next.
     pub hint: Option<String>,
+    /// For a submission of invoices none of which was accepted: each invoice's result, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::api::dto::payment_requests::InvoiceResult>>)]
+    pub results: Option<serde_json::Value>,
     #[serde(skip)]
     #[schema(ignore)]
     pub retry_after_secs: Option<u64>,
@@ -74,16 +62,25 @@ impl Problem {
             errors: Vec::new(),
             urssaf: None,
             hint: None,
+            results: None,
             retry_after_secs: None,
         }
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Problem {
         let detail = match errors.len() {
-            1 => format!("1 field is invalid: {} {}", errors[0].pointer, errors[0].message),
+            1 => format!(
+                "1 field is invalid: {} {}",
+                errors[0].pointer, errors[0].message
+            ),
             n => format!("{n} fields are invalid"),
         };
-        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "The request has invalid fields", detail);
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "The request has invalid fields",
+            detail,
+        );
         p.errors = errors;
         p
     }

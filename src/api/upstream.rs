@@ -29,7 +29,7 @@ pub fn upstream_problem(e: &UpstreamError) -> Problem {
             };
             Problem::new(status, problem_code, title, detail)
                 .with_urssaf(first)
-                .with_hint(crate::domain::hints::hint(code))
+                .with_hint(crate::urssaf::codes::hint(code))
         }
         UpstreamError::Unauthorized => Problem::new(
             StatusCode::BAD_GATEWAY,
@@ -75,8 +75,15 @@ pub fn upstream_problem(e: &UpstreamError) -> Problem {
 }
 
 fn timeout(detail: &str) -> Problem {
-    let mut p = Problem::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", "Urssaf did not answer in time", detail)
-        .with_hint(Some("retry later; for payment requests retry with the same Idempotency-Key"));
+    let mut p = Problem::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "upstream_timeout",
+        "Urssaf did not answer in time",
+        detail,
+    )
+    .with_hint(Some(
+        "retry later; for payment requests retry with the same Idempotency-Key",
+    ));
     p.retry_after_secs = Some(DEFAULT_RETRY_AFTER);
     p
 }
@@ -89,7 +96,9 @@ fn token_problem(t: &TokenError) -> Problem {
             "Urssaf refused the gateway's credentials",
             t.to_string(),
         )
-        .with_hint(Some("check the tenant's Urssaf client id and secret and its environment")),
+        .with_hint(Some(
+            "check the tenant's Urssaf client id and secret and its environment",
+        )),
         TokenError::Timeout => timeout("Urssaf's token endpoint did not answer in time"),
         TokenError::Unreachable => {
             let mut p = Problem::new(
@@ -101,8 +110,11 @@ fn token_problem(t: &TokenError) -> Problem {
             p.retry_after_secs = Some(DEFAULT_RETRY_AFTER);
             p
         }
-        TokenError::Failed(_) | TokenError::BadAnswer => {
-            Problem::new(StatusCode::BAD_GATEWAY, "upstream_auth_failed", "Urssaf's token endpoint failed", t.to_string())
-        }
+        TokenError::Failed(_) | TokenError::BadAnswer => Problem::new(
+            StatusCode::BAD_GATEWAY,
+            "upstream_auth_failed",
+            "Urssaf's token endpoint failed",
+            t.to_string(),
+        ),
     }
 }

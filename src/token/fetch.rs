@@ -10,7 +10,7 @@ use crate::config::TokenAuthStyle;
 use crate::tenant::Tenant;
 use crate::urssaf::wire::{TokenResponse, SCOPE};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {
     /// The token endpoint refused the credentials (or the request).
     #[error("the token endpoint refused the credentials (HTTP {0})")]
@@ -28,14 +28,20 @@ pub enum TokenError {
 pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Token, TokenError> {
     let inner = &p.inner;
     let mut form = vec![("grant_type", "client_credentials"), ("scope", SCOPE)];
-    let mut req = inner.http.post(&tenant.endpoints.token_url).timeout(inner.timeout);
+    let mut req = inner
+        .http
+        .post(&tenant.endpoints.token_url)
+        .timeout(inner.timeout);
     match inner.style {
         TokenAuthStyle::Form => {
             form.push(("client_id", tenant.client_id.as_str()));
             form.push(("client_secret", tenant.client_secret.expose_secret()));
         }
         TokenAuthStyle::Basic => {
-            req = req.basic_auth(&tenant.client_id, Some(tenant.client_secret.expose_secret()));
+            req = req.basic_auth(
+                &tenant.client_id,
+                Some(tenant.client_secret.expose_secret()),
+            );
         }
     }
     let issued_at = now_ms();
@@ -69,7 +75,12 @@ pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Tok
             .filter(|s| *s > 0)
             .map(Duration::from_secs)
             .unwrap_or(inner.default_lifetime);
-        Ok(Token::new(body.access_token, issued_at, lifetime, inner.margin))
+        Ok(Token::new(
+            body.access_token,
+            issued_at,
+            lifetime,
+            inner.margin,
+        ))
     }
     .await;
     let label = match &outcome {
@@ -77,9 +88,15 @@ pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Tok
         Err(TokenError::Refused(_)) => "refused",
         Err(_) => "error",
     };
-    inner.metrics.token_fetches.with_label_values(&[label]).inc();
+    inner
+        .metrics
+        .token_fetches
+        .with_label_values(&[label])
+        .inc();
     match &outcome {
-        Ok(t) => tracing::info!(tenant = %tenant.id, expires_in_ms = t.expires_at_ms.saturating_sub(issued_at), "fetched an urssaf token"),
+        Ok(t) => {
+            tracing::info!(tenant = %tenant.id, expires_in_ms = t.expires_at_ms.saturating_sub(issued_at), "fetched an urssaf token")
+        }
         Err(e) => tracing::warn!(tenant = %tenant.id, error = %e, "urssaf token request failed"),
     }
     outcome

@@ -106,7 +106,8 @@ impl TokenProvider {
         timeout: Duration,
         metrics: Metrics,
     ) -> TokenProvider {
-        let lock_ttl = Duration::from_millis(settings.lock_ttl_ms.max(timeout.as_millis() as u64 + 1000));
+        let lock_ttl =
+            Duration::from_millis(settings.lock_ttl_ms.max(timeout.as_millis() as u64 + 1000));
         TokenProvider {
             inner: Arc::new(Inner {
                 http,
@@ -125,7 +126,12 @@ impl TokenProvider {
         if let Some(s) = self.inner.slots.read().get(&tenant.id) {
             return s.clone();
         }
-        self.inner.slots.write().entry(tenant.id.clone()).or_default().clone()
+        self.inner
+            .slots
+            .write()
+            .entry(tenant.id.clone())
+            .or_default()
+            .clone()
     }
 
     /// A valid token for this tenant; from process memory on the hot path.
@@ -135,23 +141,39 @@ impl TokenProvider {
         let current = slot.current.read().clone();
         if let Some(t) = current {
             if t.usable(now) {
-                self.inner.metrics.token_lookups.with_label_values(&["l1", "hit"]).inc();
+                self.inner
+                    .metrics
+                    .token_lookups
+                    .with_label_values(&["l1", "hit"])
+                    .inc();
                 if !t.fresh(now) {
                     self.refresh_in_background(tenant, &slot, now);
                 }
                 return Ok(t);
             }
         }
-        self.inner.metrics.token_lookups.with_label_values(&["l1", "miss"]).inc();
+        self.inner
+            .metrics
+            .token_lookups
+            .with_label_values(&["l1", "miss"])
+            .inc();
         self.acquire(tenant, &slot, None).await
     }
 
     /// Drops a token Urssaf refused (L1 and L2) and returns another one.
-    pub async fn replace(&self, tenant: &Arc<Tenant>, refused: &Token) -> Result<Arc<Token>, TokenError> {
+    pub async fn replace(
+        &self,
+        tenant: &Arc<Tenant>,
+        refused: &Token,
+    ) -> Result<Arc<Token>, TokenError> {
         let slot = self.slot(tenant);
         {
             let mut cur = slot.current.write();
-            if cur.as_ref().map(|t| t.secret() == refused.secret()).unwrap_or(false) {
+            if cur
+                .as_ref()
+                .map(|t| t.secret() == refused.secret())
+                .unwrap_or(false)
+            {
                 *cur = None;
             }
         }
@@ -163,7 +185,9 @@ impl TokenProvider {
     }
 
     fn refresh_in_background(&self, tenant: &Arc<Tenant>, slot: &Arc<Slot>, now: u64) {
-        if now < slot.retry_at_ms.load(Ordering::Relaxed) || slot.refreshing.swap(true, Ordering::AcqRel) {
+        if now < slot.retry_at_ms.load(Ordering::Relaxed)
+            || slot.refreshing.swap(true, Ordering::AcqRel)
+        {
             return;
         }
         let (this, tenant, slot) = (self.clone(), tenant.clone(), slot.clone());
@@ -177,7 +201,12 @@ impl TokenProvider {
     }
 
     /// Slow path, one at a time per tenant: L1 again → L2 → lock → token endpoint.
-    async fn acquire(&self, tenant: &Arc<Tenant>, slot: &Slot, refused: Option<&str>) -> Result<Arc<Token>, TokenError> {
+    async fn acquire(
+        &self,
+        tenant: &Arc<Tenant>,
+        slot: &Slot,
+        refused: Option<&str>,
+    ) -> Result<Arc<Token>, TokenError> {
         let _one_at_a_time = slot.fetch.lock().await;
         let acceptable = |t: &Token| t.fresh(now_ms()) && Some(t.secret()) != refused;
         let current = slot.current.read().clone();
@@ -186,7 +215,11 @@ impl TokenProvider {
         }
         let mut lock = None;
         if let Some(shared) = &self.inner.shared {
-            if let Some(t) = shared.get(tenant, &self.inner.metrics).await.filter(|t| acceptable(t)) {
+            if let Some(t) = shared
+                .get(tenant, &self.inner.metrics)
+                .await
+                .filter(|t| acceptable(t))
+            {
                 return Ok(self.install(slot, t));
             }
             match shared.lock(tenant).await {
@@ -197,7 +230,11 @@ impl TokenProvider {
                     while now_ms() < deadline {
                         tokio::time::sleep(Duration::from_millis(25)).await;
                         if let Some(t) = shared.get_quiet(tenant).await.filter(|t| acceptable(t)) {
-                            self.inner.metrics.token_lookups.with_label_values(&["redis", "hit"]).inc();
+                            self.inner
+                                .metrics
+                                .token_lookups
+                                .with_label_values(&["redis", "hit"])
+                                .inc();
                             return Ok(self.install(slot, t));
                         }
                     }

@@ -44,7 +44,11 @@ struct Stored {
 
 impl SharedTokens {
     pub(super) fn new(store: RedisStore, lock_ttl: Duration) -> SharedTokens {
-        SharedTokens { store, lock_ttl, compare_and_delete: redis::Script::new(COMPARE_AND_DELETE) }
+        SharedTokens {
+            store,
+            lock_ttl,
+            compare_and_delete: redis::Script::new(COMPARE_AND_DELETE),
+        }
     }
 
     fn key(&self, tenant: &Tenant) -> String {
@@ -52,18 +56,27 @@ impl SharedTokens {
     }
 
     pub(super) async fn get(&self, tenant: &Arc<Tenant>, metrics: &Metrics) -> Option<Token> {
-        let got = self.store.run::<Option<String>>(redis::cmd("GET").arg(self.key(tenant))).await;
+        let got = self
+            .store
+            .run::<Option<String>>(redis::cmd("GET").arg(self.key(tenant)))
+            .await;
         let result = match &got {
             Ok(Some(_)) => "hit",
             Ok(None) => "miss",
             Err(_) => "error",
         };
-        metrics.token_lookups.with_label_values(&["redis", result]).inc();
+        metrics
+            .token_lookups
+            .with_label_values(&["redis", result])
+            .inc();
         decode(got.ok().flatten())
     }
 
     pub(super) async fn get_quiet(&self, tenant: &Arc<Tenant>) -> Option<Token> {
-        let got = self.store.run::<Option<String>>(redis::cmd("GET").arg(self.key(tenant))).await;
+        let got = self
+            .store
+            .run::<Option<String>>(redis::cmd("GET").arg(self.key(tenant)))
+            .await;
         decode(got.ok().flatten())
     }
 
@@ -78,24 +91,39 @@ impl SharedTokens {
             expires_at_ms: t.expires_at_ms,
             refresh_at_ms: t.refresh_at_ms,
         };
-        let Ok(json) = serde_json::to_string(&stored) else { return };
+        let Ok(json) = serde_json::to_string(&stored) else {
+            return;
+        };
         let _ = self
             .store
-            .run::<()>(redis::cmd("SET").arg(self.key(tenant)).arg(json).arg("PX").arg(ttl))
+            .run::<()>(
+                redis::cmd("SET")
+                    .arg(self.key(tenant))
+                    .arg(json)
+                    .arg("PX")
+                    .arg(ttl),
+            )
             .await;
     }
 
     /// Removes the shared token only if it is the one Urssaf refused (not a newer one).
     pub(super) async fn purge(&self, tenant: &Arc<Tenant>, refused: &str) {
         let key = self.key(tenant);
-        let Ok(Some(json)) = self.store.run::<Option<String>>(redis::cmd("GET").arg(&key)).await else {
+        let Ok(Some(json)) = self
+            .store
+            .run::<Option<String>>(redis::cmd("GET").arg(&key))
+            .await
+        else {
             return;
         };
         let same = serde_json::from_str::<Stored>(&json)
             .map(|s| s.access_token == refused)
             .unwrap_or(true);
         if same {
-            let _ = self.store.run_script::<i64>(&self.compare_and_delete, &[&key], &[&json]).await;
+            let _ = self
+                .store
+                .run_script::<i64>(&self.compare_and_delete, &[&key], &[&json])
+                .await;
         }
     }
 
@@ -132,4 +160,3 @@ fn decode(json: Option<String>) -> Option<Token> {
         refresh_at_ms: s.refresh_at_ms,
     })
 }
-

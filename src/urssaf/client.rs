@@ -38,7 +38,10 @@ impl Operation {
 
     /// Creating calls are retried only when Urssaf provably did not process them.
     fn creates(self) -> bool {
-        matches!(self, Operation::RegisterClient | Operation::SubmitPaymentRequests)
+        matches!(
+            self,
+            Operation::RegisterClient | Operation::SubmitPaymentRequests
+        )
     }
 }
 
@@ -75,7 +78,12 @@ pub fn http_client(settings: &UpstreamSettings) -> reqwest::Result<reqwest::Clie
 }
 
 impl UrssafClient {
-    pub fn new(http: reqwest::Client, tokens: TokenProvider, settings: &UpstreamSettings, metrics: Metrics) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        tokens: TokenProvider,
+        settings: &UpstreamSettings,
+        metrics: Metrics,
+    ) -> Self {
         UrssafClient {
             inner: Arc::new(Inner {
                 http,
@@ -96,7 +104,9 @@ impl UrssafClient {
     ) -> Result<wire::OutputParticulier, UpstreamError> {
         let url = format!("{}/particulier", tenant.endpoints.api_base);
         let body = self
-            .send(tenant, Operation::RegisterClient, |h| h.request(Method::POST, &url).json(input))
+            .send(tenant, Operation::RegisterClient, |h| {
+                h.request(Method::POST, &url).json(input)
+            })
             .await?;
         decode(&body)
     }
@@ -117,13 +127,17 @@ impl UrssafClient {
             query.push(("adresseMail", email));
         }
         let body = self
-            .send(tenant, Operation::ClientStatus, |h| h.request(Method::GET, &url).query(&query))
+            .send(tenant, Operation::ClientStatus, |h| {
+                h.request(Method::GET, &url).query(&query)
+            })
             .await?;
         match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(serde_json::Value::Array(mut items)) if !items.is_empty() => {
                 serde_json::from_value(items.swap_remove(0)).map_err(|_| bad_answer())
             }
-            Ok(v @ serde_json::Value::Object(_)) => serde_json::from_value(v).map_err(|_| bad_answer()),
+            Ok(v @ serde_json::Value::Object(_)) => {
+                serde_json::from_value(v).map_err(|_| bad_answer())
+            }
             _ => Err(bad_answer()),
         }
     }
@@ -136,7 +150,9 @@ impl UrssafClient {
     ) -> Result<Vec<wire::OutputDemandePaiement>, UpstreamError> {
         let url = format!("{}/demandePaiement", tenant.endpoints.api_base);
         let body = self
-            .send(tenant, Operation::SubmitPaymentRequests, |h| h.request(Method::POST, &url).json(chunk))
+            .send(tenant, Operation::SubmitPaymentRequests, |h| {
+                h.request(Method::POST, &url).json(chunk)
+            })
             .await?;
         let out: Vec<wire::OutputDemandePaiement> = decode(&body)?;
         if out.len() != chunk.len() {
@@ -153,12 +169,17 @@ impl UrssafClient {
     ) -> Result<SearchAnswer, UpstreamError> {
         let url = format!("{}/demandePaiement/rechercher", tenant.endpoints.api_base);
         let sent = self
-            .send(tenant, Operation::SearchPaymentRequests, |h| h.request(Method::POST, &url).json(criteria))
+            .send(tenant, Operation::SearchPaymentRequests, |h| {
+                h.request(Method::POST, &url).json(criteria)
+            })
             .await;
         match sent {
             Ok(body) => {
                 let out: wire::OutputRechercheDemandePaiement = decode(&body)?;
-                Ok(SearchAnswer { found: out.info_demande_paiements, warnings: out.errors.unwrap_or_default() })
+                Ok(SearchAnswer {
+                    found: out.info_demande_paiements,
+                    warnings: out.errors.unwrap_or_default(),
+                })
             }
             Err(e) if e.has_code("ERR_RECHERCHE_VIDE") => Ok(SearchAnswer::default()),
             Err(e) => Err(e),
@@ -185,7 +206,17 @@ impl UrssafClient {
             let (status, retry_after, outcome) = match sent {
                 Err(e) => {
                     let never_reached = e.is_connect();
-                    self.observe(op, started, if e.is_timeout() { "timeout" } else { "transport_error" }, None, &[]);
+                    self.observe(
+                        op,
+                        started,
+                        if e.is_timeout() {
+                            "timeout"
+                        } else {
+                            "transport_error"
+                        },
+                        None,
+                        &[],
+                    );
                     let retry = never_reached || (!op.creates() && e.is_timeout());
                     if retry && attempt < inner.max_retries {
                         attempt += 1;
@@ -195,7 +226,9 @@ impl UrssafClient {
                     return Err(if e.is_timeout() {
                         UpstreamError::Timeout
                     } else if never_reached {
-                        UpstreamError::Unavailable { retry_after_secs: None }
+                        UpstreamError::Unavailable {
+                            retry_after_secs: None,
+                        }
                     } else {
                         UpstreamError::Interrupted
                     });
@@ -214,7 +247,11 @@ impl UrssafClient {
                 Ok(b) => b,
                 Err(e) => {
                     self.observe(op, started, "transport_error", Some(status), &[]);
-                    return Err(if e.is_timeout() { UpstreamError::Timeout } else { UpstreamError::Interrupted });
+                    return Err(if e.is_timeout() {
+                        UpstreamError::Timeout
+                    } else {
+                        UpstreamError::Interrupted
+                    });
                 }
             };
             if status.is_success() {
@@ -245,8 +282,13 @@ impl UrssafClient {
             return Err(match status.as_u16() {
                 401 => UpstreamError::Unauthorized,
                 403 => UpstreamError::Forbidden,
-                429 | 503 => UpstreamError::Unavailable { retry_after_secs: retry_after },
-                400..=499 => UpstreamError::Rejected { status: status.as_u16(), errors },
+                429 | 503 => UpstreamError::Unavailable {
+                    retry_after_secs: retry_after,
+                },
+                400..=499 => UpstreamError::Rejected {
+                    status: status.as_u16(),
+                    errors,
+                },
                 s => UpstreamError::BadGateway { status: s, errors },
             });
         }
@@ -260,15 +302,28 @@ impl UrssafClient {
             .saturating_mul(1u32 << attempt.min(16))
             .min(inner.retry_max);
         let jitter = rand::thread_rng().gen_range(0..=ceiling.as_millis() as u64);
-        let floor = retry_after_secs.map(|s| Duration::from_secs(s).min(inner.retry_max)).unwrap_or_default();
+        let floor = retry_after_secs
+            .map(|s| Duration::from_secs(s).min(inner.retry_max))
+            .unwrap_or_default();
         Duration::from_millis(jitter).max(floor)
     }
 
-    fn observe(&self, op: Operation, started: Instant, outcome: &str, status: Option<StatusCode>, codes: &[&str]) {
+    fn observe(
+        &self,
+        op: Operation,
+        started: Instant,
+        outcome: &str,
+        status: Option<StatusCode>,
+        codes: &[&str],
+    ) {
         let elapsed = started.elapsed();
         let m = &self.inner.metrics;
-        m.upstream_requests.with_label_values(&[op.name(), outcome]).inc();
-        m.upstream_duration.with_label_values(&[op.name()]).observe(elapsed.as_secs_f64());
+        m.upstream_requests
+            .with_label_values(&[op.name(), outcome])
+            .inc();
+        m.upstream_duration
+            .with_label_values(&[op.name()])
+            .observe(elapsed.as_secs_f64());
         tracing::info!(
             urssaf_operation = op.name(),
             urssaf_status = status.map(|s| s.as_u16()),
@@ -281,7 +336,10 @@ impl UrssafClient {
 }
 
 fn bad_answer() -> UpstreamError {
-    UpstreamError::BadGateway { status: 200, errors: Vec::new() }
+    UpstreamError::BadGateway {
+        status: 200,
+        errors: Vec::new(),
+    }
 }
 
 fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, UpstreamError> {

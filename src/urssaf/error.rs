@@ -2,7 +2,7 @@
 
 use super::wire::Erreur;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     /// Urssaf refused the request (HTTP 400, or business errors); its errors are kept verbatim.
     #[error("urssaf rejected the request ({})", first_code(.errors))]
@@ -30,7 +30,10 @@ pub enum UpstreamError {
 }
 
 fn first_code(errors: &[Erreur]) -> &str {
-    errors.first().map(|e| e.code.as_str()).unwrap_or("no error code")
+    errors
+        .first()
+        .map(|e| e.code.as_str())
+        .unwrap_or("no error code")
 }
 
 impl UpstreamError {
@@ -57,10 +60,12 @@ pub fn parse_errors(body: &[u8]) -> Vec<Erreur> {
     };
     let items = match value {
         serde_json::Value::Array(items) => items,
-        serde_json::Value::Object(mut map) => match map.remove("errors").or_else(|| map.remove("Errors")) {
-            Some(serde_json::Value::Array(items)) => items,
-            _ => vec![serde_json::Value::Object(map)],
-        },
+        serde_json::Value::Object(mut map) => {
+            match map.remove("errors").or_else(|| map.remove("Errors")) {
+                Some(serde_json::Value::Array(items)) => items,
+                _ => vec![serde_json::Value::Object(map)],
+            }
+        }
         _ => Vec::new(),
     };
     items
@@ -77,9 +82,15 @@ mod tests {
     #[test]
     fn every_error_shape_is_read() {
         let one = r#"{"code":"ERREUR_VALIDATION","message":"m","description":"d"}"#;
-        assert_eq!(parse_errors(format!("[{one}]").as_bytes())[0].code, "ERREUR_VALIDATION");
+        assert_eq!(
+            parse_errors(format!("[{one}]").as_bytes())[0].code,
+            "ERREUR_VALIDATION"
+        );
         assert_eq!(parse_errors(one.as_bytes())[0].code, "ERREUR_VALIDATION");
-        assert_eq!(parse_errors(format!(r#"{{"Errors":[{one}]}}"#).as_bytes())[0].code, "ERREUR_VALIDATION");
+        assert_eq!(
+            parse_errors(format!(r#"{{"Errors":[{one}]}}"#).as_bytes())[0].code,
+            "ERREUR_VALIDATION"
+        );
         assert!(parse_errors(b"").is_empty());
         assert!(parse_errors(b"[]").is_empty());
         assert!(parse_errors(b"<html>").is_empty());

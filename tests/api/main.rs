@@ -1,5 +1,12 @@
+//! One integration-test binary: real HTTP on OS-chosen ports, the built-in simulator as
+//! Urssaf, a real Redis.
+
+mod auth;
+mod helpers;
+mod process;
 mod simulator;
 mod simulator_e1e2;
 mod simulator_e3;
 mod simulator_e4;
 mod simulator_faults;
+mod tokens;

@@ -8,7 +8,7 @@ use crate::urssaf::wire;
 
 /// Longest id / invoice number, and most values per list (the client sends 10 per call).
 const MAX_ID: usize = 50;
-const MAX_VALUES: usize = 100;
+const MAX_VALUES: usize = 1000;
 
 /// Checked search criteria.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,7 +50,7 @@ fn check_list(
 }
 
 /// Checks a search: at least one criterion; ids and invoice numbers 1..50 characters (at most
-/// 100 each, duplicates dropped); dates `YYYY-MM-DD` with from ≤ to.
+/// 1000 each, duplicates dropped); dates `YYYY-MM-DD` with from ≤ to.
 pub fn validate_search(req: &SearchPaymentRequests) -> Result<SearchCriteria, Vec<FieldError>> {
     let mut errors = Vec::new();
     let ids = check_list(&req.ids, "ids", &mut errors);
@@ -161,7 +161,7 @@ mod tests {
         .unwrap();
         assert_eq!(ok.invoice_numbers, ["F-1"]);
         let many = SearchPaymentRequests {
-            ids: Some(vec!["a".into(); 101]),
+            ids: Some(vec!["a".into(); 1001]),
             ..Default::default()
         };
         assert_eq!(

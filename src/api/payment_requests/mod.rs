@@ -1,0 +1,273 @@
+//! `/v1/payment-requests`: send invoices once and only once, and follow each to payment.
+
+pub mod lookup;
+pub mod sending;
+
+use std::collections::HashSet;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, web, HttpRequest, HttpResponse, ResponseError};
+
+use super::auth::Caller;
+use super::body::parse_json;
+use super::problem::Problem;
+use super::upstream::upstream_problem;
+use super::AppState;
+use crate::api::dto::payment_requests::{
+    PaymentRequest, SearchPaymentRequests, SearchResults, SubmitPaymentRequests, SubmitResults,
+};
+use crate::domain::FieldError;
+use crate::idempotency::{self, Begin, StoredAnswer};
+use crate::urssaf::mapping;
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Lower bound of an open period: the immediate advance did not exist before 2022.
+const FIRST_INVOICE_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2020, 1, 1) {
+    Some(d) => d,
+    None => chrono::NaiveDate::MIN,
+};
+
+/// Send invoices as payment requests (Urssaf E3 `POST /demandePaiement`).
+///
+/// Any number of invoices: the gateway checks them all (one invalid invoice → 422 and nothing
+/// is sent), sends them to Urssaf 10 per call, and answers per invoice in your order.
+///
+/// Status rule: **200** every invoice accepted; **207** some accepted, some rejected (see each
+/// result's `outcome`); when none is accepted, a problem: **409** a single invoice Urssaf already
+/// holds under another content, **422** Urssaf rejected them, **502/503/504** Urssaf failed or was
+/// unreachable (the problem's `results` lists each invoice). Send an `Idempotency-Key` to make
+/// retries safe: the first answer is replayed for the same key and body.
+#[utoipa::path(post, path = "/v1/payment-requests", tag = "payment-requests", request_body = SubmitPaymentRequests,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (1–255 printable characters), e.g. a UUID; makes a retry safe")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every invoice accepted", body = SubmitResults),
+        (status = 207, description = "Some invoices accepted, some rejected: see each `outcome`", body = SubmitResults),
+        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Duplicate invoice number, or the same Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid invoices (nothing sent), Idempotency-Key reused with another body, or Urssaf rejected every invoice", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Urssaf failed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Urssaf unavailable; nothing was integrated; retry after `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Urssaf did not answer in time; retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/v1/payment-requests")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let tenant = caller.0;
+    let key = match req
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .map(|v| v.to_str().map(str::trim))
+    {
+        None => None,
+        Some(Ok(k)) if idempotency::key_is_valid(k) => Some(k.to_string()),
+        Some(_) => {
+            return Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "Invalid Idempotency-Key",
+                "the Idempotency-Key header must be 1 to 255 printable ASCII characters",
+            )
+            .error_response();
+        }
+    };
+    let claim = match &key {
+        None => None,
+        Some(k) => match state
+            .idempotency
+            .begin(&tenant.id, k, idempotency::fingerprint(&body))
+            .await
+        {
+            Begin::Fresh(claim) => Some(claim),
+            Begin::Replay(answer) => {
+                state.metrics.idempotency_replays.inc();
+                return replay(answer);
+            }
+            Begin::InFlight => {
+                return Problem::new(StatusCode::CONFLICT, "idempotency_in_flight", "Request already in progress", "a request with this Idempotency-Key is still being processed; retry in a moment to get its answer").error_response();
+            }
+            Begin::Mismatch => {
+                return Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency-Key reused", "this Idempotency-Key was used with a different body; use a new key for a new request").error_response();
+            }
+        },
+    };
+    let (status, json) = match parse_json::<SubmitPaymentRequests>(&body) {
+        Err(p) => (p.status_code(), problem_json(&p)),
+        Ok(request) => match sending::submit(&state, &tenant, &request.invoices).await {
+            sending::Answer::Results(status, results) => {
+                (status, serde_json::to_string(&results).unwrap_or_default())
+            }
+            sending::Answer::Problem(p) => (p.status_code(), problem_json(&p)),
+        },
+    };
+    let answer = StoredAnswer {
+        status: status.as_u16(),
+        body: json,
+    };
+    if let Some(claim) = claim {
+        // Only definite answers are kept; after a 5xx the same key may try again.
+        if status.is_server_error() {
+            state.idempotency.release(claim).await;
+        } else {
+            state.idempotency.complete(claim, answer.clone()).await;
+        }
+    }
+    respond(answer, false)
+}
+
+fn problem_json(p: &Problem) -> String {
+    serde_json::to_string(p).unwrap_or_default()
+}
+
+fn replay(answer: StoredAnswer) -> HttpResponse {
+    respond(answer, true)
+}
+
+fn respond(answer: StoredAnswer, replayed: bool) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_client_error() || status.is_server_error() {
+        "application/problem+json"
+    } else {
+        "application/json"
+    };
+    let mut b = HttpResponse::build(status);
+    b.insert_header((header::CONTENT_TYPE, content_type));
+    if replayed {
+        b.insert_header(("Idempotent-Replayed", "true"));
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::GATEWAY_TIMEOUT {
+        b.insert_header((header::RETRY_AFTER, "5"));
+    }
+    b.body(answer.body)
+}
+
+/// Read one payment request (Urssaf E4 `POST /demandePaiement/rechercher` by id).
+#[utoipa::path(get, path = "/v1/payment-requests/{payment_request_id}", tag = "payment-requests",
+    params(("payment_request_id" = String, Path, description = "Urssaf `idDemandePaiement`")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The payment request and its status", body = PaymentRequest),
+        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Urssaf knows no such payment request for this provider", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Urssaf failed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Urssaf unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Urssaf did not answer in time", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/v1/payment-requests/{payment_request_id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let id = path.into_inner();
+    if id.is_empty()
+        || id.len() > 50
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(Problem::validation(vec![FieldError::new(
+            "/payment_request_id",
+            "payment_request_id",
+            "must be Urssaf's idDemandePaiement: 1 to 50 letters, digits, '-' or '_'",
+        )]));
+    }
+    let found = lookup::by_ids(&state, &caller.0, std::slice::from_ref(&id))
+        .await
+        .map_err(|e| upstream_problem(&e))?;
+    let today = chrono::Utc::now().date_naive();
+    match found.iter().find(|f| f.id_demande_paiement == id) {
+        Some(info) => Ok(HttpResponse::Ok().json(mapping::payment_request_from_wire(info, today))),
+        None => Err(Problem::not_found(format!(
+            "Urssaf knows no payment request {id} for this provider"
+        ))),
+    }
+}
+
+/// Search payment requests by ids, invoice numbers and/or an invoice-date period (Urssaf E4).
+///
+/// Any number of ids or invoice numbers (sent 10 per call). A period is searched whole: when
+/// Urssaf says it has too many results, the gateway splits the period and merges the answers.
+/// Criteria combine as a union. Nothing found is an empty list, not an error; ids and invoice
+/// numbers Urssaf did not find are listed in `not_found`.
+#[utoipa::path(post, path = "/v1/payment-requests/search", tag = "payment-requests", request_body = SearchPaymentRequests,
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "What Urssaf holds", body = SearchResults),
+        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No criterion, or malformed criteria", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Urssaf failed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Urssaf unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Urssaf did not answer in time", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/v1/payment-requests/search")]
+pub async fn search(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let request: SearchPaymentRequests = parse_json(&body)?;
+    let criteria = mapping::validate_search(&request).map_err(Problem::validation)?;
+    let tenant = &caller.0;
+    let mut found = Vec::new();
+    let mut not_found = Vec::new();
+    if !criteria.ids.is_empty() {
+        let got = lookup::by_ids(&state, tenant, &criteria.ids)
+            .await
+            .map_err(|e| upstream_problem(&e))?;
+        let have: HashSet<&str> = got.iter().map(|i| i.id_demande_paiement.as_str()).collect();
+        not_found.extend(
+            criteria
+                .ids
+                .iter()
+                .filter(|id| !have.contains(id.as_str()))
+                .cloned(),
+        );
+        found.extend(got);
+    }
+    if !criteria.invoice_numbers.is_empty() {
+        let got = lookup::by_invoice_numbers(&state, tenant, &criteria.invoice_numbers)
+            .await
+            .map_err(|e| upstream_problem(&e))?;
+        let have: HashSet<&str> = got
+            .iter()
+            .filter_map(|i| i.demande_paiement.as_ref())
+            .map(|d| d.num_facture_tiers.as_str())
+            .collect();
+        not_found.extend(
+            criteria
+                .invoice_numbers
+                .iter()
+                .filter(|n| !have.contains(n.as_str()))
+                .cloned(),
+        );
+        found.extend(got);
+    }
+    if criteria.from.is_some() || criteria.to.is_some() {
+        let from = criteria.from.unwrap_or(FIRST_INVOICE_DATE);
+        let to = criteria
+            .to
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        found.extend(
+            lookup::by_period(&state, tenant, from, to)
+                .await
+                .map_err(|e| upstream_problem(&e))?,
+        );
+    }
+    let today = chrono::Utc::now().date_naive();
+    let mut seen = HashSet::new();
+    let payment_requests = found
+        .iter()
+        .filter(|i| seen.insert(i.id_demande_paiement.clone()))
+        .map(|i| mapping::payment_request_from_wire(i, today))
+        .collect();
+    Ok(HttpResponse::Ok().json(SearchResults {
+        payment_requests,
+        not_found,
+    }))
+}

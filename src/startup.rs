@@ -1,0 +1,354 @@
+//! Builds the application from settings: binds its own listeners (port 0 works), wires the
+//! shared pieces, and runs until stopped (gracefully on SIGTERM in production).
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpServer};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::api::{self, AppState};
+use crate::config::{Environment, Settings};
+use crate::idempotency::IdempotencyStore;
+use crate::metrics::Metrics;
+use crate::redis_store::RedisStore;
+use crate::simulator::{Simulator, SimulatorSettings};
+use crate::tenant::{hash_key, Endpoints, Tenant, Tenants};
+use crate::token::TokenProvider;
+use crate::urssaf::client::{http_client, UrssafClient};
+
+pub struct Application {
+    port: u16,
+    metrics_port: Option<u16>,
+    server: Server,
+    metrics_server: Option<Server>,
+    ready: Arc<AtomicBool>,
+    drain: Duration,
+    /// Set in the embedded default: the demo tenant's API key, printed at start.
+    pub demo_api_key: Option<String>,
+    /// The in-process simulator of the embedded default.
+    pub simulator: Option<(Simulator, u16)>,
+    pub metrics: Metrics,
+}
+
+impl Application {
+    /// Checks the settings and builds everything; every problem is one line.
+    pub async fn build(settings: Settings) -> Result<Application, Vec<String>> {
+        let problems = settings.problems();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let metrics = Metrics::new();
+        let mut demo_api_key = None;
+        let mut simulator = None;
+
+        let mut raw_tenants = resolve_tenants(&settings)?;
+        let uses_embedded = settings.upstream.environment == Environment::Embedded
+            || raw_tenants
+                .iter()
+                .any(|t| t.environment == Environment::Embedded);
+        if settings.upstream.environment == Environment::Embedded && raw_tenants.is_empty() {
+            let key = format!("demo-{}", uuid::Uuid::new_v4().simple());
+            raw_tenants.push(RawTenant {
+                id: "demo".into(),
+                client_id: "demo-client".into(),
+                client_secret: SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
+                environment: Environment::Embedded,
+                key_hashes: vec![hash_key(&key)],
+                billing_id: "demo".into(),
+                worker_id: Some("SAP123456789".into()),
+            });
+            demo_api_key = Some(key);
+        }
+        // A hand-set base URL replaces the in-process simulator (e.g. one started apart).
+        let external_embedded = settings.upstream.environment == Environment::Embedded
+            && settings.upstream.base_url.is_some();
+        let embedded_host = if external_embedded {
+            settings.upstream.base_url.clone()
+        } else if uses_embedded {
+            let sim = Simulator::new(SimulatorSettings {
+                credentials: raw_tenants
+                    .iter()
+                    .filter(|t| t.environment == Environment::Embedded)
+                    .map(|t| (t.client_id.clone(), t.client_secret.clone()))
+                    .collect(),
+                token_lifetime: Duration::from_secs(
+                    settings.simulator.token_lifetime_seconds.max(1),
+                ),
+                activation_delay: Duration::from_secs(settings.simulator.activation_delay_seconds),
+                admin_enabled: true,
+                ..SimulatorSettings::default()
+            });
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .map_err(|e| vec![format!("embedded simulator: cannot bind: {e}")])?;
+            let port = listener
+                .local_addr()
+                .map_err(|e| vec![e.to_string()])?
+                .port();
+            let server = sim
+                .serve(listener)
+                .map_err(|e| vec![format!("embedded simulator: {e}")])?;
+            tokio::spawn(server);
+            simulator = Some((sim, port));
+            Some(format!("http://127.0.0.1:{port}"))
+        } else {
+            None
+        };
+
+        let tenants = Tenants::new(
+            raw_tenants
+                .into_iter()
+                .map(|t| {
+                    let endpoints =
+                        endpoints_for(&settings, t.environment, embedded_host.as_deref());
+                    Tenant::new(
+                        t.id,
+                        t.client_id,
+                        t.client_secret,
+                        t.environment,
+                        endpoints,
+                        t.billing_id,
+                        t.worker_id,
+                        &t.key_hashes,
+                    )
+                })
+                .collect(),
+        );
+
+        let http =
+            http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
+        let store = RedisStore::new(&settings.redis, metrics.clone());
+        let tokens = TokenProvider::new(
+            http.clone(),
+            store.clone(),
+            &settings.token,
+            settings.upstream.token_auth,
+            Duration::from_millis(settings.upstream.token_timeout_ms),
+            metrics.clone(),
+        );
+        let urssaf = UrssafClient::new(http, tokens, &settings.upstream, metrics.clone());
+        let ready = Arc::new(AtomicBool::new(false));
+        let state = web::Data::new(AppState {
+            tenants: Arc::new(tenants),
+            urssaf,
+            metrics: metrics.clone(),
+            idempotency: IdempotencyStore::new(
+                store,
+                Duration::from_secs(settings.idempotency.ttl_seconds),
+                Duration::from_secs(settings.idempotency.in_flight_ttl_seconds),
+            ),
+            ready: ready.clone(),
+        });
+
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .map_err(|e| {
+                vec![format!(
+                    "server: cannot listen on {}:{}: {e}",
+                    settings.server.host, settings.server.port
+                )]
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| vec![e.to_string()])?
+            .port();
+        let metrics_separate = settings.server.metrics_port.is_some();
+        let max_body = settings.server.max_body_bytes;
+        let api_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(api_state.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .wrap(Compress::default())
+                .wrap(from_fn(api::observe::observe))
+                .configure(|cfg| api::configure(cfg, !metrics_separate))
+                .default_service(web::to(api::observe::not_found))
+        })
+        .disable_signals()
+        .shutdown_timeout(settings.server.shutdown_timeout_seconds);
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|e| vec![e.to_string()])?
+            .run();
+
+        let (metrics_server, metrics_port) = match settings.server.metrics_port {
+            Some(mp) => {
+                let l = TcpListener::bind((settings.server.host.as_str(), mp)).map_err(|e| {
+                    vec![format!("server.metrics_port: cannot listen on {mp}: {e}")]
+                })?;
+                let mp = l.local_addr().map_err(|e| vec![e.to_string()])?.port();
+                let s = HttpServer::new(move || {
+                    App::new()
+                        .app_data(state.clone())
+                        .service(api::health::metrics)
+                })
+                .disable_signals()
+                .workers(1)
+                .listen(l)
+                .map_err(|e| vec![e.to_string()])?
+                .run();
+                (Some(s), Some(mp))
+            }
+            None => (None, None),
+        };
+        ready.store(true, Ordering::Release);
+        Ok(Application {
+            port,
+            metrics_port,
+            server,
+            metrics_server,
+            ready,
+            drain: Duration::from_secs(settings.server.drain_seconds),
+            demo_api_key,
+            simulator,
+            metrics,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped through its handle.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if let Some(m) = self.metrics_server {
+            tokio::spawn(m);
+        }
+        self.server.await
+    }
+
+    /// Serves until SIGTERM or SIGINT, then: not ready → drain period → stop accepting →
+    /// in-flight requests finish (up to the shutdown timeout) → return.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let metrics_handle = self.metrics_server.as_ref().map(Server::handle);
+        let ready = self.ready.clone();
+        let drain = self.drain;
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            ready.store(false, Ordering::Release);
+            tracing::info!(
+                drain_seconds = drain.as_secs(),
+                "shutdown requested; draining"
+            );
+            tokio::time::sleep(drain).await;
+            handle.stop(true).await;
+            if let Some(m) = metrics_handle {
+                m.stop(true).await;
+            }
+        });
+        let result = self.run_until_stopped().await;
+        tracing::info!("stopped");
+        result
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+struct RawTenant {
+    id: String,
+    client_id: String,
+    client_secret: SecretString,
+    environment: Environment,
+    key_hashes: Vec<String>,
+    billing_id: String,
+    worker_id: Option<String>,
+}
+
+fn resolve_tenants(settings: &Settings) -> Result<Vec<RawTenant>, Vec<String>> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (id, t) in &settings.tenants {
+        let secret = match &t.client_secret_file {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(s) if !s.trim().is_empty() => SecretString::from(s.trim().to_string()),
+                _ => {
+                    problems.push(format!(
+                        "tenants.{id}.client_secret_file: {} is empty or unreadable",
+                        path.display()
+                    ));
+                    continue;
+                }
+            },
+            None => match &t.client_secret {
+                Some(s) => SecretString::from(s.expose_secret().trim().to_string()),
+                None => continue,
+            },
+        };
+        out.push(RawTenant {
+            id: id.clone(),
+            client_id: t.client_id.clone().unwrap_or_default().trim().to_string(),
+            client_secret: secret,
+            environment: t.environment.unwrap_or(settings.upstream.environment),
+            key_hashes: t
+                .api_key_hashes
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            billing_id: t.billing_id.clone().unwrap_or_else(|| id.clone()),
+            worker_id: t.worker_id.clone(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+fn endpoints_for(settings: &Settings, env: Environment, embedded_host: Option<&str>) -> Endpoints {
+    let mut e = match env.preset_host() {
+        Some(host) => Endpoints::for_host(host),
+        None => Endpoints::for_host(embedded_host.unwrap_or("http://127.0.0.1:1")),
+    };
+    // Hand-set URLs apply to the default environment (a proxy, a private simulator…).
+    if env == settings.upstream.environment {
+        if let Some(base) = &settings.upstream.base_url {
+            e.api_base = Endpoints::for_host(base).api_base;
+            if settings.upstream.token_url.is_none() {
+                e.token_url = Endpoints::for_host(base).token_url;
+            }
+        }
+        if let Some(t) = &settings.upstream.token_url {
+            e.token_url = t.clone();
+        }
+    }
+    e
+}

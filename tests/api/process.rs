@@ -1,0 +1,203 @@
+//! The real binary: the embedded default, configuration errors, logs without personal data,
+//! and a graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_urssaf-gateway");
+
+struct Running {
+    child: Child,
+    port: u16,
+    simulator_port: Option<u16>,
+    demo_key: Option<String>,
+    stdout: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary with only the given environment and waits for its "listening" line.
+fn start(env: &[(&str, &str)]) -> Running {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve")
+        .arg("--port")
+        .arg("0")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("GATEWAY__SERVER__HOST", "127.0.0.1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Arc::new(Mutex::new(Vec::new()));
+    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
+    let out = child.stdout.take().unwrap();
+    let lines = stdout.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+                if v["message"] == "listening" {
+                    let _ = tx.send(v);
+                }
+            }
+            lines.lock().unwrap().push(line);
+        }
+    });
+    let err = child.stderr.take().unwrap();
+    let (ktx, krx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if let Some(k) = line.trim().strip_prefix("demo key: ") {
+                let _ = ktx.send(k.to_string());
+            }
+        }
+    });
+    let listening = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the gateway says it listens");
+    let demo_key = krx.recv_timeout(Duration::from_millis(500)).ok();
+    Running {
+        child,
+        port: listening["port"].as_u64().unwrap() as u16,
+        simulator_port: listening["simulator_port"].as_u64().map(|p| p as u16),
+        demo_key,
+        stdout,
+    }
+}
+
+fn run_to_end(env: &[(&str, &str)]) -> (i32, String) {
+    let out = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn configuration_errors_are_one_clear_line_each() {
+    let (code, err) = run_to_end(&[("GATEWAY__UPSTREAM__ENVIRONMENT", "production")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "error: tenants: none configured; upstream.environment = production needs at least one"
+        ),
+        "{err}"
+    );
+
+    let (code, err) = run_to_end(&[
+        ("GATEWAY__UPSTREAM__ENVIRONMENT", "sandbox"),
+        ("GATEWAY__TENANTS__ACME__CLIENT_ID", "id"),
+        ("GATEWAY__TENANTS__ACME__API_KEY_HASHES", "abc"),
+        ("GATEWAY__TENANTS__ACME__WORKER_ID", "123"),
+    ]);
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines.contains(
+            &"error: tenants.acme.client_secret: missing (set it, or client_secret_file)"
+        ),
+        "{err}"
+    );
+    assert!(lines.contains(&"error: tenants.acme.api_key_hashes: \"abc\" is not a SHA-256 hex digest (64 hex characters)"), "{err}");
+    assert!(
+        lines.contains(
+            &"error: tenants.acme.worker_id: \"123\" must be SAP + 9 digits or SIR + 14 digits"
+        ),
+        "{err}"
+    );
+
+    let (code, err) = run_to_end(&[("GATEWAY__LOG__FORMAT", "xml")]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: configuration:") && err.contains("xml"),
+        "{err}"
+    );
+
+    let (code, err) = run_to_end(&[("GATEWAY_CONFIG", "/nonexistent/gateway.toml")]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        "error: configuration file /nonexistent/gateway.toml: not found"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_drains_then_stops_without_dropping_a_call() {
+    let gw = start(&[
+        ("GATEWAY__SERVER__DRAIN_SECONDS", "1"),
+        ("GATEWAY__SERVER__SHUTDOWN_TIMEOUT_SECONDS", "10"),
+    ]);
+    let key = gw.demo_key.clone().expect("demo key printed");
+    let http = reqwest::Client::new();
+    let sim = format!(
+        "http://127.0.0.1:{}",
+        gw.simulator_port.expect("embedded simulator")
+    );
+    // Make every Urssaf call slow so calls are in flight when the signal arrives.
+    let r = http
+        .put(format!("{sim}/__admin/faults"))
+        .json(&serde_json::json!({"latency_ms": 1500}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let base = format!("http://127.0.0.1:{}", gw.port);
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let req = http
+                .get(format!("{base}/v1/clients?email=nobody@example.org"))
+                .bearer_auth(&key);
+            tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let pid = gw.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503, "not ready while draining");
+    for c in calls {
+        let status = c
+            .await
+            .unwrap()
+            .expect("in-flight call completed, not dropped");
+        assert_eq!(status, 404, "Urssaf's answer (no such client) came through");
+    }
+    let mut gw = gw;
+    let exit = loop {
+        if let Some(s) = gw.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(12),
+            "exited within drain + shutdown timeout"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for the drain period"
+    );
+}
