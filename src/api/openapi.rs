@@ -14,7 +14,17 @@ use crate::domain::FieldError;
         description = "A simple REST API in front of Urssaf's API Tiers de Prestation (avance immédiate de crédit d'impôt): register households, send invoices as payment requests, and follow them to payment. Every field's description names the Urssaf field it maps to. Errors are RFC 9457 problems (`application/problem+json`).",
         license(name = "Apache-2.0")
     ),
-    paths(super::health::healthz, super::health::readyz, super::health::metrics),
+    paths(
+        super::clients::register,
+        super::clients::get_one,
+        super::clients::find_by_email,
+        super::payment_requests::submit,
+        super::payment_requests::get_one,
+        super::payment_requests::search,
+        super::health::healthz,
+        super::health::readyz,
+        super::health::metrics
+    ),
     components(schemas(Problem, FieldError, UrssafError)),
     modifiers(&ApiKeyAuth),
     tags(

@@ -3,6 +3,7 @@
 
 mod auth;
 mod helpers;
+mod openapi;
 mod process;
 mod simulator;
 mod simulator_e1e2;
