@@ -110,16 +110,8 @@ fn dropped_connection() -> HttpResponse {
 fn parse_request(body: &[u8]) -> Result<Vec<InputDemandePaiement>, Vec<Erreur>> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| vec![reply::validation(ROOT, "", &format!("JSON invalide : {e}"))])?;
-    let n = match value.as_array() {
-        Some(items) => items.len(),
-        None => {
-            return Err(vec![reply::validation(
-                ROOT,
-                "",
-                "un tableau de demandes de paiement est attendu",
-            )])
-        }
-    };
+    reply::check_shape(&value, ROOT, &["inputPrestations"], true).map_err(|e| vec![e])?;
+    let n = value.as_array().map_or(0, Vec::len);
     if n == 0 {
         return Err(vec![reply::validation(
             ROOT,

@@ -25,22 +25,30 @@ pub(crate) async fn inscrire(
         Ok(p) => p,
         Err(resp) => return resp,
     };
-    // A missing `lieuNaissance` object has its own code, before the generic schema error.
-    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(&body) {
-        if map
-            .get("lieuNaissance")
-            .is_none_or(serde_json::Value::is_null)
-        {
-            return bad_request(
-                &inner,
-                vec![reply::metier(
-                    "ERREUR_LIEU_NAISSANCE_OBLIGATOIRE",
-                    "Le lieu de naissance est obligatoire",
-                    ROOT,
-                    "lieuNaissance",
-                )],
-            );
+    let value = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            let e = reply::validation(ROOT, "", &format!("JSON invalide : {e}"));
+            return bad_request(&inner, vec![e]);
         }
+    };
+    if let Err(e) = reply::check_shape(&value, ROOT, &[], false) {
+        return bad_request(&inner, vec![e]);
+    }
+    // A missing `lieuNaissance` object has its own code, before the generic schema error.
+    if value
+        .get("lieuNaissance")
+        .is_none_or(serde_json::Value::is_null)
+    {
+        return bad_request(
+            &inner,
+            vec![reply::metier(
+                "ERREUR_LIEU_NAISSANCE_OBLIGATOIRE",
+                "Le lieu de naissance est obligatoire",
+                ROOT,
+                "lieuNaissance",
+            )],
+        );
     }
     let input: InputParticulier = match reply::parse(&body, ROOT) {
         Ok(v) => v,
