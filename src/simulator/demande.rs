@@ -44,13 +44,17 @@ pub(crate) async fn transmettre(
                 .dps
                 .values()
                 .any(|x| x.input.num_facture_tiers == d.num_facture_tiers);
-            if duplicate || !seen.insert(d.num_facture_tiers.clone()) {
+            // Only an integrated demande takes the number: a rejected one leaves it free.
+            if duplicate || seen.contains(&d.num_facture_tiers) {
                 errs.push(reply::metier(
                     "ERR_FACTURE_DOUBLON",
                     "Le numéro de facture a déjà été transmis",
                     ROOT,
                     &format!("[{i}].numFactureTiers"),
                 ));
+            }
+            if errs.is_empty() {
+                seen.insert(d.num_facture_tiers.clone());
             }
             errs
         })

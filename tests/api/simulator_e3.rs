@@ -249,6 +249,11 @@ async fn duplicate_invoice_numbers() {
     assert_eq!(b[1]["errors"][0]["code"], "ERR_FACTURE_DOUBLON");
     assert_eq!(b[2]["numFactureTiers"], "F-3");
     assert_eq!(b[2]["errors"][0]["code"], "ERR_TOTAL_PRESTATIONS");
+    // A rejected demande does not take its number, even within the batch.
+    let bad = with(&id, "F-4", |d| d["mntFactureTTC"] = json!(1));
+    let (_, b) = h.submit(&json!([bad, demande(&id, "F-4")])).await;
+    assert_eq!(b[0]["errors"][0]["code"], "ERR_TOTAL_PRESTATIONS");
+    assert_eq!(b[1]["statut"], "10", "{b}");
 }
 
 #[tokio::test]
