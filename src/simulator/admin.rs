@@ -59,10 +59,8 @@ struct SetClock {
 
 async fn set_clock(inner: web::Data<Inner>, body: web::Bytes) -> HttpResponse {
     match parse::<SetClock>(&body) {
-        Ok(b) => {
-            inner.data().clock.set(b.now);
-            clock_body(&inner)
-        }
+        Ok(b) if inner.data().clock.set(b.now) => clock_body(&inner),
+        Ok(_) => bad("now out of range (years 1970-9999)"),
         Err(resp) => *resp,
     }
 }
@@ -75,11 +73,8 @@ struct Advance {
 async fn advance_clock(inner: web::Data<Inner>, body: web::Bytes) -> HttpResponse {
     match parse::<Advance>(&body) {
         Ok(b) => match Duration::try_seconds(b.seconds) {
-            Some(by) => {
-                inner.data().clock.advance(by);
-                clock_body(&inner)
-            }
-            None => bad("seconds out of range"),
+            Some(by) if inner.data().clock.advance(by) => clock_body(&inner),
+            _ => bad("seconds out of range"),
         },
         Err(resp) => *resp,
     }

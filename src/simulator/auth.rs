@@ -88,7 +88,12 @@ pub(crate) async fn token(
         let now = Instant::now();
         let mut tokens = inner.tokens.lock();
         tokens.retain(|_, (_, exp)| *exp > now);
-        tokens.insert(access_token.clone(), (client_id, now + lifetime));
+        // An absurd lifetime (admin input) saturates to ~100 years instead of overflowing.
+        let expiry = now
+            .checked_add(lifetime)
+            .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+            .unwrap_or(now);
+        tokens.insert(access_token.clone(), (client_id, expiry));
     }
     HttpResponse::Ok().json(TokenResponse {
         access_token,

@@ -4,7 +4,7 @@
 //! so tests can jump ahead; token expiry deliberately stays on the real clock.
 
 use super::referentials::DATE_URSSAF;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
@@ -13,15 +13,31 @@ pub(crate) struct Clock {
 
 impl Clock {
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.offset
+        // `set`/`advance` keep the offset within range; the fallback is never expected.
+        Utc::now()
+            .checked_add_signed(self.offset)
+            .unwrap_or_else(Utc::now)
     }
 
-    pub(crate) fn set(&mut self, now: DateTime<Utc>) {
-        self.offset = now - Utc::now();
+    /// Moves the clock to `now`; refused (false) outside years 1970–9999 so that later
+    /// date arithmetic cannot overflow.
+    pub(crate) fn set(&mut self, now: DateTime<Utc>) -> bool {
+        self.try_offset(Some(now - Utc::now()))
     }
 
-    pub(crate) fn advance(&mut self, by: Duration) {
-        self.offset += by;
+    pub(crate) fn advance(&mut self, by: Duration) -> bool {
+        self.try_offset(self.offset.checked_add(&by))
+    }
+
+    fn try_offset(&mut self, offset: Option<Duration>) -> bool {
+        let target = offset.and_then(|o| Utc::now().checked_add_signed(o));
+        match (offset, target) {
+            (Some(o), Some(t)) if (1970..=9999).contains(&t.year()) => {
+                self.offset = o;
+                true
+            }
+            _ => false,
+        }
     }
 
     pub(crate) fn offset_seconds(&self) -> i64 {

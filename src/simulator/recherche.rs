@@ -20,6 +20,14 @@ pub(crate) async fn rechercher(
         Ok(p) => p,
         Err(resp) => return resp,
     };
+    let shape = serde_json::from_slice::<serde_json::Value>(&body)
+        .map_err(|e| reply::validation(ROOT, "", &format!("JSON invalide : {e}")))
+        .and_then(|v| {
+            reply::check_shape(&v, ROOT, &["idDemandePaiements", "numFactureTiers"], false)
+        });
+    if let Err(e) = shape {
+        return bad_request(&inner, vec![e]);
+    }
     let input: InputRechercheDemandePaiement = match reply::parse(&body, ROOT) {
         Ok(v) => v,
         Err(e) => return bad_request(&inner, vec![e]),

@@ -54,6 +54,48 @@ pub(crate) fn bad_request(inner: &Inner, errors: Vec<Erreur>) -> HttpResponse {
     }
 }
 
+/// serde would also read a struct written as a JSON array; Urssaf's Java back end does not.
+/// So the root must be an object (or an array when `root_array`), and arrays are only
+/// accepted as the value of the `arrays` keys.
+pub(crate) fn check_shape(
+    value: &serde_json::Value,
+    root: &str,
+    arrays: &[&str],
+    root_array: bool,
+) -> Result<(), Erreur> {
+    use serde_json::Value;
+    fn walk(v: &Value, path: String, arrays: &[&str], array_ok: bool) -> Option<String> {
+        match v {
+            Value::Array(_) if !array_ok => Some(path),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| walk(x, format!("{path}[{i}]"), arrays, false)),
+            Value::Object(map) => map
+                .iter()
+                .find_map(|(k, x)| walk(x, join(&path, k), arrays, arrays.contains(&k.as_str()))),
+            _ => None,
+        }
+    }
+    let expected = if root_array {
+        value.is_array()
+    } else {
+        value.is_object()
+    };
+    if !expected {
+        let what = if root_array {
+            "un tableau JSON est attendu"
+        } else {
+            "un objet JSON est attendu"
+        };
+        return Err(validation(root, "", what));
+    }
+    match walk(value, String::new(), arrays, root_array) {
+        Some(path) => Err(validation(root, &path, "un tableau n'est pas attendu ici")),
+        None => Ok(()),
+    }
+}
+
 /// Parses a JSON body, mapping any serde failure to `ERREUR_VALIDATION` with the field path.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<T, Erreur> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);

@@ -143,14 +143,10 @@ impl Client {
     ) -> (ClientCode, Option<DateTime<Utc>>) {
         match self.forced {
             Some((code, at)) => (code, at),
-            None => {
-                let at = self.registered_at + delay;
-                if now >= at {
-                    (ClientCode::Valide, Some(at))
-                } else {
-                    (ClientCode::EnCours, None)
-                }
-            }
+            None => match self.registered_at.checked_add_signed(delay) {
+                Some(at) if now >= at => (ClientCode::Valide, Some(at)),
+                _ => (ClientCode::EnCours, None),
+            },
         }
     }
 
@@ -240,10 +236,13 @@ impl Dp {
                 };
                 return (f.code.clone(), f.info_rejet.clone(), virement);
             }
-            None => self.submitted_at + Duration::hours(rules.auto_validation_hours),
+            None => later(
+                self.submitted_at,
+                Duration::try_hours(rules.auto_validation_hours),
+            ),
         };
-        let debit_at = validated_at + Duration::days(rules.debit_days);
-        let paid_at = debit_at + Duration::days(rules.payment_days);
+        let debit_at = later(validated_at, Duration::try_days(rules.debit_days));
+        let paid_at = later(debit_at, Duration::try_days(rules.payment_days));
         if now < validated_at {
             ("20".into(), None, None)
         } else if now < debit_at {
@@ -259,8 +258,14 @@ impl Dp {
     fn virement(&self, at: DateTime<Utc>) -> InfoVirement {
         let acompte = self.input.mnt_acompte.unwrap_or_default();
         InfoVirement {
-            mnt_virement: Some(self.input.mnt_facture_ttc - acompte),
+            mnt_virement: self.input.mnt_facture_ttc.checked_sub(acompte),
             date_virement: Some(clock::format_urssaf(at)),
         }
     }
+}
+
+/// `t + d`, saturating: absurd rule values (set through the admin API) mean "never".
+fn later(t: DateTime<Utc>, d: Option<Duration>) -> DateTime<Utc> {
+    d.and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

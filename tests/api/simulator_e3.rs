@@ -249,6 +249,11 @@ async fn duplicate_invoice_numbers() {
     assert_eq!(b[1]["errors"][0]["code"], "ERR_FACTURE_DOUBLON");
     assert_eq!(b[2]["numFactureTiers"], "F-3");
     assert_eq!(b[2]["errors"][0]["code"], "ERR_TOTAL_PRESTATIONS");
+    // A rejected demande does not take its number, even within the batch.
+    let bad = with(&id, "F-4", |d| d["mntFactureTTC"] = json!(1));
+    let (_, b) = h.submit(&json!([bad, demande(&id, "F-4")])).await;
+    assert_eq!(b[0]["errors"][0]["code"], "ERR_TOTAL_PRESTATIONS");
+    assert_eq!(b[1]["statut"], "10", "{b}");
 }
 
 #[tokio::test]
@@ -393,4 +398,74 @@ async fn configurable_rules() {
     }
     let (s, r) = h.admin(reqwest::Method::GET, "/rules", None).await;
     assert_eq!((s.as_u16(), &r["deposits_allowed"]), (200, &json!(false)));
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_400_arrays_on_every_endpoint() {
+    let h = start().await;
+    let id = h.active_client().await;
+    let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+    let bodies = [
+        "",
+        "null",
+        "\"x\"",
+        "1e400",
+        "{\"a\":",
+        "[null]",
+        "[{\"mntFactureTTC\": 1e300}]",
+        deep.as_str(),
+    ];
+    for path in [
+        "/particulier",
+        "/demandePaiement",
+        "/demandePaiement/rechercher",
+    ] {
+        for body in bodies {
+            let req = h
+                .http
+                .post(format!("{}{BASE}{path}", h.url))
+                .bearer_auth(&h.token)
+                .header("content-type", "application/json")
+                .body(body.to_string());
+            let (s, b) = h.send(req).await;
+            assert_400(s, &b, "ERREUR_VALIDATION");
+        }
+    }
+    // Structs written as arrays (which serde alone would accept) are refused, naming the field.
+    let mut p = particulier();
+    p["lieuNaissance"] = json!(["99100"]);
+    let (s, b) = h.post("/particulier", &p).await;
+    let e = assert_400(s, &b, "ERREUR_VALIDATION");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("inputParticulier.lieuNaissance :"),
+        "{e}"
+    );
+    let (s, b) = h.submit(&json!([["sap.fr", id]])).await;
+    let e = assert_400(s, &b, "ERREUR_VALIDATION");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("inputDemandePaiement[0] :"),
+        "{e}"
+    );
+
+    // Huge but parseable amounts overflow nothing.
+    let big = with(&id, "BIG", |d| {
+        d["inputPrestations"][0]["quantite"] = json!(1e20);
+        d["inputPrestations"][0]["mntUnitaireTTC"] = json!(1e20);
+        d["mntAcompte"] = json!(7e28);
+    });
+    let codes = item_errors(&h, big).await;
+    assert!(
+        codes.contains(&"ERR_MNT_PREST_TTC".to_string()),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&"ERR_MONTANT_ACOMPTE".to_string()),
+        "{codes:?}"
+    );
 }
