@@ -5,6 +5,16 @@ use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, Env
 
 use crate::config::{LogFormat, LogSettings};
 
+tokio::task_local! {
+    /// The id of the request being served: problems and log lines carry it.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, if any.
+pub fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
 /// Installs the global subscriber once; later calls (tests) are no-ops.
 pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
@@ -17,7 +27,7 @@ pub fn init(settings: &LogSettings) {
                 fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(true)
+                    .with_current_span(false)
                     .with_span_list(false)
                     .with_target(false)
                     .with_writer(std::io::stdout),

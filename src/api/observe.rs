@@ -78,6 +78,7 @@ pub async fn observe(
     }
     let _entered = span.enter();
     tracing::info!(
+        request_id = %id,
         tenant = tenant.as_deref(),
         method = %method,
         route = %route,

@@ -9,10 +9,7 @@ pub use crate::api::dto::common::UrssafError;
 use crate::domain::FieldError;
 use crate::urssaf::wire::Erreur;
 
-tokio::task_local! {
-    /// The request id of the request being served, so every problem can carry it.
-    pub static REQUEST_ID: String;
-}
+pub use crate::telemetry::REQUEST_ID;
 
 /// A problem (RFC 9457). `code` is stable and machine-readable; `status` follows from it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

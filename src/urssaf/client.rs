@@ -325,6 +325,7 @@ impl UrssafClient {
             .with_label_values(&[op.name()])
             .observe(elapsed.as_secs_f64());
         tracing::info!(
+            request_id = crate::telemetry::request_id(),
             urssaf_operation = op.name(),
             urssaf_status = status.map(|s| s.as_u16()),
             outcome,

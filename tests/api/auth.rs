@@ -54,6 +54,19 @@ async fn a_tenant_key_only_acts_for_its_tenant() {
     assert_eq!(b.status(), 404);
     let body: serde_json::Value = b.json().await.unwrap();
     assert_eq!(body["urssaf"]["code"], "ERR_RECHERCHE_PARTICULIER");
+    // Searching is scoped the same way: nothing of A's is found with B's key.
+    let search = gw
+        .post("beta", "/v1/payment-requests/search")
+        .json(&serde_json::json!({"invoice_numbers": ["F-A-1"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(search.status(), 200);
+    let body: serde_json::Value = search.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"payment_requests": [], "not_found": ["F-A-1"]})
+    );
 }
 
 #[tokio::test]

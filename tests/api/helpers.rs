@@ -74,7 +74,6 @@ pub const TENANT_B: TenantSpec = TenantSpec {
 
 pub struct TestGateway {
     pub url: String,
-    pub app_handle: actix_web::dev::ServerHandle,
     pub keys: HashMap<&'static str, String>,
     pub http: reqwest::Client,
     pub metrics: urssaf_gateway::metrics::Metrics,
@@ -95,10 +94,6 @@ impl TestGateway {
         self.http
             .post(format!("{}{path}", self.url))
             .bearer_auth(self.key(tenant))
-    }
-
-    pub async fn stop(&self) {
-        self.app_handle.stop(false).await;
     }
 }
 
@@ -158,12 +153,10 @@ pub async fn spawn_gateway_with(
     let settings = Settings::load_from(None, vars).expect("test settings load");
     let app = Application::build(settings).await.expect("gateway builds");
     let url = format!("http://127.0.0.1:{}", app.port());
-    let app_handle = app.handle();
     let metrics = app.metrics.clone();
     tokio::spawn(app.run_until_stopped());
     TestGateway {
         url,
-        app_handle,
         keys,
         http: reqwest::Client::new(),
         metrics,

@@ -19,21 +19,42 @@ fn committed_document_matches_the_code() {
 
 #[test]
 fn every_operation_documents_its_problems_and_auth() {
-    let doc: serde_json::Value = serde_json::from_str(&urssaf_gateway::api::openapi::document_json()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&urssaf_gateway::api::openapi::document_json()).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     for (path, ops) in paths.iter().filter(|(p, _)| p.starts_with("/v1/")) {
         for (method, op) in ops.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
             for code in ["401", "502", "503", "504"] {
-                assert!(responses.contains_key(code), "{method} {path} documents {code}");
-                assert!(responses[code]["content"]["application/problem+json"].is_object(), "{method} {path} {code} is a problem");
+                assert!(
+                    responses.contains_key(code),
+                    "{method} {path} documents {code}"
+                );
+                assert!(
+                    responses[code]["content"]["application/problem+json"].is_object(),
+                    "{method} {path} {code} is a problem"
+                );
             }
-            assert_eq!(op["security"][0]["api_key"], serde_json::json!([]), "{method} {path} needs the API key");
+            assert_eq!(
+                op["security"][0]["api_key"],
+                serde_json::json!([]),
+                "{method} {path} needs the API key"
+            );
         }
     }
-    for schema in ["RegisterClientRequest", "SubmitPaymentRequests", "SearchPaymentRequests", "PaymentRequest", "Client", "Problem"] {
-        assert!(doc["components"]["schemas"][schema]["example"].is_object(), "{schema} has an example");
+    for schema in [
+        "RegisterClientRequest",
+        "SubmitPaymentRequests",
+        "SearchPaymentRequests",
+        "PaymentRequest",
+        "Client",
+        "Problem",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema]["example"].is_object(),
+            "{schema} has an example"
+        );
     }
 }
 
@@ -41,12 +62,29 @@ fn every_operation_documents_its_problems_and_auth() {
 async fn served_document_and_offline_docs_page() {
     let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
     let gw = spawn_gateway(&sim.url, &[&TENANT_A], None).await;
-    let served: serde_json::Value = gw.http.get(format!("{}/openapi.json", gw.url)).send().await.unwrap().json().await.unwrap();
-    let generated: serde_json::Value = serde_json::from_str(&urssaf_gateway::api::openapi::document_json()).unwrap();
+    let served: serde_json::Value = gw
+        .http
+        .get(format!("{}/openapi.json", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let generated: serde_json::Value =
+        serde_json::from_str(&urssaf_gateway::api::openapi::document_json()).unwrap();
     assert_eq!(served, generated);
-    let page = gw.http.get(format!("{}/docs/", gw.url)).send().await.unwrap();
+    let page = gw
+        .http
+        .get(format!("{}/docs/", gw.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "docs page");
-    assert!(!html.contains("https://"), "no asset loaded from the internet");
+    assert!(
+        !html.contains("https://"),
+        "no asset loaded from the internet"
+    );
 }

@@ -204,8 +204,16 @@ async fn sigterm_drains_then_stops_without_dropping_a_call() {
 
 /// Personal data that goes through the gateway in this test; none of it may reach a log line.
 const PERSONAL: &[&str] = &[
-    "Zoulikha", "Bercovici", "zoulikha.bercovici@example.org", "0611223344", "+33611223344",
-    "FR7630004000031234567890143", "FR76", "BNPAFRPP", "1977-06-15", "Paix",
+    "Zoulikha",
+    "Bercovici",
+    "zoulikha.bercovici@example.org",
+    "0611223344",
+    "+33611223344",
+    "FR7630004000031234567890143",
+    "FR76",
+    "BNPAFRPP",
+    "1977-06-15",
+    "Paix",
 ];
 
 #[tokio::test]
@@ -222,17 +230,34 @@ async fn logs_are_json_lines_without_personal_data_or_secrets() {
                     "commune_code": "44109", "commune_name": "Nantes", "postal_code": "44000"},
         "bank_account": {"iban": "FR76 3000 4000 0312 3456 7890 143", "bic": "BNPAFRPP", "holder": "Mme Zoulikha Bercovici"}
     });
-    let resp = http.post(format!("{base}/v1/clients")).bearer_auth(&key).json(&registration).send().await.unwrap();
+    let resp = http
+        .post(format!("{base}/v1/clients"))
+        .bearer_auth(&key)
+        .json(&registration)
+        .send()
+        .await
+        .unwrap();
     let status = resp.status();
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(status, 201, "{body}");
     let client_id = body["client_id"].as_str().unwrap().to_string();
-    let resp = http.get(format!("{base}/v1/clients/{client_id}")).bearer_auth(&key).send().await.unwrap();
+    let resp = http
+        .get(format!("{base}/v1/clients/{client_id}"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     // A rejected registration too: its Urssaf error must not drag data into the logs.
     let mut bad = registration.clone();
     bad["bank_account"]["iban"] = serde_json::json!("FR7630004000031234567890144");
-    let resp = http.post(format!("{base}/v1/clients")).bearer_auth(&key).json(&bad).send().await.unwrap();
+    let resp = http
+        .post(format!("{base}/v1/clients"))
+        .bearer_auth(&key)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 422);
     tokio::time::sleep(Duration::from_millis(200)).await;
 
@@ -240,17 +265,30 @@ async fn logs_are_json_lines_without_personal_data_or_secrets() {
     assert!(lines.len() >= 4, "{lines:?}");
     let mut request_lines = 0;
     for line in &lines {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"));
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"));
         for p in PERSONAL {
-            assert!(!line.contains(p), "personal data {p:?} in a log line: {line}");
+            assert!(
+                !line.contains(p),
+                "personal data {p:?} in a log line: {line}"
+            );
         }
         assert!(!line.contains(&key), "API key in a log line: {line}");
-        assert!(!line.to_lowercase().contains("bearer"), "credentials in a log line: {line}");
+        assert!(
+            !line.to_lowercase().contains("bearer"),
+            "credentials in a log line: {line}"
+        );
         if v["message"] == "request" {
             request_lines += 1;
             assert!(v["request_id"].is_string(), "{line}");
-            assert!(v["route"].as_str().is_some_and(|r| !r.contains(&client_id)), "route template, not the URL: {line}");
-            assert!(v["status"].is_number() && v["latency_ms"].is_number(), "{line}");
+            assert!(
+                v["route"].as_str().is_some_and(|r| !r.contains(&client_id)),
+                "route template, not the URL: {line}"
+            );
+            assert!(
+                v["status"].is_number() && v["latency_ms"].is_number(),
+                "{line}"
+            );
             assert_eq!(v["tenant"], "demo", "{line}");
         }
     }
