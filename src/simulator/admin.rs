@@ -24,6 +24,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rules", web::put().to(set_rules))
             .route("/stats", web::get().to(stats))
             .route("/reset", web::post().to(reset))
+            .route("/tokens/revoke", web::post().to(revoke_tokens))
             .route("/clients/{id}/status", web::put().to(client_status))
             .route(
                 "/payment-requests/{id}/status",
@@ -113,6 +114,12 @@ async fn stats(inner: web::Data<Inner>) -> HttpResponse {
         "token_requests": inner.token_requests.load(Ordering::Relaxed),
         "submissions": inner.submissions.load(Ordering::Relaxed),
     }))
+}
+
+/// Every token issued so far becomes unknown: the next API call with one answers 401.
+async fn revoke_tokens(inner: web::Data<Inner>) -> HttpResponse {
+    inner.tokens.lock().clear();
+    HttpResponse::NoContent().finish()
 }
 
 async fn reset(inner: web::Data<Inner>) -> HttpResponse {

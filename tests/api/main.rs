@@ -5,6 +5,7 @@ mod auth;
 mod helpers;
 mod openapi;
 mod process;
+mod resilience;
 mod simulator;
 mod simulator_e1e2;
 mod simulator_e3;
