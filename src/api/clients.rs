@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use super::auth::Caller;
 use super::body::parse_json;
 use super::problem::Problem;
+use super::responses::CommonProblems;
 use super::upstream::upstream_problem;
 use super::AppState;
 use crate::api::dto::clients::{Client, RegisterClientRequest, RegisteredClient};
@@ -25,13 +26,10 @@ use crate::urssaf::{codes, mapping, UpstreamError};
 #[utoipa::path(post, path = "/v1/clients", tag = "clients", request_body = RegisterClientRequest,
     security(("api_key" = [])),
     responses(
+        CommonProblems,
         (status = 201, description = "Registered with Urssaf", body = RegisteredClient),
-        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Urssaf already links this client to the provider", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Urssaf rejected the client (its code kept in `urssaf`)", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Urssaf failed or refused the gateway's credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Urssaf unavailable; retry after `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Urssaf did not answer in time", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/v1/clients")]
 pub async fn register(
@@ -72,13 +70,10 @@ pub async fn register(
     params(("client_id" = String, Path, description = "Urssaf `idClient`, as answered at registration")),
     security(("api_key" = [])),
     responses(
+        CommonProblems,
         (status = 200, description = "The client and its account status", body = Client),
-        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Urssaf knows no such client for this provider", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed client id", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Urssaf failed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Urssaf unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Urssaf did not answer in time", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/clients/{client_id}")]
 pub async fn get_one(
@@ -113,13 +108,10 @@ pub struct ClientLookup {
 #[utoipa::path(get, path = "/v1/clients", tag = "clients", params(ClientLookup),
     security(("api_key" = [])),
     responses(
+        CommonProblems,
         (status = 200, description = "The client and its account status", body = Client),
-        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Urssaf knows no client with this e-mail for this provider", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or malformed e-mail", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Urssaf failed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Urssaf unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Urssaf did not answer in time", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/clients")]
 pub async fn find_by_email(

@@ -9,6 +9,7 @@ pub mod observe;
 pub mod openapi;
 pub mod payment_requests;
 pub mod problem;
+pub mod responses;
 pub mod upstream;
 
 use std::sync::atomic::AtomicBool;

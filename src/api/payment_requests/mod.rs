@@ -11,6 +11,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse, ResponseError};
 use super::auth::Caller;
 use super::body::parse_json;
 use super::problem::Problem;
+use super::responses::CommonProblems;
 use super::upstream::upstream_problem;
 use super::AppState;
 use crate::api::dto::payment_requests::{
@@ -41,14 +42,11 @@ const FIRST_INVOICE_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_
     params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (1–255 printable characters), e.g. a UUID; makes a retry safe")),
     security(("api_key" = [])),
     responses(
+        CommonProblems,
         (status = 200, description = "Every invoice accepted", body = SubmitResults),
         (status = 207, description = "Some invoices accepted, some rejected: see each `outcome`", body = SubmitResults),
-        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Duplicate invoice number, or the same Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid invoices (nothing sent), Idempotency-Key reused with another body, or Urssaf rejected every invoice", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Urssaf failed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Urssaf unavailable; nothing was integrated; retry after `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Urssaf did not answer in time; retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/v1/payment-requests")]
 pub async fn submit(
@@ -150,13 +148,10 @@ fn respond(answer: StoredAnswer, replayed: bool) -> HttpResponse {
     params(("payment_request_id" = String, Path, description = "Urssaf `idDemandePaiement`")),
     security(("api_key" = [])),
     responses(
+        CommonProblems,
         (status = 200, description = "The payment request and its status", body = PaymentRequest),
-        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Urssaf knows no such payment request for this provider", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Urssaf failed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Urssaf unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Urssaf did not answer in time", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/payment-requests/{payment_request_id}")]
 pub async fn get_one(
@@ -198,12 +193,9 @@ pub async fn get_one(
 #[utoipa::path(post, path = "/v1/payment-requests/search", tag = "payment-requests", request_body = SearchPaymentRequests,
     security(("api_key" = [])),
     responses(
+        CommonProblems,
         (status = 200, description = "What Urssaf holds", body = SearchResults),
-        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No criterion, or malformed criteria", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Urssaf failed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Urssaf unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Urssaf did not answer in time", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/v1/payment-requests/search")]
 pub async fn search(
