@@ -167,3 +167,36 @@ async fn calls_keep_working_while_redis_is_away_and_use_it_again_when_back() {
         .get();
     assert_eq!(hits, 1);
 }
+
+#[tokio::test]
+async fn credentials_can_go_as_http_basic() {
+    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
+    let id = register_at_simulator(&sim.url, TENANT_A.client_id, TENANT_A.client_secret).await;
+    let (mut vars, keys) = gateway_vars(&sim.url, &[&TENANT_A], None);
+    set(&mut vars, "GATEWAY__UPSTREAM__TOKEN_AUTH", "basic");
+    let gw = spawn_gateway_with(vars, keys).await;
+    assert_eq!(status_of(&gw, "alpha", &id).await, 200);
+    let fetched = gw.metrics.token_fetches.with_label_values(&["ok"]).get();
+    assert_eq!(fetched, 1);
+}
+
+#[tokio::test]
+async fn wrong_urssaf_credentials_are_a_502_naming_the_cause() {
+    let sim = spawn_simulator(&[(TENANT_A.client_id, "another-secret")], |_| {});
+    let gw = spawn_gateway(&sim.url, &[&TENANT_A], None).await;
+    let resp = gw.get("alpha", "/v1/clients/abc").send().await.unwrap();
+    assert_eq!(resp.status(), 502);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "upstream_auth_failed");
+    assert!(body["hint"]
+        .as_str()
+        .unwrap()
+        .contains("client id and secret"));
+    assert_eq!(
+        gw.metrics
+            .token_fetches
+            .with_label_values(&["refused"])
+            .get(),
+        1
+    );
+}
