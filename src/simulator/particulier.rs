@@ -15,6 +15,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use regex::Regex;
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 const ROOT: &str = "inputParticulier";
 
@@ -23,6 +24,7 @@ pub(crate) async fn inscrire(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    inner.registrations.fetch_add(1, Ordering::Relaxed);
     let provider = match auth::api_gate(&inner, &req).await {
         Ok(p) => p,
         Err(resp) => return resp,
