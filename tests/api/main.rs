@@ -5,6 +5,7 @@ mod auth;
 mod clients_api;
 mod fixtures;
 mod helpers;
+mod payments_api;
 // `Running::stdout` in process.rs is never read (pre-existing; not this module's owner).
 #[allow(dead_code)]
 mod process;
