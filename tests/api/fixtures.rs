@@ -4,7 +4,6 @@
 //! Dates: the gateway checks dates against the real clock, the simulator against its own
 //! (settable) clock. Invoices are dated in the previous calendar month so that both agree they
 //! are in the past, whatever day the tests run.
-#![allow(dead_code)] // until the payment-request tests use every helper
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use reqwest::header::HeaderMap;

@@ -6,6 +6,8 @@ mod clients_api;
 mod fixtures;
 mod helpers;
 mod payments_api;
+mod payments_idempotency;
+mod payments_search;
 // `Running::stdout` in process.rs is never read (pre-existing; not this module's owner).
 #[allow(dead_code)]
 mod process;

@@ -214,6 +214,23 @@ async fn a_single_invoice_urssaf_holds_with_another_content_is_a_409() {
     assert_eq!(p["results"][0]["outcome"], "rejected", "{p}");
     assert_eq!(p["results"][0]["invoice_number"], num.as_str());
 
+    // Same number, client and total, but another service period: not the same invoice.
+    let mut moved = invoice(&client, &num);
+    moved["lines"][0]["service_start"] = json!(iso(last_month(16)));
+    moved["lines"][0]["service_end"] = json!(iso(last_month(19)));
+    let got = env.submit(TENANT_A.id, vec![moved]).await;
+    let p = assert_problem(&got, 409, "urssaf_conflict");
+    assert_eq!(p["results"][0]["reconciled"], false, "{p}");
+    // Same again with another invoice date.
+    let mut redated = invoice(&client, &num);
+    redated["invoice_date"] = json!(iso(last_month(18)));
+    let got = env.submit(TENANT_A.id, vec![redated]).await;
+    assert_problem(&got, 409, "urssaf_conflict");
+    // The very same invoice again is reconciled, not a conflict.
+    let (s, _, b) = env.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["results"][0]["reconciled"], true, "{b}");
+
     // Every invoice rejected by Urssaf (several): 422 with each result.
     let unknown = "af0be430-908a-11eb-a8b3-0242ac130003";
     let got = env
