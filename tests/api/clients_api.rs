@@ -56,6 +56,18 @@ async fn registration_then_activation_read_by_id_and_by_email() {
         .await;
     assert_eq!(s, 200, "{by_mail}");
     assert_eq!(by_mail, expected);
+    let (s, _, by_upper) = env
+        .get(
+            TENANT_A.id,
+            &format!("/v1/clients?email={}", email.to_uppercase()),
+        )
+        .await;
+    assert_eq!((s, &by_upper), (200, &expected));
+    // Urssaf answering the status as a one-element array changes nothing.
+    env.faults(json!({ "status_as_array": true })).await;
+    let (s, _, b) = env.get(TENANT_A.id, &format!("/v1/clients/{id}")).await;
+    assert_eq!((s, &b), (200, &expected));
+    env.faults(json!({})).await;
 
     // What Urssaf received.
     let stored = env.stored_client(&id).await;
@@ -362,6 +374,19 @@ async fn urssaf_rejections_keep_the_code_and_give_a_hint() {
     }
     assert_eq!(env.sim.sim.registrations(), 6);
 
+    // Urssaf refusing with an empty 400 body: still a problem, saying so.
+    env.faults(json!({ "empty_400": true })).await;
+    let mut body = client_body();
+    body["birth_name"] = json!("Inconnu");
+    let got = env.register(TENANT_A.id, &body).await;
+    let b = assert_problem(&got, 422, "urssaf_rejected");
+    assert!(b["urssaf"].is_null(), "{b}");
+    assert!(
+        b["detail"].as_str().unwrap().contains("without saying why"),
+        "{b}"
+    );
+    env.faults(json!({})).await;
+
     // Same person again with the same contact: Urssaf answers the same id.
     let body = client_body();
     let (s, _, first) = env.register(TENANT_A.id, &body).await;
@@ -437,6 +462,12 @@ async fn urssaf_unavailable_answers_503_with_retry_after() {
     let got = env.get(TENANT_A.id, "/v1/clients/some-id").await;
     assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
+
+    // Too many requests: Urssaf's Retry-After is passed on.
+    env.faults(json!({ "error_429_rate": 1.0 })).await;
+    let got = env.get(TENANT_A.id, "/v1/clients/some-id").await;
+    assert_problem(&got, 503, "upstream_unavailable");
+    assert_eq!(got.1["retry-after"], "1");
 
     // A gateway in front of a closed port.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -73,7 +73,13 @@ pub fn assert_problem(got: &(u16, HeaderMap, Value), status: u16, code: &str) ->
     assert_eq!(content_type(h), "application/problem+json", "{b}");
     assert_eq!(b["status"], status, "{b}");
     assert_eq!(b["code"], code, "{b}");
-    assert!(b["request_id"].is_string(), "{b}");
+    let id = h.get("x-request-id").and_then(|v| v.to_str().ok());
+    assert_eq!(
+        b["request_id"].as_str(),
+        id,
+        "problem and header carry the request id: {b}"
+    );
+    assert!(id.is_some_and(|i| !i.is_empty()), "{b}");
     b.clone()
 }
 

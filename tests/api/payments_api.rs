@@ -475,3 +475,90 @@ async fn a_tenant_cannot_read_another_tenants_payment_requests() {
     let got = env.get(TENANT_A.id, "/v1/payment-requests/a%20b").await;
     assert_problem(&got, 422, "validation_failed");
 }
+
+/// 25 invoices, #3 and #17 for an unknown client.
+fn batch(client: &str) -> (Vec<String>, Vec<Value>) {
+    let unknown_client = "af0be430-908a-11eb-a8b3-0242ac130003";
+    let numbers: Vec<String> = (0..25).map(|i| format!("{}-{i:02}", number("B"))).collect();
+    let invoices = numbers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| match i {
+            3 | 17 => invoice(unknown_client, n),
+            _ => invoice(client, n),
+        })
+        .collect();
+    (numbers, invoices)
+}
+
+#[tokio::test]
+async fn when_urssaf_refuses_a_whole_call_the_chunk_is_resent_one_by_one() {
+    let env = env_with(|s| s.business_errors_as_400 = true, |_| {}, None).await;
+    let client = env.active_client(TENANT_A.id).await;
+    let (numbers, invoices) = batch(&client);
+    let (s, _, b) = env.submit(TENANT_A.id, invoices).await;
+    assert_eq!(s, 207, "{b}");
+    // 3 chunks; the first two (holding #3 and #17) refused whole, then sent 10 + 10 singly.
+    assert_eq!(env.sim.sim.submissions(), 23);
+    let results = b["results"].as_array().unwrap();
+    assert_eq!(results.len(), 25);
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r["invoice_number"], numbers[i].as_str());
+        let want = if i == 3 || i == 17 {
+            "rejected"
+        } else {
+            "accepted"
+        };
+        assert_eq!(r["outcome"], want, "#{i}: {r}");
+    }
+    assert_eq!(
+        results[17]["errors"][0]["urssaf"]["code"],
+        "ERR_PARTICULIER_INCONNU"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_whose_answers_are_all_lost_is_reconciled() {
+    let env = env().await;
+    let client = env.active_client(TENANT_A.id).await;
+    env.faults(json!({ "drop_after_accept": true })).await;
+    let (numbers, invoices) = batch(&client);
+    let (s, _, b) = env.submit(TENANT_A.id, invoices).await;
+    assert_eq!(s, 207, "{b}");
+    assert_eq!(env.sim.sim.submissions(), 3);
+    for (i, r) in b["results"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(r["invoice_number"], numbers[i].as_str());
+        if i == 3 || i == 17 {
+            // Never integrated: the outcome is known now (not sent), safe to resend.
+            assert_eq!(r["outcome"], "rejected", "#{i}: {r}");
+            assert_eq!(r["reconciled"], false);
+            assert_eq!(r["errors"][0]["rule"], "upstream_interrupted", "#{i}: {r}");
+        } else {
+            assert_eq!(r["outcome"], "accepted", "#{i}: {r}");
+            assert_eq!(r["reconciled"], true, "#{i}: {r}");
+            assert_eq!(r["payment_request"]["invoice_number"], numbers[i].as_str());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_deposit_is_echoed_and_deducted_from_the_transfer() {
+    let env = env().await;
+    let client = env.active_client(TENANT_A.id).await;
+    let mut inv = invoice(&client, &number("DEP"));
+    inv["deposit"] = json!({"amount": "20.00", "paid_on": iso(last_month(1))});
+    inv["total_incl_tax"] = json!("50.00");
+    let (s, _, b) = env.submit(TENANT_A.id, vec![inv]).await;
+    assert_eq!(s, 200, "{b}");
+    let pr = &b["results"][0]["payment_request"];
+    assert_eq!(
+        pr["invoice"]["deposit"],
+        json!({"amount": "20.00", "paid_on": iso(last_month(1))})
+    );
+    let id = pr["id"].as_str().unwrap().to_string();
+    env.advance(10 * DAY).await;
+    let p = status_of(&env, &id).await;
+    assert_eq!(p["status"]["state"], "paid", "{p}");
+    assert_eq!(p["transfer"]["amount"], "30.00", "{p}");
+    assert_eq!(p["invoice"]["deposit"]["amount"], "20.00", "{p}");
+}

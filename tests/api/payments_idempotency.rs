@@ -183,3 +183,21 @@ async fn a_timed_out_submission_can_be_retried_with_the_same_key() {
         r["payment_request"]["id"]
     );
 }
+
+#[tokio::test]
+async fn an_invalid_key_is_refused_before_anything_else() {
+    let env = env().await;
+    let body = json!({ "invoices": [invoice("c", &number("K"))] });
+    for key in ["x".repeat(256), "é".to_string()] {
+        let resp = env
+            .gw
+            .post(TENANT_A.id, "/v1/payment-requests")
+            .header("Idempotency-Key", key.as_bytes())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&read(resp).await, 400, "invalid_idempotency_key");
+    }
+    assert_eq!(env.sim.sim.token_requests(), 0);
+}
