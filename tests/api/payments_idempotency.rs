@@ -201,3 +201,34 @@ async fn an_invalid_key_is_refused_before_anything_else() {
     }
     assert_eq!(env.sim.sim.token_requests(), 0);
 }
+
+#[tokio::test]
+async fn key_order_and_spacing_do_not_make_another_body() {
+    let env = env().await;
+    let client = env.active_client(TENANT_A.id).await;
+    let key = uuid::Uuid::new_v4().to_string();
+    let num = number("O");
+    let inv = invoice(&client, &num);
+    let text = serde_json::to_string(&json!({ "invoices": [inv] })).unwrap();
+    // The same invoice written by hand in another key order, with other spacing.
+    let lines = serde_json::to_string(&inv["lines"]).unwrap();
+    let reordered = format!(
+        "{{ \"invoices\" : [ {{ \"lines\": {lines}, \"client_birth_date\": \"1980-03-29\", \"client_id\": \"{client}\", \"invoice_date\": \"{}\", \"invoice_number\": \"{num}\" }} ] }}",
+        inv["invoice_date"].as_str().unwrap()
+    );
+    assert_ne!(text, reordered);
+    let send = |body: String| {
+        env.gw
+            .post(TENANT_A.id, "/v1/payment-requests")
+            .header("Idempotency-Key", key.as_str())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let (s, _, first) = read(send(text).await.unwrap()).await;
+    assert_eq!(s, 200, "{first}");
+    let (s, h, again) = read(send(reordered).await.unwrap()).await;
+    assert_eq!((s, &again), (200, &first));
+    assert_eq!(h["idempotent-replayed"], "true");
+    assert_eq!(env.sim.sim.submissions(), 1);
+}

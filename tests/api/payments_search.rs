@@ -156,3 +156,23 @@ async fn nothing_found_is_an_empty_list_and_bad_criteria_are_422() {
     }
     assert_eq!(env.sim.sim.token_requests(), before);
 }
+
+#[tokio::test]
+async fn an_invoice_number_is_sent_trimmed_and_found_as_answered() {
+    let env = env().await;
+    let client = env.active_client(TENANT_A.id).await;
+    let num = number("TRIM");
+    let (s, _, b) = env
+        .submit(TENANT_A.id, vec![invoice(&client, &format!("  {num} "))])
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let r = &b["results"][0];
+    assert_eq!(r["invoice_number"], num.as_str());
+    assert_eq!(r["payment_request"]["invoice_number"], num.as_str());
+    let (s, _, found) = env
+        .search(TENANT_A.id, json!({ "invoice_numbers": [num] }))
+        .await;
+    assert_eq!(s, 200, "{found}");
+    assert_eq!(found["not_found"], json!([]), "{found}");
+    assert_eq!(found["payment_requests"][0]["invoice_number"], num.as_str());
+}
