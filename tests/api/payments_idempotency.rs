@@ -132,6 +132,11 @@ async fn a_failed_submission_frees_the_key_for_a_retry() {
     let p = assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
     assert_eq!(p["results"][0]["outcome"], "rejected", "{p}");
+    // Too many requests: Urssaf's Retry-After is passed on; the key is still free.
+    env.faults(json!({ "error_429_rate": 1.0 })).await;
+    let got = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    assert_problem(&got, 503, "upstream_unavailable");
+    assert_eq!(got.1["retry-after"], "1");
     env.faults(json!({})).await;
     let (s, h, b) = env.submit_with_key(TENANT_A.id, &key, &body).await;
     assert_eq!(s, 200, "{b}");
