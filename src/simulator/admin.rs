@@ -118,7 +118,6 @@ async fn stats(inner: web::Data<Inner>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({
         "token_requests": inner.token_requests.load(Ordering::Relaxed),
         "submissions": inner.submissions.load(Ordering::Relaxed),
-        "registrations": inner.registrations.load(Ordering::Relaxed),
     }))
 }
 
