@@ -562,3 +562,37 @@ async fn a_deposit_is_echoed_and_deducted_from_the_transfer() {
     assert_eq!(p["transfer"]["amount"], "30.00", "{p}");
     assert_eq!(p["invoice"]["deposit"]["amount"], "20.00", "{p}");
 }
+
+#[tokio::test]
+async fn urssaf_unreachable_answers_503_for_every_payment_request_call() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let gw = spawn_gateway(&url, &[&TENANT_A], None).await;
+    let resp = gw
+        .post(TENANT_A.id, "/v1/payment-requests")
+        .json(&json!({ "invoices": [invoice("c", "F-1")] }))
+        .send()
+        .await
+        .unwrap();
+    let got = read(resp).await;
+    let p = assert_problem(&got, 503, "upstream_unavailable");
+    assert!(got.1.get("retry-after").is_some());
+    assert_eq!(p["results"][0]["outcome"], "rejected", "{p}");
+    let resp = gw
+        .post(TENANT_A.id, "/v1/payment-requests/search")
+        .json(&json!({ "ids": ["11000000000100"] }))
+        .send()
+        .await
+        .unwrap();
+    let got = read(resp).await;
+    assert_problem(&got, 503, "upstream_unavailable");
+    assert!(got.1.get("retry-after").is_some());
+    let resp = gw
+        .get(TENANT_A.id, "/v1/payment-requests/11000000000100")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(&read(resp).await, 503, "upstream_unavailable");
+    gw.stop().await;
+}

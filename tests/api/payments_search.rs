@@ -176,3 +176,31 @@ async fn an_invoice_number_is_sent_trimmed_and_found_as_answered() {
     assert_eq!(found["not_found"], json!([]), "{found}");
     assert_eq!(found["payment_requests"][0]["invoice_number"], num.as_str());
 }
+
+#[tokio::test]
+async fn a_single_day_with_too_many_results_cannot_be_split() {
+    let env = env_with(|s| s.search_max_results = 3, |_| {}, None).await;
+    let client = env.active_client(TENANT_A.id).await;
+    seed(&env, &client, &[9, 9, 9, 9]).await;
+    let got = env
+        .search(
+            TENANT_A.id,
+            json!({ "invoice_date_from": iso(last_month(1)), "invoice_date_to": iso(last_month(28)) }),
+        )
+        .await;
+    let p = assert_problem(&got, 422, "urssaf_rejected");
+    assert_eq!(p["urssaf"]["code"], "ERR_NBRE_MAX_RESULTAT", "{p}");
+    assert!(p["hint"].is_string());
+    // A period without that day needs no split.
+    let (s, _, b) = env
+        .search(
+            TENANT_A.id,
+            json!({ "invoice_date_from": iso(last_month(10)) }),
+        )
+        .await;
+    assert_eq!(
+        (s, b["payment_requests"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{b}"
+    );
+}
