@@ -25,6 +25,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .route("/stats", web::get().to(stats))
             .route("/reset", web::post().to(reset))
             .route("/tokens/revoke", web::post().to(revoke_tokens))
+            .route("/clients/{id}", web::get().to(get_client))
             .route("/clients/{id}/status", web::put().to(client_status))
             .route(
                 "/payment-requests/{id}/status",
@@ -125,6 +126,29 @@ async fn revoke_tokens(inner: web::Data<Inner>) -> HttpResponse {
 async fn reset(inner: web::Data<Inner>) -> HttpResponse {
     inner.reset();
     HttpResponse::NoContent().finish()
+}
+
+/// The registration exactly as received (Urssaf's `InputParticulier`), with its provider and
+/// current status: lets tests check what the gateway put on the wire. Read-only.
+async fn get_client(inner: web::Data<Inner>, id: web::Path<String>) -> HttpResponse {
+    let data = inner.data();
+    let now = data.clock.now();
+    let delay = super::particulier::activation_delay(&inner);
+    let found = data.providers.iter().find_map(|(provider, p)| {
+        p.clients
+            .iter()
+            .find(|c| c.id == *id)
+            .map(|c| (provider, c))
+    });
+    match found {
+        Some((provider, c)) => HttpResponse::Ok().json(serde_json::json!({
+            "provider": provider,
+            "registered_at": c.registered_at.to_rfc3339(),
+            "status": c.wire_status(now, delay),
+            "input": c.input,
+        })),
+        None => HttpResponse::NotFound().json(serde_json::json!({ "error": "unknown idClient" })),
+    }
 }
 
 #[derive(Deserialize)]

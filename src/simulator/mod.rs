@@ -124,4 +124,9 @@ impl Simulator {
     pub fn submissions(&self) -> u64 {
         self.inner.submissions.load(Ordering::Relaxed)
     }
+
+    /// Number of `POST /particulier` calls received.
+    pub fn registrations(&self) -> u64 {
+        self.inner.registrations.load(Ordering::Relaxed)
+    }
 }

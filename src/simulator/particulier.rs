@@ -13,6 +13,7 @@ use crate::urssaf::wire::{Erreur, InputParticulier, OutputParticulier, Particuli
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, SubsecRound};
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 const ROOT: &str = "inputParticulier";
 
@@ -21,6 +22,7 @@ pub(crate) async fn inscrire(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    inner.registrations.fetch_add(1, Ordering::Relaxed);
     let provider = match auth::api_gate(&inner, &req).await {
         Ok(p) => p,
         Err(resp) => return resp,

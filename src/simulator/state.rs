@@ -27,6 +27,8 @@ pub(crate) struct Inner {
     pub tokens: Mutex<HashMap<String, (String, Instant)>>,
     pub token_requests: AtomicU64,
     pub submissions: AtomicU64,
+    /// `POST /particulier` calls received.
+    pub registrations: AtomicU64,
 }
 
 impl Inner {
@@ -40,6 +42,7 @@ impl Inner {
             tokens: Mutex::new(HashMap::new()),
             token_requests: AtomicU64::new(0),
             submissions: AtomicU64::new(0),
+            registrations: AtomicU64::new(0),
         }
     }
 
@@ -71,6 +74,7 @@ impl Inner {
         self.set_rules(Rules::default());
         self.token_requests.store(0, Ordering::Relaxed);
         self.submissions.store(0, Ordering::Relaxed);
+        self.registrations.store(0, Ordering::Relaxed);
     }
 }
 

@@ -2,8 +2,13 @@
 //! Urssaf, a real Redis.
 
 mod auth;
+mod clients_api;
+mod fixtures;
 mod helpers;
 mod openapi;
+mod payments_api;
+mod payments_idempotency;
+mod payments_search;
 mod process;
 mod resilience;
 mod simulator;

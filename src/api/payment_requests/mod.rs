@@ -93,13 +93,15 @@ pub async fn submit(
             }
         },
     };
-    let (status, json) = match parse_json::<SubmitPaymentRequests>(&body) {
-        Err(p) => (p.status_code(), problem_json(&p)),
+    let (status, json, retry_after) = match parse_json::<SubmitPaymentRequests>(&body) {
+        Err(p) => (p.status_code(), problem_json(&p), None),
         Ok(request) => match sending::submit(&state, &tenant, &request.invoices).await {
-            sending::Answer::Results(status, results) => {
-                (status, serde_json::to_string(&results).unwrap_or_default())
-            }
-            sending::Answer::Problem(p) => (p.status_code(), problem_json(&p)),
+            sending::Answer::Results(status, results) => (
+                status,
+                serde_json::to_string(&results).unwrap_or_default(),
+                None,
+            ),
+            sending::Answer::Problem(p) => (p.status_code(), problem_json(&p), p.retry_after_secs),
         },
     };
     let answer = StoredAnswer {
@@ -114,7 +116,7 @@ pub async fn submit(
             state.idempotency.complete(claim, answer.clone()).await;
         }
     }
-    respond(answer, false)
+    respond(answer, false, retry_after)
 }
 
 fn problem_json(p: &Problem) -> String {
@@ -122,10 +124,11 @@ fn problem_json(p: &Problem) -> String {
 }
 
 fn replay(answer: StoredAnswer) -> HttpResponse {
-    respond(answer, true)
+    respond(answer, true, None)
 }
 
-fn respond(answer: StoredAnswer, replayed: bool) -> HttpResponse {
+/// `retry_after`: Urssaf's own delay when it gave one (5 s otherwise for 503/504).
+fn respond(answer: StoredAnswer, replayed: bool, retry_after: Option<u64>) -> HttpResponse {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let content_type = if status.is_client_error() || status.is_server_error() {
         "application/problem+json"
@@ -138,7 +141,7 @@ fn respond(answer: StoredAnswer, replayed: bool) -> HttpResponse {
         b.insert_header(("Idempotent-Replayed", "true"));
     }
     if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::GATEWAY_TIMEOUT {
-        b.insert_header((header::RETRY_AFTER, "5"));
+        b.insert_header((header::RETRY_AFTER, retry_after.unwrap_or(5).to_string()));
     }
     b.body(answer.body)
 }

@@ -198,8 +198,7 @@ async fn reconcile(
         });
         let matches = held
             .and_then(|h| h.demande_paiement.as_ref())
-            .map(|d| d.id_client == sent.id_client && d.mnt_facture_ttc == sent.mnt_facture_ttc)
-            .unwrap_or(false);
+            .is_some_and(|d| same_invoice(d, sent));
         match (held, matches, &fates[i]) {
             (Some(info), true, _) => {
                 state.metrics.reconciliations.inc();
@@ -228,6 +227,21 @@ async fn reconcile(
             _ => {}
         }
     }
+}
+
+/// Whether what Urssaf holds under an invoice number is the invoice sent: same client, dates
+/// and amounts (dates compared as days; a date Urssaf does not echo readably is not held against).
+fn same_invoice(held: &wire::InputDemandePaiement, sent: &wire::InputDemandePaiement) -> bool {
+    use crate::domain::dates::parse_urssaf_date as day;
+    let same_day = |h: &str, s: &str| day(h).is_none_or(|h| Some(h) == day(s));
+    held.id_client == sent.id_client
+        && held.mnt_facture_ttc == sent.mnt_facture_ttc
+        && held.mnt_facture_ht == sent.mnt_facture_ht
+        && held.mnt_acompte.unwrap_or_default() == sent.mnt_acompte.unwrap_or_default()
+        && same_day(&held.date_naissance_client, &sent.date_naissance_client)
+        && same_day(&held.date_facture, &sent.date_facture)
+        && same_day(&held.date_debut_emploi, &sent.date_debut_emploi)
+        && same_day(&held.date_fin_emploi, &sent.date_fin_emploi)
 }
 
 fn answer(

@@ -387,8 +387,9 @@ pub fn invoice_to_wire(
     let mut errors = Vec::new();
     let mut adjustments = Vec::new();
 
-    let number_len = text::char_len(inv.invoice_number.trim());
-    if number_len == 0 || text::char_len(&inv.invoice_number) > MAX_INVOICE_NUMBER {
+    let invoice_number = inv.invoice_number.trim();
+    let number_len = text::char_len(invoice_number);
+    if number_len == 0 || number_len > MAX_INVOICE_NUMBER {
         errors.push(FieldError::new(
             format!("{p}/invoice_number"),
             "invoice_number",
@@ -641,7 +642,8 @@ pub fn invoice_to_wire(
         id_tiers_facturation: tenant.billing_id.clone(),
         id_client: client_id.to_string(),
         date_naissance_client: dates::to_wire_date(birth),
-        num_facture_tiers: inv.invoice_number.clone(),
+        // Trimmed, as answered to the caller and as searched: one spelling everywhere.
+        num_facture_tiers: invoice_number.to_string(),
         date_facture: dates::to_wire_date(invoice_date),
         date_debut_emploi: dates::to_wire_date(start),
         date_fin_emploi: dates::to_wire_date(end),

@@ -364,3 +364,10 @@ fn invoice_fields_and_all_errors_at_once() {
         one("/lines/0/description", "max_length")
     );
 }
+
+#[test]
+fn invoice_number_is_sent_trimmed() {
+    let mut inv = invoice(vec![line("1", "10")]);
+    inv.invoice_number = format!("  {} ", "x".repeat(50));
+    assert_eq!(ok(&inv).wire.num_facture_tiers, "x".repeat(50));
+}
