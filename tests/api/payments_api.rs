@@ -530,7 +530,7 @@ async fn a_batch_whose_answers_are_all_lost_is_reconciled() {
         assert_eq!(r["invoice_number"], numbers[i].as_str());
         if i == 3 || i == 17 {
             // Never integrated: the outcome is known now (not sent), safe to resend.
-            assert_eq!(r["outcome"], "rejected", "#{i}: {r}");
+            assert_eq!(r["outcome"], "failed", "#{i}: {r}");
             assert_eq!(r["reconciled"], false);
             assert_eq!(r["errors"][0]["rule"], "upstream_interrupted", "#{i}: {r}");
         } else {
@@ -578,7 +578,7 @@ async fn urssaf_unreachable_answers_503_for_every_payment_request_call() {
     let got = read(resp).await;
     let p = assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
-    assert_eq!(p["results"][0]["outcome"], "rejected", "{p}");
+    assert_eq!(p["results"][0]["outcome"], "failed", "{p}");
     let resp = gw
         .post(TENANT_A.id, "/v1/payment-requests/search")
         .json(&json!({ "ids": ["11000000000100"] }))

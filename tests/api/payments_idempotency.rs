@@ -131,7 +131,7 @@ async fn a_failed_submission_frees_the_key_for_a_retry() {
     let got = env.submit_with_key(TENANT_A.id, &key, &body).await;
     let p = assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
-    assert_eq!(p["results"][0]["outcome"], "rejected", "{p}");
+    assert_eq!(p["results"][0]["outcome"], "failed", "{p}");
     // Too many requests: Urssaf's Retry-After is passed on; the key is still free.
     env.faults(json!({ "error_429_rate": 1.0 })).await;
     let got = env.submit_with_key(TENANT_A.id, &key, &body).await;
@@ -163,7 +163,7 @@ async fn a_timed_out_submission_can_be_retried_with_the_same_key() {
     let got = env.submit_with_key(TENANT_A.id, &key, &body).await;
     let p = assert_problem(&got, 504, "upstream_timeout");
     assert!(got.1.get("retry-after").is_some());
-    assert_eq!(p["results"][0]["outcome"], "rejected", "{p}");
+    assert_eq!(p["results"][0]["outcome"], "failed", "{p}");
     assert_eq!(
         p["results"][0]["errors"][0]["rule"], "upstream_timeout",
         "{p}"

@@ -232,8 +232,12 @@ pub struct PaymentRequest {
 pub enum Outcome {
     /// Urssaf integrated it (or it had been integrated before: see `reconciled`).
     Accepted,
-    /// Refused locally or by Urssaf: see `errors`.
+    /// Refused by Urssaf: see `errors`. Fix the invoice (a new number if it was a duplicate).
     Rejected,
+    /// Not processed: Urssaf was unreachable or no answer came back (see `errors`). Safe to
+    /// send again, best with the same `Idempotency-Key`: an invoice Urssaf did integrate is then
+    /// found and answered as accepted.
+    Failed,
 }
 
 /// One error of a submitted invoice, same shape as the problem type's `errors` items, plus

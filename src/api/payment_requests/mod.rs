@@ -33,8 +33,8 @@ const FIRST_INVOICE_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_
 /// Any number of invoices: the gateway checks them all (one invalid invoice → 422 and nothing
 /// is sent), sends them to Urssaf 10 per call, and answers per invoice in your order.
 ///
-/// Status rule: **200** every invoice accepted; **207** some accepted, some rejected (see each
-/// result's `outcome`); when none is accepted, a problem: **409** a single invoice Urssaf already
+/// Status rule: **200** every invoice accepted; **207** some accepted, the others `rejected` by
+/// Urssaf or `failed` (not processed: safe to resend) — see each result's `outcome`; when none is accepted, a problem: **409** a single invoice Urssaf already
 /// holds under another content, **422** Urssaf rejected them, **502/503/504** Urssaf failed or was
 /// unreachable (the problem's `results` lists each invoice). Send an `Idempotency-Key` to make
 /// retries safe: the first answer is replayed for the same key and body.
@@ -44,7 +44,7 @@ const FIRST_INVOICE_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_
     responses(
         CommonProblems,
         (status = 200, description = "Every invoice accepted", body = SubmitResults),
-        (status = 207, description = "Some invoices accepted, some rejected: see each `outcome`", body = SubmitResults),
+        (status = 207, description = "Some invoices accepted, others rejected or failed: see each `outcome`", body = SubmitResults),
         (status = 409, description = "Duplicate invoice number, or the same Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid invoices (nothing sent), Idempotency-Key reused with another body, or Urssaf rejected every invoice", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -280,7 +280,7 @@ fn answer(
                     hint: problem.hint.clone(),
                 };
                 first_failure.get_or_insert(problem);
-                (Outcome::Rejected, None, false, vec![err])
+                (Outcome::Failed, None, false, vec![err])
             }
         };
         results.push(InvoiceResult {
