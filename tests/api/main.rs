@@ -11,6 +11,7 @@ mod payments_idempotency;
 mod payments_search;
 mod process;
 mod resilience;
+mod robustness;
 mod simulator;
 mod simulator_e1e2;
 mod simulator_e3;
