@@ -84,10 +84,16 @@ impl RedisStore {
             .set_response_timeout(Some(self.inner.timeout))
             .set_number_of_retries(1)
             .set_max_delay(self.inner.timeout);
-        let c = ConnectionManager::new_lazy_with_config(self.inner.client.clone(), config)
-            .map_err(|e| self.failed(&e.to_string()))?;
-        *slot = Some(c.clone());
-        Ok(c)
+        match ConnectionManager::new_lazy_with_config(self.inner.client.clone(), config) {
+            Ok(c) => {
+                *slot = Some(c.clone());
+                Ok(c)
+            }
+            Err(e) => {
+                drop(slot); // `failed` takes this lock too
+                Err(self.failed(&e.to_string()))
+            }
+        }
     }
 
     /// Runs one command (or pipeline) with the deadline and the degrade rules.

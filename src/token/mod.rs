@@ -26,6 +26,8 @@ pub use fetch::TokenError;
 
 /// A token is not handed out when it has less than this left: it could expire in flight.
 const MIN_REMAINING_MS: u64 = 500;
+/// Longest lifetime believed, whatever the token endpoint says.
+const MAX_LIFETIME_MS: u64 = 24 * 3600 * 1000;
 
 pub struct Token {
     value: SecretString,
@@ -35,12 +37,13 @@ pub struct Token {
 
 impl Token {
     fn new(value: String, issued_at_ms: u64, lifetime: Duration, margin: Duration) -> Token {
-        let lifetime_ms = lifetime.as_millis() as u64;
+        // An absurd `expires_in` must neither overflow nor pin a token for days.
+        let lifetime_ms = (lifetime.as_millis() as u64).clamp(1000, MAX_LIFETIME_MS);
         let margin_ms = (margin.as_millis() as u64).min(lifetime_ms / 2);
         Token {
             value: SecretString::from(value),
-            expires_at_ms: issued_at_ms + lifetime_ms,
-            refresh_at_ms: issued_at_ms + lifetime_ms - margin_ms,
+            expires_at_ms: issued_at_ms.saturating_add(lifetime_ms),
+            refresh_at_ms: issued_at_ms.saturating_add(lifetime_ms - margin_ms),
         }
     }
 
@@ -79,6 +82,9 @@ struct Slot {
     refreshing: AtomicBool,
     /// After a failed background refresh, wait until then before trying again.
     retry_at_ms: AtomicU64,
+    /// The last failed fetch: callers that queued before it get its error at once instead of
+    /// each trying again in turn (a slow token endpoint must not be hit once per caller).
+    last_failure: parking_lot::Mutex<Option<(u64, TokenError)>>,
 }
 
 #[derive(Clone)]
@@ -157,7 +163,7 @@ impl TokenProvider {
             .token_lookups
             .with_label_values(&["l1", "miss"])
             .inc();
-        self.acquire(tenant, &slot, None).await
+        self.acquire_detached(tenant, slot, None).await
     }
 
     /// Drops a token Urssaf refused (L1 and L2) and returns another one.
@@ -169,11 +175,7 @@ impl TokenProvider {
         let slot = self.slot(tenant);
         {
             let mut cur = slot.current.write();
-            if cur
-                .as_ref()
-                .map(|t| t.secret() == refused.secret())
-                .unwrap_or(false)
-            {
+            if cur.as_ref().is_some_and(|t| t.secret() == refused.secret()) {
                 *cur = None;
             }
         }
@@ -181,7 +183,26 @@ impl TokenProvider {
             shared.purge(tenant, refused.secret()).await;
         }
         tracing::info!(tenant = %tenant.id, "urssaf refused the token; purged and fetching another");
-        self.acquire(tenant, &slot, Some(refused.secret())).await
+        self.acquire_detached(tenant, slot, Some(refused.secret().to_string()))
+            .await
+    }
+
+    /// Runs the slow path in its own task: a caller that goes away (client disconnected)
+    /// neither cancels a fetch others wait for nor leaves the Redis lock held.
+    async fn acquire_detached(
+        &self,
+        tenant: &Arc<Tenant>,
+        slot: Arc<Slot>,
+        refused: Option<String>,
+    ) -> Result<Arc<Token>, TokenError> {
+        let (this, tenant) = (self.clone(), tenant.clone());
+        let queued_at = now_ms();
+        tokio::spawn(async move {
+            this.acquire(&tenant, &slot, refused.as_deref(), queued_at)
+                .await
+        })
+        .await
+        .unwrap_or(Err(TokenError::Unreachable))
     }
 
     fn refresh_in_background(&self, tenant: &Arc<Tenant>, slot: &Arc<Slot>, now: u64) {
@@ -192,7 +213,7 @@ impl TokenProvider {
         }
         let (this, tenant, slot) = (self.clone(), tenant.clone(), slot.clone());
         tokio::spawn(async move {
-            if let Err(e) = this.acquire(&tenant, &slot, None).await {
+            if let Err(e) = this.acquire(&tenant, &slot, None, now).await {
                 tracing::warn!(tenant = %tenant.id, error = %e, "token refresh ahead of expiry failed; still serving the current token");
                 slot.retry_at_ms.store(now_ms() + 1000, Ordering::Relaxed);
             }
@@ -206,8 +227,15 @@ impl TokenProvider {
         tenant: &Arc<Tenant>,
         slot: &Slot,
         refused: Option<&str>,
+        queued_at: u64,
     ) -> Result<Arc<Token>, TokenError> {
         let _one_at_a_time = slot.fetch.lock().await;
+        // A fetch failed while we queued: share its answer rather than try again in turn.
+        if let Some((at, e)) = slot.last_failure.lock().as_ref() {
+            if *at >= queued_at {
+                return Err(e.clone());
+            }
+        }
         let acceptable = |t: &Token| t.fresh(now_ms()) && Some(t.secret()) != refused;
         let current = slot.current.read().clone();
         if let Some(t) = current.filter(|t| acceptable(t)) {
@@ -229,28 +257,35 @@ impl TokenProvider {
                     let deadline = now_ms() + self.inner.timeout.as_millis() as u64 + 1000;
                     while now_ms() < deadline {
                         tokio::time::sleep(Duration::from_millis(25)).await;
-                        if let Some(t) = shared.get_quiet(tenant).await.filter(|t| acceptable(t)) {
-                            self.inner
-                                .metrics
-                                .token_lookups
-                                .with_label_values(&["redis", "hit"])
-                                .inc();
-                            return Ok(self.install(slot, t));
+                        match shared.get_quiet(tenant).await {
+                            Ok(Some(t)) if acceptable(&t) => {
+                                self.inner
+                                    .metrics
+                                    .token_lookups
+                                    .with_label_values(&["redis", "hit"])
+                                    .inc();
+                                return Ok(self.install(slot, t));
+                            }
+                            Ok(_) => {}
+                            Err(_) => break, // Redis went away: fetch ourselves.
                         }
                     }
                 }
                 shared::Lock::Unavailable => {}
             }
         }
-        let fetched = fetch::fetch(self, tenant).await;
-        let result = match fetched {
+        let result = match fetch::fetch(self, tenant).await {
             Ok(t) => {
+                *slot.last_failure.lock() = None;
                 if let Some(shared) = &self.inner.shared {
                     shared.put(tenant, &t).await;
                 }
                 Ok(self.install(slot, t))
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                *slot.last_failure.lock() = Some((now_ms(), e.clone()));
+                Err(e)
+            }
         };
         if let (Some(shared), Some(lock)) = (&self.inner.shared, lock) {
             shared.unlock(lock).await;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{now_ms, Token};
 use crate::metrics::Metrics;
-use crate::redis_store::RedisStore;
+use crate::redis_store::{RedisStore, Unavailable};
 use crate::tenant::Tenant;
 
 /// Deletes a key only when it still holds the given value (lock release, token purge).
@@ -72,12 +72,15 @@ impl SharedTokens {
         decode(got.ok().flatten())
     }
 
-    pub(super) async fn get_quiet(&self, tenant: &Arc<Tenant>) -> Option<Token> {
+    pub(super) async fn get_quiet(
+        &self,
+        tenant: &Arc<Tenant>,
+    ) -> Result<Option<Token>, Unavailable> {
         let got = self
             .store
             .run::<Option<String>>(redis::cmd("GET").arg(self.key(tenant)))
-            .await;
-        decode(got.ok().flatten())
+            .await?;
+        Ok(decode(got))
     }
 
     /// Stored until the token should be refreshed, so L2 never hands out a stale one.

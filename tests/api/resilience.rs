@@ -221,3 +221,29 @@ async fn metrics_on_their_own_port() {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_token_endpoint_is_asked_once_not_once_per_caller() {
+    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |s| {
+        s.faults.latency_ms = 3000;
+    });
+    let (mut vars, keys) = gateway_vars(&sim.url, &[&TENANT_A], None);
+    set(&mut vars, "GATEWAY__UPSTREAM__TOKEN_TIMEOUT_MS", "300");
+    let gw = spawn_gateway_with(vars, keys).await;
+    let started = std::time::Instant::now();
+    let calls = (0..50).map(|_| gw.get("alpha", "/v1/clients/abc").send());
+    let answers = futures_util::future::join_all(calls).await;
+    for a in answers {
+        assert_eq!(a.unwrap().status(), 504);
+    }
+    assert_eq!(
+        sim.sim.token_requests(),
+        1,
+        "waiting callers share the failed fetch"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
