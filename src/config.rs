@@ -269,7 +269,6 @@ impl Settings {
             config::Environment::with_prefix(ENV_PREFIX)
                 .prefix_separator("__")
                 .separator("__")
-                .try_parsing(true)
                 .source(Some(env)),
         );
         let built = builder.build().map_err(|e| vec![describe(&e)])?;
@@ -297,6 +296,28 @@ impl Settings {
         }
         if u.timeout_ms == 0 || u.connect_timeout_ms == 0 || u.token_timeout_ms == 0 {
             out.push("upstream: timeouts must be greater than 0".into());
+        }
+        let r = &self.redis;
+        if r.timeout_ms == 0 || r.retry_after_ms == 0 {
+            out.push("redis: timeout_ms and retry_after_ms must be greater than 0".into());
+        }
+        if self.idempotency.ttl_seconds == 0 || self.idempotency.in_flight_ttl_seconds == 0 {
+            out.push(
+                "idempotency: ttl_seconds and in_flight_ttl_seconds must be greater than 0".into(),
+            );
+        }
+        // One key acting for two tenants would send one tenant's calls with another's credentials.
+        let mut owners: BTreeMap<String, &str> = BTreeMap::new();
+        for (id, t) in &self.tenants {
+            for h in &t.api_key_hashes {
+                if let Some(first) = owners.insert(h.to_ascii_lowercase(), id) {
+                    if first != id {
+                        out.push(format!(
+                            "tenants.{id}.api_key_hashes: {h} is also a key of tenant {first}; a key acts for one tenant only"
+                        ));
+                    }
+                }
+            }
         }
         if self.server.max_body_bytes < 1024 {
             out.push("server.max_body_bytes: must be at least 1024".into());
@@ -403,7 +424,7 @@ mod tests {
             vars(&[
                 ("GATEWAY__SERVER__PORT", "9000"),
                 ("GATEWAY__UPSTREAM__ENVIRONMENT", "sandbox"),
-                ("GATEWAY__TENANTS__ACME__CLIENT_ID", "12345"),
+                ("GATEWAY__TENANTS__ACME__CLIENT_ID", "0012345"),
                 ("GATEWAY__TENANTS__ACME__CLIENT_SECRET", "s3cret"),
                 (
                     "GATEWAY__TENANTS__ACME__API_KEY_HASHES",
@@ -414,7 +435,8 @@ mod tests {
         .unwrap();
         assert_eq!(s.server.port, 9000);
         let t = &s.tenants["acme"];
-        assert_eq!(t.client_id.as_deref(), Some("12345"));
+        // Values that look like numbers stay as written.
+        assert_eq!(t.client_id.as_deref(), Some("0012345"));
         assert_eq!(t.api_key_hashes.len(), 2);
         assert!(s.problems().is_empty(), "{:?}", s.problems());
         assert!(!format!("{s:?}").contains("s3cret"));
@@ -443,6 +465,47 @@ mod tests {
         assert!(
             p.iter().any(|l| l.contains("is not a SHA-256 hex digest")),
             "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_key_shared_by_two_tenants_is_refused() {
+        let hash = "b".repeat(64);
+        let s = Settings::load_from(
+            None,
+            vars(&[
+                ("GATEWAY__TENANTS__ACME__CLIENT_ID", "a"),
+                ("GATEWAY__TENANTS__ACME__CLIENT_SECRET", "1e5"),
+                ("GATEWAY__TENANTS__ACME__API_KEY_HASHES", &hash),
+                ("GATEWAY__TENANTS__BETA__CLIENT_ID", "b"),
+                ("GATEWAY__TENANTS__BETA__CLIENT_SECRET", "s"),
+                ("GATEWAY__TENANTS__BETA__API_KEY_HASHES", &hash),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.problems(),
+            [format!("tenants.beta.api_key_hashes: {hash} is also a key of tenant acme; a key acts for one tenant only")]
+        );
+        let secret = s.tenants["acme"].client_secret.as_ref().unwrap();
+        assert_eq!(secret.expose_secret(), "1e5");
+    }
+
+    #[test]
+    fn tls_redis_urls_are_accepted() {
+        let s = Settings::load_from(
+            None,
+            vars(&[(
+                "GATEWAY__REDIS__URL",
+                "rediss://user:pw@redis.example:6380/0",
+            )]),
+        )
+        .unwrap();
+        assert!(s.problems().is_empty(), "{:?}", s.problems());
+        let s = Settings::load_from(None, vars(&[("GATEWAY__REDIS__URL", "http://nope")])).unwrap();
+        assert_eq!(
+            s.problems(),
+            ["redis.url: not a valid redis:// or rediss:// URL"]
         );
     }
 

@@ -19,6 +19,9 @@ use crate::redis_store::RedisStore;
 pub struct StoredAnswer {
     pub status: u16,
     pub body: String,
+    /// `Location` of a created resource.
+    #[serde(default)]
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -234,6 +237,7 @@ mod tests {
         s.complete(
             claim,
             StoredAnswer {
+                location: None,
                 status: 200,
                 body: "{}".into(),
             },

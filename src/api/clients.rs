@@ -1,12 +1,15 @@
 //! `/v1/clients`: register a household with Urssaf and read its online-account status.
 
-use actix_web::http::header;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::auth::Caller;
 use super::body::parse_json;
+use super::idempotent::{self, Reply};
 use super::problem::Problem;
 use super::responses::CommonProblems;
 use super::upstream::upstream_problem;
@@ -16,6 +19,7 @@ use crate::api::dto::clients::{ClientAccount, UrssafClientStatus};
 use crate::domain::client::account::AccountState;
 use crate::domain::client::contact::check_email;
 use crate::domain::FieldError;
+use crate::tenant::Tenant;
 use crate::urssaf::{codes, mapping, UpstreamError};
 
 /// Register a household (Urssaf E1 `POST /particulier`).
@@ -24,6 +28,7 @@ use crate::urssaf::{codes, mapping, UpstreamError};
 /// The answer carries the account status read right after registration: a new client is
 /// usually `pending_activation` until they activate their Urssaf account.
 #[utoipa::path(post, path = "/v1/clients", tag = "clients", request_body = RegisterClientRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (1–255 printable characters), e.g. a UUID; makes a retry safe")),
     security(("api_key" = [])),
     responses(
         CommonProblems,
@@ -35,11 +40,29 @@ use crate::urssaf::{codes, mapping, UpstreamError};
 pub async fn register(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: web::Bytes,
-) -> Result<HttpResponse, Problem> {
-    let request: RegisterClientRequest = parse_json(&body)?;
+) -> HttpResponse {
+    let tenant = caller.0;
+    idempotent::run(&state, &tenant, &req, &body, || async {
+        match register_client(&state, &tenant, &body).await {
+            Ok(created) => {
+                let location = format!("/v1/clients/{}", created.client_id);
+                Reply::json(StatusCode::CREATED, &created).with_location(location)
+            }
+            Err(p) => Reply::problem(&p),
+        }
+    })
+    .await
+}
+
+async fn register_client(
+    state: &AppState,
+    tenant: &Arc<Tenant>,
+    body: &[u8],
+) -> Result<RegisteredClient, Problem> {
+    let request: RegisterClientRequest = parse_json(body)?;
     let input = mapping::registration_to_wire(&request, today()).map_err(Problem::validation)?;
-    let tenant = &caller.0;
     let out = state
         .urssaf
         .register_client(tenant, &input)
@@ -57,12 +80,10 @@ pub async fn register(
             unknown_account()
         }
     };
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/clients/{}", out.id_client)))
-        .json(RegisteredClient {
-            client_id: out.id_client,
-            account,
-        }))
+    Ok(RegisteredClient {
+        client_id: out.id_client,
+        account,
+    })
 }
 
 /// Read a client's account status (Urssaf E2 `GET /particulier?idClient=`).

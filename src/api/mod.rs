@@ -5,6 +5,7 @@ pub mod body;
 pub mod clients;
 pub mod dto;
 pub mod health;
+pub mod idempotent;
 pub mod observe;
 pub mod openapi;
 pub mod payment_requests;

@@ -34,7 +34,11 @@ pub async fn observe(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = request_id(&req);
     let started = Instant::now();
-    let method = req.method().to_string();
+    // A label per invented method would let anyone grow the metrics without bound.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS") => m.to_string(),
+        _ => "OTHER".to_string(),
+    };
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", request_id = %id);
     let outcome = REQUEST_ID

@@ -138,6 +138,15 @@ impl UrssafClient {
             Ok(v @ serde_json::Value::Object(_)) => {
                 serde_json::from_value(v).map_err(|_| bad_answer())
             }
+            // An empty list is "no such client", the same as Urssaf's documented 400.
+            Ok(serde_json::Value::Array(_)) => Err(UpstreamError::Rejected {
+                status: 200,
+                errors: vec![wire::Erreur {
+                    code: "ERR_RECHERCHE_PARTICULIER".into(),
+                    message: "Aucun particulier ne correspond".into(),
+                    description: String::new(),
+                }],
+            }),
             _ => Err(bad_answer()),
         }
     }

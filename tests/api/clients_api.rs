@@ -542,3 +542,41 @@ async fn a_tenant_cannot_read_another_tenants_client() {
         .unwrap();
     assert_eq!(resp.status(), 401);
 }
+
+#[tokio::test]
+async fn a_registration_retried_with_its_idempotency_key_reaches_urssaf_once() {
+    let env = env().await;
+    let body = client_body();
+    let send = |b: &serde_json::Value| {
+        env.gw
+            .post(TENANT_A.id, "/v1/clients")
+            .header("Idempotency-Key", "reg-1")
+            .json(b)
+            .send()
+    };
+    let first = send(&body).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].clone();
+    let first_body: serde_json::Value = first.json().await.unwrap();
+    let again = send(&body).await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<serde_json::Value>().await.unwrap(), first_body);
+    assert_eq!(env.sim.sim.registrations(), 1);
+    // Same key, another person: refused without calling Urssaf.
+    let other = send(&client_body()).await.unwrap();
+    assert_eq!(other.status(), 422);
+    assert_eq!(env.sim.sim.registrations(), 1);
+    // Keys are per tenant: B may use the same key for its own registration.
+    let b = env
+        .gw
+        .post(TENANT_B.id, "/v1/clients")
+        .header("Idempotency-Key", "reg-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(b.status(), 201);
+    assert_eq!(env.sim.sim.registrations(), 2);
+}

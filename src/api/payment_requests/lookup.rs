@@ -5,15 +5,18 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use futures_util::future::join_all;
+use futures_util::{stream, StreamExt, TryStreamExt};
 
 use crate::api::AppState;
 use crate::domain::search::split_period;
 use crate::tenant::Tenant;
 use crate::urssaf::{wire, UpstreamError, MAX_PER_CALL};
 
-/// Deepest split of a period (2^12 slices is far beyond any real month of invoices).
-const MAX_SPLIT_DEPTH: u32 = 12;
+/// Urssaf calls one period search may make while splitting, at most; beyond, the caller is
+/// asked for a shorter period rather than the gateway hammering Urssaf.
+const MAX_PERIOD_CALLS: usize = 64;
+/// Urssaf calls of one request running at the same time, at most.
+pub const CONCURRENT_CALLS: usize = 4;
 
 pub async fn by_ids(
     state: &AppState,
@@ -61,11 +64,11 @@ async fn in_chunks(
         let c = criteria(chunk);
         async move { state.urssaf.search_payment_requests(tenant, &c).await }
     });
-    let mut found = Vec::new();
-    for answer in join_all(calls).await {
-        found.extend(answer?.found);
-    }
-    Ok(found)
+    let answers: Vec<_> = stream::iter(calls)
+        .buffered(CONCURRENT_CALLS)
+        .try_collect()
+        .await?;
+    Ok(answers.into_iter().flat_map(|a| a.found).collect())
 }
 
 /// Everything invoiced in the period (by invoice date), however many there are.
@@ -75,9 +78,11 @@ pub async fn by_period(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<wire::InfoDemandePaiement>, UpstreamError> {
-    let mut pending = vec![(from, to, 0u32)];
+    let mut pending = vec![(from, to)];
     let mut found = Vec::new();
-    while let Some((from, to, depth)) = pending.pop() {
+    let mut calls = 0;
+    while let Some((from, to)) = pending.pop() {
+        calls += 1;
         let criteria = wire::InputRechercheDemandePaiement {
             date_debut: Some(crate::domain::dates::to_wire_date(from)),
             date_fin: Some(crate::domain::dates::to_wire_date(to)),
@@ -89,11 +94,14 @@ pub async fn by_period(
             .await
         {
             Ok(answer) => found.extend(answer.found),
-            Err(e) if e.has_code("ERR_NBRE_MAX_RESULTAT") && depth < MAX_SPLIT_DEPTH => {
+            Err(e)
+                if e.has_code("ERR_NBRE_MAX_RESULTAT")
+                    && calls + pending.len() < MAX_PERIOD_CALLS =>
+            {
                 match split_period(from, to) {
                     Some((a1, a2, b1, b2)) => {
-                        pending.push((b1, b2, depth + 1));
-                        pending.push((a1, a2, depth + 1));
+                        pending.push((b1, b2));
+                        pending.push((a1, a2));
                     }
                     None => return Err(e),
                 }

@@ -5,25 +5,24 @@ pub mod sending;
 
 use std::collections::HashSet;
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{get, post, web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::auth::Caller;
 use super::body::parse_json;
+use super::idempotent::{self, Reply};
 use super::problem::Problem;
 use super::responses::CommonProblems;
 use super::upstream::upstream_problem;
 use super::AppState;
 use crate::api::dto::payment_requests::{
-    PaymentRequest, SearchPaymentRequests, SearchResults, SubmitPaymentRequests, SubmitResults,
+    Outcome, PaymentRequest, SearchPaymentRequests, SearchResults, SubmitPaymentRequests,
+    SubmitResults,
 };
 use crate::domain::FieldError;
-use crate::idempotency::{self, Begin, StoredAnswer};
 use crate::urssaf::mapping;
 
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Lower bound of an open period: the immediate advance did not exist before 2022.
-const FIRST_INVOICE_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2020, 1, 1) {
+const FIRST_INVOICE_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2022, 1, 1) {
     Some(d) => d,
     None => chrono::NaiveDate::MIN,
 };
@@ -56,94 +55,24 @@ pub async fn submit(
     body: web::Bytes,
 ) -> HttpResponse {
     let tenant = caller.0;
-    let key = match req
-        .headers()
-        .get(IDEMPOTENCY_KEY)
-        .map(|v| v.to_str().map(str::trim))
-    {
-        None => None,
-        Some(Ok(k)) if idempotency::key_is_valid(k) => Some(k.to_string()),
-        Some(_) => {
-            return Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_idempotency_key",
-                "Invalid Idempotency-Key",
-                "the Idempotency-Key header must be 1 to 255 printable ASCII characters",
-            )
-            .error_response();
+    idempotent::run(&state, &tenant, &req, &body, || async {
+        let request = match parse_json::<SubmitPaymentRequests>(&body) {
+            Ok(r) => r,
+            Err(p) => return Reply::problem(&p),
+        };
+        match sending::submit(&state, &tenant, &request.invoices).await {
+            sending::Answer::Results(status, results) => {
+                let reply = Reply::json(status, &results);
+                if results.results.iter().any(|r| r.outcome == Outcome::Failed) {
+                    reply.not_definite()
+                } else {
+                    reply
+                }
+            }
+            sending::Answer::Problem(p) => Reply::problem(&p),
         }
-    };
-    let claim = match &key {
-        None => None,
-        Some(k) => match state
-            .idempotency
-            .begin(&tenant.id, k, idempotency::fingerprint(&body))
-            .await
-        {
-            Begin::Fresh(claim) => Some(claim),
-            Begin::Replay(answer) => {
-                state.metrics.idempotency_replays.inc();
-                return replay(answer);
-            }
-            Begin::InFlight => {
-                return Problem::new(StatusCode::CONFLICT, "idempotency_in_flight", "Request already in progress", "a request with this Idempotency-Key is still being processed; retry in a moment to get its answer").error_response();
-            }
-            Begin::Mismatch => {
-                return Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency-Key reused", "this Idempotency-Key was used with a different body; use a new key for a new request").error_response();
-            }
-        },
-    };
-    let (status, json, retry_after) = match parse_json::<SubmitPaymentRequests>(&body) {
-        Err(p) => (p.status_code(), problem_json(&p), None),
-        Ok(request) => match sending::submit(&state, &tenant, &request.invoices).await {
-            sending::Answer::Results(status, results) => (
-                status,
-                serde_json::to_string(&results).unwrap_or_default(),
-                None,
-            ),
-            sending::Answer::Problem(p) => (p.status_code(), problem_json(&p), p.retry_after_secs),
-        },
-    };
-    let answer = StoredAnswer {
-        status: status.as_u16(),
-        body: json,
-    };
-    if let Some(claim) = claim {
-        // Only definite answers are kept; after a 5xx the same key may try again.
-        if status.is_server_error() {
-            state.idempotency.release(claim).await;
-        } else {
-            state.idempotency.complete(claim, answer.clone()).await;
-        }
-    }
-    respond(answer, false, retry_after)
-}
-
-fn problem_json(p: &Problem) -> String {
-    serde_json::to_string(p).unwrap_or_default()
-}
-
-fn replay(answer: StoredAnswer) -> HttpResponse {
-    respond(answer, true, None)
-}
-
-/// `retry_after`: Urssaf's own delay when it gave one (5 s otherwise for 503/504).
-fn respond(answer: StoredAnswer, replayed: bool, retry_after: Option<u64>) -> HttpResponse {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-    let content_type = if status.is_client_error() || status.is_server_error() {
-        "application/problem+json"
-    } else {
-        "application/json"
-    };
-    let mut b = HttpResponse::build(status);
-    b.insert_header((header::CONTENT_TYPE, content_type));
-    if replayed {
-        b.insert_header(("Idempotent-Replayed", "true"));
-    }
-    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::GATEWAY_TIMEOUT {
-        b.insert_header((header::RETRY_AFTER, retry_after.unwrap_or(5).to_string()));
-    }
-    b.body(answer.body)
+    })
+    .await
 }
 
 /// Read one payment request (Urssaf E4 `POST /demandePaiement/rechercher` by id).
@@ -248,6 +177,13 @@ pub async fn search(
         let to = criteria
             .to
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        if from > to {
+            return Err(Problem::validation(vec![FieldError::new(
+                "/invoice_date_from",
+                "period_order",
+                format!("the period is empty: {from} is after {to} (invoice_date_to, or today when omitted)"),
+            )]));
+        }
         found.extend(
             lookup::by_period(&state, tenant, from, to)
                 .await

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use futures_util::future::join_all;
+use futures_util::{stream, StreamExt};
 
 use crate::api::dto::payment_requests::{
     InvoiceInput, InvoiceResult, Outcome, PaymentRequest, ResultError, SubmitResults,
@@ -31,6 +32,9 @@ enum Fate {
     Unknown(UpstreamError),
     /// Definitely not integrated (Urssaf unreachable, credentials refused…): safe to retry.
     Failed(UpstreamError),
+    /// Urssaf says the number is taken but what it holds could not be read to compare:
+    /// maybe our own earlier submission, so never reported as a definite duplicate.
+    Unverified,
 }
 
 /// The answer: status, and either results or a problem (which then carries the results).
@@ -99,7 +103,11 @@ async fn send_all(
     let chunks = prepared
         .chunks(MAX_PER_CALL)
         .map(|chunk| send_chunk(state, tenant, chunk));
-    join_all(chunks).await.into_iter().flatten().collect()
+    let fates: Vec<Vec<Fate>> = stream::iter(chunks)
+        .buffered(super::lookup::CONCURRENT_CALLS)
+        .collect()
+        .await;
+    fates.into_iter().flatten().collect()
 }
 
 async fn send_chunk(
@@ -109,10 +117,20 @@ async fn send_chunk(
 ) -> Vec<Fate> {
     let wires: Vec<wire::InputDemandePaiement> = chunk.iter().map(|p| p.wire.clone()).collect();
     match state.urssaf.submit_payment_requests(tenant, &wires).await {
-        Ok(outs) => outs
+        Ok(outs) if in_order(&outs, chunk) => outs
             .iter()
             .zip(chunk)
             .map(|(out, p)| fate_of(out, p))
+            .collect(),
+        // Answers that cannot be paired with the invoices sent: look each one up instead.
+        Ok(_) => chunk
+            .iter()
+            .map(|_| {
+                Fate::Unknown(UpstreamError::BadGateway {
+                    status: 200,
+                    errors: Vec::new(),
+                })
+            })
             .collect(),
         // A 400 refuses the whole call and names no invoice: send them one by one to learn
         // which ones Urssaf refuses (nothing of a refused call was integrated).
@@ -146,6 +164,16 @@ fn fate_of(out: &wire::OutputDemandePaiement, p: &PreparedInvoice) -> Fate {
         _ if errors.iter().any(|e| e.code == "ERR_FACTURE_DOUBLON") => Fate::Duplicate(errors),
         _ => Fate::Rejected(errors),
     }
+}
+
+/// Urssaf answers in the order sent; when it echoes invoice numbers they must agree.
+fn in_order(outs: &[wire::OutputDemandePaiement], chunk: &[PreparedInvoice]) -> bool {
+    outs.len() == chunk.len()
+        && outs.iter().zip(chunk).all(|(o, p)| {
+            o.num_facture_tiers
+                .as_deref()
+                .is_none_or(|n| n.trim() == p.wire.num_facture_tiers)
+        })
 }
 
 fn fate_of_error(e: UpstreamError) -> Fate {
@@ -184,49 +212,58 @@ async fn reconcile(
         .iter()
         .map(|i| prepared[*i].wire.num_facture_tiers.clone())
         .collect();
-    let Ok(found) = super::lookup::by_invoice_numbers(state, tenant, &numbers).await else {
-        return; // Fates stay as they are: duplicates rejected, unknowns unknown.
+    let found = match super::lookup::by_invoice_numbers(state, tenant, &numbers).await {
+        Ok(found) => found,
+        Err(e) => {
+            // Nothing could be checked: no definite answer for these invoices.
+            for i in wanted {
+                fates[i] = Fate::Failed(e.clone());
+            }
+            return;
+        }
     };
     let today = chrono::Utc::now().date_naive();
     for i in wanted {
         let sent = &prepared[i].wire;
-        let held = found.iter().find(|info| {
+        let held: Vec<&wire::InfoDemandePaiement> = found
+            .iter()
+            .filter(|info| held_number(info) == Some(sent.num_facture_tiers.as_str()))
+            .collect();
+        let ours = held.iter().find(|info| {
             info.demande_paiement
                 .as_ref()
-                .map(|d| d.num_facture_tiers == sent.num_facture_tiers)
-                .unwrap_or(false)
+                .is_some_and(|d| same_invoice(d, sent))
         });
-        let matches = held
-            .and_then(|h| h.demande_paiement.as_ref())
-            .is_some_and(|d| same_invoice(d, sent));
-        match (held, matches, &fates[i]) {
-            (Some(info), true, _) => {
+        let previous = std::mem::replace(&mut fates[i], Fate::Unverified);
+        fates[i] = match (ours, held.is_empty(), previous) {
+            (Some(info), _, _) => {
                 state.metrics.reconciliations.inc();
                 tracing::info!("invoice already integrated by urssaf; reconciled");
-                fates[i] = Fate::Accepted {
+                Fate::Accepted {
                     request: mapping::payment_request_from_wire(info, today),
                     reconciled: true,
-                };
-            }
-            // Urssaf holds another invoice under this number.
-            (Some(_), false, Fate::Unknown(_)) => {
-                fates[i] = Fate::Duplicate(vec![wire::Erreur {
-                    code: "ERR_FACTURE_DOUBLON".into(),
-                    message: "numFactureTiers déjà utilisé".into(),
-                    description: "Urssaf already holds another invoice with this number".into(),
-                }]);
-            }
-            // Not integrated after all: definitely safe to send again.
-            (None, _, Fate::Unknown(_)) => {
-                if let Fate::Unknown(e) =
-                    std::mem::replace(&mut fates[i], Fate::Failed(UpstreamError::Interrupted))
-                {
-                    fates[i] = Fate::Failed(e);
                 }
             }
-            _ => {}
-        }
+            // Urssaf holds another invoice under this number.
+            (None, false, Fate::Duplicate(errors)) => Fate::Duplicate(errors),
+            (None, false, _) => Fate::Duplicate(vec![wire::Erreur {
+                code: "ERR_FACTURE_DOUBLON".into(),
+                message: "numFactureTiers déjà utilisé".into(),
+                description: "Urssaf already holds another invoice with this number".into(),
+            }]),
+            // Not integrated after all: definitely safe to send again.
+            (None, true, Fate::Unknown(e)) => Fate::Failed(e),
+            // "Duplicate" yet nothing found under the number: cannot be settled now.
+            (None, true, _) => Fate::Unverified,
+        };
     }
+}
+
+/// The invoice number Urssaf holds a payment request under, when it echoes it.
+fn held_number(info: &wire::InfoDemandePaiement) -> Option<&str> {
+    info.demande_paiement
+        .as_ref()
+        .map(|d| d.num_facture_tiers.trim())
 }
 
 /// Whether what Urssaf holds under an invoice number is the invoice sent: same client, dates
@@ -270,8 +307,11 @@ fn answer(
                 first_rejection.get_or_insert((errs, duplicate));
                 (Outcome::Rejected, None, false, list)
             }
-            Fate::Unknown(e) | Fate::Failed(e) => {
-                let problem = upstream_problem(&e);
+            fate @ (Fate::Unknown(_) | Fate::Failed(_) | Fate::Unverified) => {
+                let problem = match fate {
+                    Fate::Unknown(e) | Fate::Failed(e) => upstream_problem(&e),
+                    _ => unverified(),
+                };
                 let err = ResultError {
                     pointer: None,
                     rule: problem.code.clone(),
@@ -330,6 +370,18 @@ fn answer(
     };
     problem.results = serde_json::to_value(&results.results).ok();
     Answer::Problem(problem)
+}
+
+fn unverified() -> Problem {
+    Problem::new(
+        StatusCode::BAD_GATEWAY,
+        "duplicate_unverified",
+        "Duplicate not verified",
+        "Urssaf says this invoice number was already sent, but what it holds under it could not be read to compare",
+    )
+    .with_hint(Some(
+        "send it again (the same Idempotency-Key works): if Urssaf holds this very invoice it is then answered as accepted",
+    ))
 }
 
 fn result_errors(errs: &[wire::Erreur], pointer_prefix: &str) -> Vec<ResultError> {

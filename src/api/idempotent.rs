@@ -1,0 +1,165 @@
+//! `Idempotency-Key` on creating calls: the first definite answer is kept per tenant and key
+//! and replayed for the same body; the same key with another body, or while the first call
+//! is still running, is refused without calling Urssaf.
+
+use std::future::Future;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use super::problem::Problem;
+use super::AppState;
+use crate::idempotency::{self, Begin, StoredAnswer};
+use crate::tenant::Tenant;
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Seconds to wait after a 503/504 when Urssaf did not say.
+const DEFAULT_RETRY_AFTER: u64 = 5;
+
+/// A handler's answer, before it is sent (and maybe kept for replay).
+pub struct Reply {
+    status: StatusCode,
+    body: String,
+    location: Option<String>,
+    retry_after: Option<u64>,
+    /// Kept for replay: a final answer. Not kept: 5xx, or invoices Urssaf did not process,
+    /// so that a retry with the same key gets another chance.
+    definite: bool,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Reply {
+        Reply {
+            status,
+            body: serde_json::to_string(value).unwrap_or_default(),
+            location: None,
+            retry_after: None,
+            definite: !status.is_server_error(),
+        }
+    }
+
+    pub fn problem(p: &Problem) -> Reply {
+        let status = p.status_code();
+        Reply {
+            status,
+            body: serde_json::to_string(p).unwrap_or_default(),
+            location: None,
+            retry_after: p.retry_after_secs,
+            definite: !status.is_server_error(),
+        }
+    }
+
+    pub fn with_location(mut self, location: String) -> Reply {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn not_definite(mut self) -> Reply {
+        self.definite = false;
+        self
+    }
+}
+
+/// Runs `work` at most once per tenant, key and body.
+pub async fn run<Fut>(
+    state: &AppState,
+    tenant: &Tenant,
+    req: &HttpRequest,
+    body: &[u8],
+    work: impl FnOnce() -> Fut,
+) -> HttpResponse
+where
+    Fut: Future<Output = Reply>,
+{
+    let key = match req
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .map(|v| v.to_str().map(str::trim))
+    {
+        None => None,
+        Some(Ok(k)) if idempotency::key_is_valid(k) => Some(k.to_string()),
+        Some(_) => {
+            return Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "Invalid Idempotency-Key",
+                "the Idempotency-Key header must be 1 to 255 printable ASCII characters",
+            )
+            .error_response();
+        }
+    };
+    // Scoped by tenant and by its Urssaf identity, so a re-pointed tenant id or another
+    // deployment sharing the Redis never replays someone else's answer.
+    let scope = format!("{}:{}:{}", req.path(), tenant.id, tenant.token_cache_id());
+    let claim = match &key {
+        None => None,
+        Some(k) => match state
+            .idempotency
+            .begin(&scope, k, idempotency::fingerprint(body))
+            .await
+        {
+            Begin::Fresh(claim) => Some(claim),
+            Begin::Replay(answer) => {
+                state.metrics.idempotency_replays.inc();
+                return respond(answer, true, None);
+            }
+            Begin::InFlight => {
+                return Problem::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_in_flight",
+                    "Request already in progress",
+                    "a request with this Idempotency-Key is still being processed; retry in a moment to get its answer",
+                )
+                .error_response();
+            }
+            Begin::Mismatch => {
+                return Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    "Idempotency-Key reused",
+                    "this Idempotency-Key was used with a different body; use a new key for a new request",
+                )
+                .error_response();
+            }
+        },
+    };
+    let reply = work().await;
+    let answer = StoredAnswer {
+        status: reply.status.as_u16(),
+        body: reply.body,
+        location: reply.location,
+    };
+    if let Some(claim) = claim {
+        if reply.definite {
+            state.idempotency.complete(claim, answer.clone()).await;
+        } else {
+            state.idempotency.release(claim).await;
+        }
+    }
+    respond(answer, false, reply.retry_after)
+}
+
+fn respond(answer: StoredAnswer, replayed: bool, retry_after: Option<u64>) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_client_error() || status.is_server_error() {
+        "application/problem+json"
+    } else {
+        "application/json"
+    };
+    let mut b = HttpResponse::build(status);
+    b.insert_header((header::CONTENT_TYPE, content_type));
+    if let Some(location) = answer.location {
+        b.insert_header((header::LOCATION, location));
+    }
+    if replayed {
+        b.insert_header(("Idempotent-Replayed", "true"));
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::GATEWAY_TIMEOUT {
+        b.insert_header((
+            header::RETRY_AFTER,
+            retry_after.unwrap_or(DEFAULT_RETRY_AFTER).to_string(),
+        ));
+    }
+    b.body(answer.body)
+}
