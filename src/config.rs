@@ -290,7 +290,8 @@ impl Settings {
                     .map(|p| !p.has_host())
                     .unwrap_or(true)
                 {
-                    out.push(format!("{name}: {url:?} is not an absolute http(s) URL"));
+                    // Not echoed: a URL may carry proxy credentials.
+                    out.push(format!("{name}: not an absolute http(s) URL"));
                 }
             }
         }

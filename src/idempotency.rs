@@ -68,6 +68,7 @@ pub struct Claim {
 pub struct IdempotencyStore {
     redis: Option<RedisStore>,
     memory: Arc<Mutex<HashMap<String, (Record, Instant)>>>,
+    last_sweep: Arc<Mutex<Instant>>,
     ttl: Duration,
     in_flight_ttl: Duration,
 }
@@ -91,6 +92,7 @@ impl IdempotencyStore {
         IdempotencyStore {
             redis,
             memory: Arc::new(Mutex::new(HashMap::new())),
+            last_sweep: Arc::new(Mutex::new(Instant::now())),
             ttl,
             in_flight_ttl,
         }
@@ -144,9 +146,13 @@ impl IdempotencyStore {
         }
         let mut mem = self.memory.lock();
         let now = Instant::now();
-        if mem.len() > 10_000 {
+        // Expired records go in one sweep per second at most, whatever the traffic.
+        let mut last_sweep = self.last_sweep.lock();
+        if now.duration_since(*last_sweep) >= Duration::from_secs(1) {
             mem.retain(|_, (_, until)| *until > now);
+            *last_sweep = now;
         }
+        drop(last_sweep);
         match mem.get(&skey) {
             Some((record, until)) if *until > now => judge(record.clone(), &fingerprint),
             _ => {
