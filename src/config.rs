@@ -125,6 +125,8 @@ pub struct TokenSettings {
     pub default_lifetime_seconds: u64,
     /// Lifetime of the cross-replica refresh lock in Redis.
     pub lock_ttl_ms: u64,
+    /// 64 hex characters: tokens kept in Redis are encrypted with it (AES-256-GCM).
+    pub encryption_key: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -297,6 +299,12 @@ impl Settings {
         }
         if u.timeout_ms == 0 || u.connect_timeout_ms == 0 || u.token_timeout_ms == 0 {
             out.push("upstream: timeouts must be greater than 0".into());
+        }
+        if let Some(k) = &self.token.encryption_key {
+            let k = k.expose_secret();
+            if k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit()) {
+                out.push("token.encryption_key: must be 64 hex characters (32 bytes)".into());
+            }
         }
         let r = &self.redis;
         if r.timeout_ms == 0 || r.retry_after_ms == 0 {

@@ -7,6 +7,7 @@
 //! degrades to fetching directly: duplicate tokens are harmless, failed calls are not.
 
 mod fetch;
+mod seal;
 mod shared;
 
 use std::collections::HashMap;
@@ -114,10 +115,17 @@ impl TokenProvider {
     ) -> TokenProvider {
         let lock_ttl =
             Duration::from_millis(settings.lock_ttl_ms.max(timeout.as_millis() as u64 + 1000));
+        // The key was checked with the settings: an unusable one stops the start.
+        let sealer = match &settings.encryption_key {
+            Some(k) => {
+                seal::Sealer::new(Some(k.expose_secret())).unwrap_or_else(|_| seal::Sealer::plain())
+            }
+            None => seal::Sealer::plain(),
+        };
         TokenProvider {
             inner: Arc::new(Inner {
                 http,
-                shared: store.map(|s| shared::SharedTokens::new(s, lock_ttl)),
+                shared: store.map(|s| shared::SharedTokens::new(s, lock_ttl, sealer)),
                 style,
                 timeout,
                 margin: Duration::from_secs(settings.refresh_margin_seconds),

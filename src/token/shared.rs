@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::seal::Sealer;
 use super::{now_ms, Token};
 use crate::metrics::Metrics;
 use crate::redis_store::{RedisStore, Unavailable};
@@ -21,6 +22,7 @@ return 0
 pub(super) struct SharedTokens {
     store: RedisStore,
     lock_ttl: Duration,
+    sealer: Sealer,
     compare_and_delete: redis::Script,
 }
 
@@ -43,10 +45,11 @@ struct Stored {
 }
 
 impl SharedTokens {
-    pub(super) fn new(store: RedisStore, lock_ttl: Duration) -> SharedTokens {
+    pub(super) fn new(store: RedisStore, lock_ttl: Duration, sealer: Sealer) -> SharedTokens {
         SharedTokens {
             store,
             lock_ttl,
+            sealer,
             compare_and_delete: redis::Script::new(COMPARE_AND_DELETE),
         }
     }
@@ -56,9 +59,10 @@ impl SharedTokens {
     }
 
     pub(super) async fn get(&self, tenant: &Arc<Tenant>, metrics: &Metrics) -> Option<Token> {
+        let key = self.key(tenant);
         let got = self
             .store
-            .run::<Option<String>>(redis::cmd("GET").arg(self.key(tenant)))
+            .run::<Option<String>>(redis::cmd("GET").arg(&key))
             .await;
         let result = match &got {
             Ok(Some(_)) => "hit",
@@ -69,18 +73,28 @@ impl SharedTokens {
             .token_lookups
             .with_label_values(&["redis", result])
             .inc();
-        decode(got.ok().flatten())
+        self.decode(&key, got.ok().flatten())
     }
 
     pub(super) async fn get_quiet(
         &self,
         tenant: &Arc<Tenant>,
     ) -> Result<Option<Token>, Unavailable> {
+        let key = self.key(tenant);
         let got = self
             .store
-            .run::<Option<String>>(redis::cmd("GET").arg(self.key(tenant)))
+            .run::<Option<String>>(redis::cmd("GET").arg(&key))
             .await?;
-        Ok(decode(got))
+        Ok(self.decode(&key, got))
+    }
+
+    fn decode(&self, key: &str, raw: Option<String>) -> Option<Token> {
+        let s: Stored = serde_json::from_str(&self.sealer.open(key, &raw?)?).ok()?;
+        Some(Token {
+            value: secrecy::SecretString::from(s.access_token),
+            expires_at_ms: s.expires_at_ms,
+            refresh_at_ms: s.refresh_at_ms,
+        })
     }
 
     /// Stored until the token should be refreshed, so L2 never hands out a stale one.
@@ -94,38 +108,39 @@ impl SharedTokens {
             expires_at_ms: t.expires_at_ms,
             refresh_at_ms: t.refresh_at_ms,
         };
-        let Ok(json) = serde_json::to_string(&stored) else {
+        let key = self.key(tenant);
+        let Some(value) = serde_json::to_string(&stored)
+            .ok()
+            .and_then(|json| self.sealer.seal(&key, &json))
+        else {
             return;
         };
         let _ = self
             .store
-            .run::<()>(
-                redis::cmd("SET")
-                    .arg(self.key(tenant))
-                    .arg(json)
-                    .arg("PX")
-                    .arg(ttl),
-            )
+            .run::<()>(redis::cmd("SET").arg(&key).arg(value).arg("PX").arg(ttl))
             .await;
     }
 
     /// Removes the shared token only if it is the one Urssaf refused (not a newer one).
     pub(super) async fn purge(&self, tenant: &Arc<Tenant>, refused: &str) {
         let key = self.key(tenant);
-        let Ok(Some(json)) = self
+        let Ok(Some(raw)) = self
             .store
             .run::<Option<String>>(redis::cmd("GET").arg(&key))
             .await
         else {
             return;
         };
-        let same = serde_json::from_str::<Stored>(&json)
-            .map(|s| s.access_token == refused)
-            .unwrap_or(true);
+        // Unreadable values go too: they are no use to anyone.
+        let same = self
+            .sealer
+            .open(&key, &raw)
+            .and_then(|json| serde_json::from_str::<Stored>(&json).ok())
+            .is_none_or(|s| s.access_token == refused);
         if same {
             let _ = self
                 .store
-                .run_script::<i64>(&self.compare_and_delete, &[&key], &[&json])
+                .run_script::<i64>(&self.compare_and_delete, &[&key], &[&raw])
                 .await;
         }
     }
@@ -153,13 +168,4 @@ impl SharedTokens {
             .run_script::<i64>(&self.compare_and_delete, &[&lock.key], &[&lock.owner])
             .await;
     }
-}
-
-fn decode(json: Option<String>) -> Option<Token> {
-    let s: Stored = serde_json::from_str(&json?).ok()?;
-    Some(Token {
-        value: secrecy::SecretString::from(s.access_token),
-        expires_at_ms: s.expires_at_ms,
-        refresh_at_ms: s.refresh_at_ms,
-    })
 }

@@ -200,3 +200,56 @@ async fn wrong_urssaf_credentials_are_a_502_naming_the_cause() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_in_redis_can_be_encrypted() {
+    require_redis().await;
+    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
+    let id = register_at_simulator(&sim.url, TENANT_A.client_id, TENANT_A.client_secret).await;
+    let (mut vars, keys) = gateway_vars(&sim.url, &[&TENANT_A], Some(&redis_url()));
+    set(
+        &mut vars,
+        "GATEWAY__TOKEN__ENCRYPTION_KEY",
+        &"ab".repeat(32),
+    );
+    let prefix = vars
+        .iter()
+        .find(|(k, _)| k == "GATEWAY__REDIS__KEY_PREFIX")
+        .unwrap()
+        .1
+        .clone();
+    let before = sim.sim.token_requests();
+    let first = spawn_gateway_with(vars.clone(), keys.clone()).await;
+    assert_eq!(status_of(&first, "alpha", &id).await, 200);
+
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let stored_keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:token:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stored_keys.len(), 1);
+    let value: String = redis::cmd("GET")
+        .arg(&stored_keys[0])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        value.starts_with("v1.") && !value.contains("access_token"),
+        "{value}"
+    );
+
+    // A replica with the same key reads it; one with another key cannot and fetches its own.
+    let same = spawn_gateway_with(vars.clone(), keys.clone()).await;
+    assert_eq!(status_of(&same, "alpha", &id).await, 200);
+    assert_eq!(sim.sim.token_requests() - before, 1);
+    set(
+        &mut vars,
+        "GATEWAY__TOKEN__ENCRYPTION_KEY",
+        &"cd".repeat(32),
+    );
+    let other = spawn_gateway_with(vars, keys).await;
+    assert_eq!(status_of(&other, "alpha", &id).await, 200);
+    assert_eq!(sim.sim.token_requests() - before, 2);
+}
