@@ -5,8 +5,8 @@ use super::faults::{Faults, Rules};
 use super::referentials::libelle_statut;
 use super::SimulatorSettings;
 use crate::urssaf::wire::{
-    InfoDemandePaiement, InfoRejet, InfoVirement, InputDemandePaiement, InputParticulier,
-    StatutDemandePaiement, StatutParticulier,
+    DemandePaiementEcho, InfoDemandePaiement, InfoRejet, InfoVirement, InputDemandePaiement,
+    InputParticulier, StatutDemandePaiement, StatutParticulier,
 };
 use chrono::{DateTime, Duration, Utc};
 use parking_lot::{Mutex, MutexGuard};
@@ -215,7 +215,7 @@ impl Dp {
         let (code, info_rejet, info_virement) = self.status(now, rules);
         InfoDemandePaiement {
             id_demande_paiement: self.id.to_string(),
-            demande_paiement: Some(self.input.clone()),
+            demande_paiement: Some(DemandePaiementEcho::from(&self.input)),
             statut: StatutDemandePaiement {
                 libelle: libelle_statut(&code).unwrap_or_default().to_string(),
                 code,

@@ -8,7 +8,8 @@ use super::common::UrssafError;
 pub use crate::domain::status::{PaymentState, RejectionCategory};
 use crate::domain::FieldError;
 
-/// Send up to 10 invoices (one payment request each). Urssaf: array of `InputDemandePaiement`.
+/// Send invoices, any number (one payment request each; the gateway sends them to Urssaf 10 per
+/// call). Urssaf: array of `InputDemandePaiement`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"invoices": [{
@@ -183,15 +184,15 @@ pub struct DepositView {
     pub paid_on: Option<NaiveDate>,
 }
 
-/// The invoice as Urssaf holds it.
+/// The invoice as Urssaf holds it (as far as Urssaf echoes it: a value it leaves out is `null`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct InvoiceSummary {
     /// Urssaf: `dateFacture`.
     pub invoice_date: Option<NaiveDate>,
-    /// Euros. Urssaf: `mntFactureTTC`.
-    pub total_incl_tax: String,
-    /// Euros. Urssaf: `mntFactureHT`.
-    pub total_excl_tax: String,
+    /// Euros; `null` when Urssaf does not echo it. Urssaf: `mntFactureTTC`.
+    pub total_incl_tax: Option<String>,
+    /// Euros; `null` when Urssaf does not echo it. Urssaf: `mntFactureHT`.
+    pub total_excl_tax: Option<String>,
     /// Urssaf: `dateDebutEmploi`.
     pub service_start: Option<NaiveDate>,
     /// Urssaf: `dateFinEmploi`.

@@ -193,7 +193,7 @@ async fn reconcile(
         let held = found.iter().find(|info| {
             info.demande_paiement
                 .as_ref()
-                .map(|d| d.num_facture_tiers == sent.num_facture_tiers)
+                .map(|d| d.num_facture_tiers.as_deref() == Some(sent.num_facture_tiers.as_str()))
                 .unwrap_or(false)
         });
         let matches = held
@@ -230,13 +230,19 @@ async fn reconcile(
 }
 
 /// Whether what Urssaf holds under an invoice number is the invoice sent: same client, dates
-/// and amounts (dates compared as days; a date Urssaf does not echo readably is not held against).
-fn same_invoice(held: &wire::InputDemandePaiement, sent: &wire::InputDemandePaiement) -> bool {
+/// and amounts (dates compared as days; a value Urssaf does not echo, or not readably, is not
+/// held against; a missing deposit means none).
+fn same_invoice(held: &wire::DemandePaiementEcho, sent: &wire::InputDemandePaiement) -> bool {
     use crate::domain::dates::parse_urssaf_date as day;
-    let same_day = |h: &str, s: &str| day(h).is_none_or(|h| Some(h) == day(s));
-    held.id_client == sent.id_client
-        && held.mnt_facture_ttc == sent.mnt_facture_ttc
-        && held.mnt_facture_ht == sent.mnt_facture_ht
+    let same_day =
+        |h: &Option<String>, s: &str| h.as_deref().and_then(day).is_none_or(|h| Some(h) == day(s));
+    held.id_client
+        .as_deref()
+        .is_none_or(|c| c == sent.id_client)
+        && held
+            .mnt_facture_ttc
+            .is_none_or(|a| a == sent.mnt_facture_ttc)
+        && held.mnt_facture_ht.is_none_or(|a| a == sent.mnt_facture_ht)
         && held.mnt_acompte.unwrap_or_default() == sent.mnt_acompte.unwrap_or_default()
         && same_day(&held.date_naissance_client, &sent.date_naissance_client)
         && same_day(&held.date_facture, &sent.date_facture)

@@ -104,6 +104,22 @@ pub fn check(input: BirthplaceInput<'_>, base: &str) -> Result<Birthplace, Vec<F
             ));
             None
         }
+        Some(c) if c.starts_with("99") => {
+            errors.push(FieldError::new(
+                format!("{base}/commune_code"),
+                "insee_commune_code",
+                "is a country code (99xxx), not a commune: for a birth abroad give it as country_code and omit commune_code and commune_name",
+            ));
+            None
+        }
+        Some(c) if c.starts_with("96") => {
+            errors.push(FieldError::new(
+                format!("{base}/commune_code"),
+                "insee_commune_code",
+                "must be the INSEE code of a French commune: no commune code starts with 96",
+            ));
+            None
+        }
         Some(c) => {
             let s = split_commune_code(c);
             if s.is_none() {
@@ -257,6 +273,33 @@ mod tests {
                 ("/b/commune_name", "abroad_without_commune")
             ]
         );
+    }
+
+    #[test]
+    fn country_and_96_codes_are_not_birth_communes() {
+        for (bad, says) in [
+            ("99109", "country code"),
+            ("96001", "96"),
+            ("99100", "country code"),
+        ] {
+            for country in [None, Some(FRANCE)] {
+                let e = check(
+                    BirthplaceInput {
+                        country_code: country,
+                        commune_code: Some(bad),
+                        commune_name: Some("N"),
+                    },
+                    "/b",
+                )
+                .unwrap_err();
+                assert_eq!(
+                    (e[0].pointer.as_str(), e[0].rule.as_str()),
+                    ("/b/commune_code", "insee_commune_code"),
+                    "{bad}"
+                );
+                assert!(e[0].message.contains(says), "{bad}: {}", e[0].message);
+            }
+        }
     }
 
     #[test]
