@@ -11,8 +11,8 @@ pub mod text;
 /// Implements `Debug` for a type holding personal data: prints the type name and only the
 /// listed (non-personal) fields, then `..`. E.g. `redacted_debug!(Iban)` prints `Iban { .. }`.
 macro_rules! redacted_debug {
-    ($ty:ident $(, $field:ident)* $(,)?) => {
-        impl ::std::fmt::Debug for $ty {
+    ($ty:ident $(<$lt:lifetime>)? $(, $field:ident)* $(,)?) => {
+        impl $(<$lt>)? ::std::fmt::Debug for $ty $(<$lt>)? {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct(stringify!($ty))
                     $(.field(stringify!($field), &self.$field))*

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::common::UrssafError;
 pub use crate::domain::status::{PaymentState, RejectionCategory};
-use crate::domain::FieldError;
+use crate::domain::{redacted_debug, FieldError};
 
 /// Send invoices, any number (one payment request each; the gateway sends them to Urssaf 10 per
 /// call). Urssaf: array of `InputDemandePaiement`.
@@ -25,7 +25,7 @@ pub struct SubmitPaymentRequests {
 }
 
 /// One invoice. Urssaf: `InputDemandePaiement`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceInput {
     /// Your invoice number, 1..50 characters, unique: Urssaf refuses a number twice. Urssaf: `numFactureTiers`.
@@ -58,6 +58,20 @@ pub struct InvoiceInput {
     #[serde(default)]
     pub service_end: Option<String>,
 }
+
+// `Debug` leaves out the client's birth date.
+redacted_debug!(
+    InvoiceInput,
+    invoice_number,
+    invoice_date,
+    client_id,
+    deposit,
+    lines,
+    total_incl_tax,
+    total_excl_tax,
+    service_start,
+    service_end,
+);
 
 /// A deposit paid before the invoice.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -368,6 +382,14 @@ mod tests {
     fn example_deserializes() {
         let r: SubmitPaymentRequests = serde_json::from_value(example()).unwrap();
         assert_eq!(r.invoices[0].lines[0].unit, Unit::FlatRate);
+    }
+
+    #[test]
+    fn debug_leaves_out_the_birth_date() {
+        let r: SubmitPaymentRequests = serde_json::from_value(example()).unwrap();
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("1980-03-29"), "{shown}");
+        assert!(shown.contains("F-1"), "{shown}");
     }
 
     #[test]

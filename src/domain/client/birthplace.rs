@@ -4,7 +4,7 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::domain::{text, FieldError};
+use crate::domain::{redacted_debug, text, FieldError};
 
 /// INSEE country code of France.
 pub const FRANCE: &str = "99100";
@@ -13,8 +13,11 @@ pub const FRANCE: &str = "99100";
 static COMMUNE_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:[0-9]{2}|2[AB])[0-9]{3}$").expect("static regex"));
 
+redacted_debug!(Birthplace);
+redacted_debug!(BirthplaceInput<'a>);
+
 /// A birthplace as Urssaf wants it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Birthplace {
     /// Born in France: `departementNaissance` (3 chars), `codeCommune` (3 digits), commune label.
     France {
@@ -27,7 +30,7 @@ pub enum Birthplace {
 }
 
 /// The caller's birthplace fields, already read.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct BirthplaceInput<'a> {
     pub country_code: Option<&'a str>,
     pub commune_code: Option<&'a str>,
@@ -194,6 +197,12 @@ mod tests {
             } => (department, commune),
             other => panic!("not France: {other:?}"),
         }
+    }
+
+    #[test]
+    fn debug_hides_the_birthplace() {
+        let shown = format!("{:?}", france("44109"));
+        assert!(!shown.contains("044") && !shown.contains("109"), "{shown}");
     }
 
     #[test]
