@@ -208,7 +208,19 @@ pub(crate) struct Dp {
     pub forced: Option<Forced>,
 }
 
+/// Statuses of a payment request that was refused, deleted or cancelled (§4.1): the ones
+/// that may free its `numFactureTiers` (rule `refused_frees_invoice_number`).
+pub(crate) const FREEING_STATUSES: &[&str] = &["40", "100", "110", "111", "112", "113"];
+
 impl Dp {
+    /// Whether the request is refused, deleted or cancelled. Only the admin API puts a request
+    /// in one of these statuses (the clock never does).
+    pub(crate) fn frees_invoice_number(&self) -> bool {
+        self.forced
+            .as_ref()
+            .is_some_and(|f| FREEING_STATUSES.contains(&f.code.as_str()))
+    }
+
     /// Status computed lazily from the clock: 20 right after integration, 30 after the
     /// validation window (or when forced to 30), then 50 and 70 after the configured days.
     pub(crate) fn info(&self, now: DateTime<Utc>, rules: &Rules) -> InfoDemandePaiement {
