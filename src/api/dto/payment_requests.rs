@@ -8,8 +8,7 @@ use super::common::UrssafError;
 pub use crate::domain::status::{PaymentState, RejectionCategory};
 use crate::domain::{redacted_debug, FieldError};
 
-/// Send invoices, any number (one payment request each; the gateway sends them to Urssaf 10 per
-/// call). Urssaf: array of `InputDemandePaiement`.
+/// Send any number of invoices, one payment request each (sent to Urssaf 10 per call). Urssaf: array of `InputDemandePaiement`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"invoices": [{
