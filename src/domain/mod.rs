@@ -8,6 +8,21 @@ pub mod search;
 pub mod status;
 pub mod text;
 
+/// Implements `Debug` for a type holding personal data: prints the type name and only the
+/// listed (non-personal) fields, then `..`. E.g. `redacted_debug!(Iban)` prints `Iban { .. }`.
+macro_rules! redacted_debug {
+    ($ty:ident $(<$lt:lifetime>)? $(, $field:ident)* $(,)?) => {
+        impl $(<$lt>)? ::std::fmt::Debug for $ty $(<$lt>)? {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use redacted_debug;
+
 /// One failing field of a caller's request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {

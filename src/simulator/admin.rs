@@ -89,6 +89,9 @@ async fn get_faults(inner: web::Data<Inner>) -> HttpResponse {
 async fn set_faults(inner: web::Data<Inner>, body: web::Bytes) -> HttpResponse {
     match parse::<Faults>(&body) {
         Ok(f) => {
+            if let Err(e) = f.check() {
+                return bad(&e);
+            }
             inner.set_faults(f.clone());
             HttpResponse::Ok().json(f)
         }

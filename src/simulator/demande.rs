@@ -40,11 +40,12 @@ pub(crate) async fn transmettre(
         .enumerate()
         .map(|(i, d)| {
             let mut errs = business(&format!("[{i}]"), d, prov, now, delay, &rules);
-            let duplicate = prov
-                .dps
-                .values()
-                .any(|x| x.input.num_facture_tiers == d.num_facture_tiers);
-            // Only an integrated demande takes the number: a rejected one leaves it free.
+            let duplicate = prov.dps.values().any(|x| {
+                x.input.num_facture_tiers == d.num_facture_tiers
+                    && !(rules.refused_frees_invoice_number && x.frees_invoice_number())
+            });
+            // Only an integrated demande takes the number: a rejected one leaves it free (and,
+            // when the rule says so, so does one later refused or cancelled).
             if duplicate || seen.contains(&d.num_facture_tiers) {
                 errs.push(reply::metier(
                     "ERR_FACTURE_DOUBLON",

@@ -59,6 +59,10 @@ pub struct Rules {
     pub max_name_length: usize,
     /// Max length of `prenoms`: 80 in Swagger 1.30.3 (256 in 1.29.1).
     pub max_prenoms_length: usize,
+    /// Reference §9 point 8 leaves open whether a payment request later refused or cancelled
+    /// (status 40, 100, 110–113) frees its `numFactureTiers`. `false` (default): the number
+    /// stays taken (`ERR_FACTURE_DOUBLON`); `true`: it can be used again.
+    pub refused_frees_invoice_number: bool,
 }
 
 impl Default for Rules {
@@ -74,7 +78,24 @@ impl Default for Rules {
             payment_days: 2,
             max_name_length: 80,
             max_prenoms_length: 80,
+            refused_frees_invoice_number: false,
         }
+    }
+}
+
+impl Faults {
+    /// Why these knobs cannot be used, if they cannot: every rate must lie in 0.0–1.0.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, rate) in [
+            ("error_500_rate", self.error_500_rate),
+            ("error_503_rate", self.error_503_rate),
+            ("error_429_rate", self.error_429_rate),
+        ] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} out of range (0.0 to 1.0)"));
+            }
+        }
+        Ok(())
     }
 }
 

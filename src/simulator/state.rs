@@ -5,8 +5,8 @@ use super::faults::{Faults, Rules};
 use super::referentials::libelle_statut;
 use super::SimulatorSettings;
 use crate::urssaf::wire::{
-    InfoDemandePaiement, InfoRejet, InfoVirement, InputDemandePaiement, InputParticulier,
-    StatutDemandePaiement, StatutParticulier,
+    DemandePaiementEcho, InfoDemandePaiement, InfoRejet, InfoVirement, InputDemandePaiement,
+    InputParticulier, StatutDemandePaiement, StatutParticulier,
 };
 use chrono::{DateTime, Duration, Utc};
 use parking_lot::{Mutex, MutexGuard};
@@ -208,14 +208,26 @@ pub(crate) struct Dp {
     pub forced: Option<Forced>,
 }
 
+/// Statuses of a payment request that was refused, deleted or cancelled (§4.1): the ones
+/// that may free its `numFactureTiers` (rule `refused_frees_invoice_number`).
+pub(crate) const FREEING_STATUSES: &[&str] = &["40", "100", "110", "111", "112", "113"];
+
 impl Dp {
+    /// Whether the request is refused, deleted or cancelled. Only the admin API puts a request
+    /// in one of these statuses (the clock never does).
+    pub(crate) fn frees_invoice_number(&self) -> bool {
+        self.forced
+            .as_ref()
+            .is_some_and(|f| FREEING_STATUSES.contains(&f.code.as_str()))
+    }
+
     /// Status computed lazily from the clock: 20 right after integration, 30 after the
     /// validation window (or when forced to 30), then 50 and 70 after the configured days.
     pub(crate) fn info(&self, now: DateTime<Utc>, rules: &Rules) -> InfoDemandePaiement {
         let (code, info_rejet, info_virement) = self.status(now, rules);
         InfoDemandePaiement {
             id_demande_paiement: self.id.to_string(),
-            demande_paiement: Some(self.input.clone()),
+            demande_paiement: Some(DemandePaiementEcho::from(&self.input)),
             statut: StatutDemandePaiement {
                 libelle: libelle_statut(&code).unwrap_or_default().to_string(),
                 code,

@@ -46,6 +46,13 @@ static FIELD_IN_MESSAGE: LazyLock<Regex> =
 /// `[3]` array index in a wire path.
 static INDEX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\[(\d{1,4})\]").expect("static regex"));
+/// The line index of an E3 path: `inputPrestations[2]`.
+static LINE_INDEX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"inputPrestations\[(\d{1,4})\]").expect("static regex"));
+/// An indexed root that is not a line, e.g. `inputDemandePaiement[1]` (the invoice's index in
+/// the batch, not a line's).
+static INDEXED_ROOT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"input[A-Za-z]*\[\d{1,4}\]").expect("static regex"));
 
 /// Urssaf's registration field paths → our pointers.
 const CLIENT_FIELDS: &[(&str, &str)] = &[
@@ -180,12 +187,30 @@ fn lookup(table: &[(&str, &'static str)], key: &str) -> Option<&'static str> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
-/// The wire path named in a validation message, without its `inputXxx.` root.
+/// Whether `segment` (the first of a wire path) is the request's root rather than a field:
+/// `inputParticulier`, `inputDemandePaiement[1]`, or a bare `[1]` (E3 paths index the batch
+/// array). `inputPrestations[0]` is a field (the lines), not a root.
+fn is_root(segment: &str) -> bool {
+    let (name, index) = match segment.split_once('[') {
+        Some((name, rest)) => (name, Some(rest)),
+        None => (segment, None),
+    };
+    let index_ok = index.is_none_or(|i| {
+        i.strip_suffix(']')
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    });
+    index_ok
+        && (name.is_empty() && index.is_some()
+            || name.starts_with("input") && name != "inputPrestations")
+}
+
+/// The wire path named in a validation message, without its root (`inputParticulier.`,
+/// `inputDemandePaiement[1].` or `[1].`).
 fn path_in_message(message: &str) -> Option<String> {
     let raw = FIELD_IN_MESSAGE.captures(message)?.get(1)?.as_str();
     let raw = raw.trim_end_matches('.');
     let path = match raw.split_once('.') {
-        Some((root, rest)) if root.starts_with("input") && !root.contains('[') => rest,
+        Some((root, rest)) if is_root(root) => rest,
         _ => raw,
     };
     Some(path.to_string())
@@ -219,7 +244,7 @@ pub fn field_for_invoice(code: &str, message: &str) -> Option<String> {
     if let Some(path) = path_in_message(message) {
         let (line, field) = match path.split_once('.') {
             Some((head, f)) if head.starts_with("inputPrestations") => {
-                let idx = INDEX
+                let idx = LINE_INDEX
                     .captures(head)
                     .and_then(|c| c.get(1))
                     .map(|m| m.as_str().to_string());
@@ -239,8 +264,16 @@ pub fn field_for_invoice(code: &str, message: &str) -> Option<String> {
         return Some(rel.to_string());
     }
     let rel = lookup(LINE_CODES, code.trim())?;
-    let idx = INDEX.captures(message).and_then(|c| c.get(1))?;
-    Some(format!("/lines/{}{rel}", idx.as_str()))
+    // `inputPrestations[j]` names the line; otherwise any `[j]` that is not the batch index
+    // of an `inputDemandePaiement[i]` root.
+    let idx = match LINE_INDEX.captures(message).and_then(|c| c.get(1)) {
+        Some(m) => m.as_str().to_string(),
+        None => {
+            let rest = INDEXED_ROOT.replace_all(message, "");
+            INDEX.captures(&rest)?.get(1)?.as_str().to_string()
+        }
+    };
+    Some(format!("/lines/{idx}{rel}"))
 }
 
 #[cfg(test)]
@@ -360,6 +393,59 @@ mod tests {
         );
         assert_eq!(
             field_for_invoice("X", "champ [99999999999999999999] : x"),
+            None
+        );
+    }
+
+    #[test]
+    fn invoice_paths_with_batch_index() {
+        // Urssaf's (and the simulator's) E3 paths start with the invoice's index in the batch:
+        // the pointer is relative to the invoice, the line index comes from `inputPrestations`.
+        let at = |m: &str| field_for_invoice("ERREUR_VALIDATION", m);
+        assert_eq!(
+            at("Erreur de validation sur le champ inputDemandePaiement[1].inputPrestations[0].unite : x")
+                .as_deref(),
+            Some("/lines/0/unit")
+        );
+        assert_eq!(
+            at("champ [1].inputPrestations[0].unite : x").as_deref(),
+            Some("/lines/0/unit")
+        );
+        assert_eq!(
+            at("champ inputPrestations[3].codeNature : x").as_deref(),
+            Some("/lines/3/nature_code")
+        );
+        assert_eq!(
+            at("champ inputDemandePaiement[4].dateFacture : x").as_deref(),
+            Some("/invoice_date")
+        );
+        assert_eq!(
+            at("champ [4].numFactureTiers : x").as_deref(),
+            Some("/invoice_number")
+        );
+        assert_eq!(
+            at("champ inputDemandePaiement[2].inputPrestations.unite : x"),
+            None
+        );
+        // Business errors name the field in their description, without the colon.
+        assert_eq!(
+            field_for_invoice(
+                "ERR_FORMAT_NUMINTERVENANT",
+                "Format invalide Format invalide (champ inputDemandePaiement[3].inputPrestations[1].complement2)"
+            )
+            .as_deref(),
+            Some("/lines/1/worker_id")
+        );
+        assert_eq!(
+            field_for_invoice(
+                "ERR_CODE_NATURE",
+                "m (champ inputDemandePaiement[3].codeNature) prestation [2]"
+            )
+            .as_deref(),
+            Some("/lines/2/nature_code")
+        );
+        assert_eq!(
+            field_for_invoice("ERR_CODE_NATURE", "m (champ inputDemandePaiement[3])"),
             None
         );
     }

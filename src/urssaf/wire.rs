@@ -7,6 +7,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::redacted_debug;
+
 /// Path prefix of the four endpoints on every host.
 pub const BASE_PATH: &str = "/atp/v1/tiersPrestations";
 /// Path of the OAuth2 token endpoint on every host.
@@ -17,22 +19,23 @@ pub const SCOPE: &str = "homeplus.tiersprestations";
 /// `Erreur`: the one error item Urssaf uses everywhere.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Erreur {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub code: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub message: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub description: String,
 }
 
-/// Successful answer of the token endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Successful answer of the token endpoint. `Debug` hides the token.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct TokenResponse {
     pub access_token: String,
     #[serde(default)]
     pub token_type: Option<String>,
-    /// Seconds; absent in some answers, in which case a default lifetime applies.
-    #[serde(default)]
+    /// Seconds; absent, `null` or unreadable in some answers, in which case a default lifetime
+    /// applies. A numeric string (`"3599"`) is read as a number.
+    #[serde(default, deserialize_with = "seconds_opt")]
     pub expires_in: Option<u64>,
     #[serde(default)]
     pub scope: Option<String>,
@@ -40,7 +43,8 @@ pub struct TokenResponse {
 
 // ---------------------------------------------------------------- E1 / E2: particulier
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `Debug` shows only `civilite`: the rest is personal data.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputParticulier {
     pub civilite: String,
@@ -56,7 +60,7 @@ pub struct InputParticulier {
     pub coordonnee_bancaire: InputCoordonneeBancaire,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputLieuNaissance {
     pub code_pays_naissance: String,
@@ -66,7 +70,7 @@ pub struct InputLieuNaissance {
     pub commune_naissance: Option<InputCommune>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputCommune {
     pub code_commune: String,
@@ -74,7 +78,7 @@ pub struct InputCommune {
     pub libelle_commune: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputAdresse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,7 +99,7 @@ pub struct InputAdresse {
     pub code_pays: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputCoordonneeBancaire {
     pub bic: String,
@@ -110,8 +114,8 @@ pub struct OutputParticulier {
     pub id_client: String,
 }
 
-/// E2 answer (`OutputParticulierSimpleDTO`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// E2 answer (`OutputParticulierSimpleDTO`). `Debug` hides the names.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParticulierStatut {
     pub id_client: String,
@@ -127,15 +131,24 @@ pub struct ParticulierStatut {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatutParticulier {
     pub code: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub description: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub etat: String,
 }
 
+redacted_debug!(InputParticulier, civilite);
+redacted_debug!(InputLieuNaissance);
+redacted_debug!(InputCommune);
+redacted_debug!(InputAdresse);
+redacted_debug!(InputCoordonneeBancaire);
+redacted_debug!(TokenResponse, token_type, expires_in, scope);
+redacted_debug!(ParticulierStatut, id_client, statut);
+
 // ---------------------------------------------------------------- E3: demandePaiement
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `Debug` leaves out `dateNaissanceClient` (personal data).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputDemandePaiement {
     pub id_tiers_facturation: String,
@@ -153,10 +166,24 @@ pub struct InputDemandePaiement {
     pub mnt_facture_ttc: Decimal,
     #[serde(rename = "mntFactureHT", with = "amount")]
     pub mnt_facture_ht: Decimal,
-    /// Echoed by search answers only sometimes, hence the default.
     #[serde(default)]
     pub input_prestations: Vec<InputPrestation>,
 }
+
+redacted_debug!(
+    InputDemandePaiement,
+    id_tiers_facturation,
+    id_client,
+    num_facture_tiers,
+    date_facture,
+    date_debut_emploi,
+    date_fin_emploi,
+    mnt_acompte,
+    date_versement_acompte,
+    mnt_facture_ttc,
+    mnt_facture_ht,
+    input_prestations,
+);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -231,7 +258,7 @@ pub struct OutputRechercheDemandePaiement {
 pub struct InfoDemandePaiement {
     pub id_demande_paiement: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub demande_paiement: Option<InputDemandePaiement>,
+    pub demande_paiement: Option<DemandePaiementEcho>,
     pub statut: StatutDemandePaiement,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info_rejet: Option<InfoRejet>,
@@ -239,17 +266,100 @@ pub struct InfoDemandePaiement {
     pub info_virement: Option<InfoVirement>,
 }
 
+/// The demande as a search result echoes it. Urssaf's echo is not the submission: any field
+/// may be missing or `null` (one odd result must not make the whole search unreadable), so
+/// everything is optional here and a missing value just means "unknown". `Debug` leaves out
+/// `dateNaissanceClient`.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemandePaiementEcho {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_tiers_facturation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_client: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_naissance_client: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_facture_tiers: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_facture: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_debut_emploi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_fin_emploi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "amount_opt")]
+    pub mnt_acompte: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_versement_acompte: Option<String>,
+    #[serde(
+        rename = "mntFactureTTC",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "amount_opt"
+    )]
+    pub mnt_facture_ttc: Option<Decimal>,
+    #[serde(
+        rename = "mntFactureHT",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "amount_opt"
+    )]
+    pub mnt_facture_ht: Option<Decimal>,
+    /// Echoed only sometimes; kept as received (nothing reads the lines back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_prestations: Option<Vec<serde_json::Value>>,
+}
+
+redacted_debug!(
+    DemandePaiementEcho,
+    id_tiers_facturation,
+    id_client,
+    num_facture_tiers,
+    date_facture,
+    date_debut_emploi,
+    date_fin_emploi,
+    mnt_acompte,
+    date_versement_acompte,
+    mnt_facture_ttc,
+    mnt_facture_ht,
+);
+
+impl From<&InputDemandePaiement> for DemandePaiementEcho {
+    /// The full echo, as the simulator sends it.
+    fn from(d: &InputDemandePaiement) -> Self {
+        DemandePaiementEcho {
+            id_tiers_facturation: Some(d.id_tiers_facturation.clone()),
+            id_client: Some(d.id_client.clone()),
+            date_naissance_client: Some(d.date_naissance_client.clone()),
+            num_facture_tiers: Some(d.num_facture_tiers.clone()),
+            date_facture: Some(d.date_facture.clone()),
+            date_debut_emploi: Some(d.date_debut_emploi.clone()),
+            date_fin_emploi: Some(d.date_fin_emploi.clone()),
+            mnt_acompte: d.mnt_acompte,
+            date_versement_acompte: d.date_versement_acompte.clone(),
+            mnt_facture_ttc: Some(d.mnt_facture_ttc),
+            mnt_facture_ht: Some(d.mnt_facture_ht),
+            input_prestations: serde_json::to_value(&d.input_prestations).ok().and_then(
+                |v| match v {
+                    serde_json::Value::Array(a) => Some(a),
+                    _ => None,
+                },
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatutDemandePaiement {
     pub code: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub libelle: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InfoRejet {
     pub code: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub commentaire: String,
 }
 
@@ -261,6 +371,29 @@ pub struct InfoVirement {
     pub mnt_virement: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_virement: Option<String>,
+}
+
+/// A defaulted field that Urssaf may also send as `null`: read `null` as the default (empty).
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Token lifetime in seconds: a number, a numeric string (`"3599"`), `null` or anything
+/// unreadable (then `None`: the caller's default lifetime applies). Never fails.
+fn seconds_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0 && *f < u64::MAX as f64)
+                .map(|f| f as u64)
+        }),
+        serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    })
 }
 
 /// Amounts travel as JSON numbers. Going through the shortest round-trip text of the
@@ -365,6 +498,193 @@ mod tests {
         let json = r#"{"Errors":[{"code":"X","message":"m","description":"d"}],"infoDemandePaiements":[]}"#;
         let out: OutputRechercheDemandePaiement = serde_json::from_str(json).unwrap();
         assert_eq!(out.errors.unwrap()[0].code, "X");
+    }
+
+    #[test]
+    fn search_answer_with_sparse_echo_and_nulls_parses() {
+        let json = r#"{"errors": null, "infoDemandePaiements": [
+            {"idDemandePaiement": "1", "statut": {"code": "20", "libelle": null},
+             "demandePaiement": {"idClient": "c1", "numFactureTiers": "F-1", "mntFactureTTC": 150}},
+            {"idDemandePaiement": "2", "statut": {"code": "40"},
+             "demandePaiement": {"idTiersFacturation": null, "idClient": null, "numFactureTiers": null,
+                "dateFacture": null, "mntFactureTTC": null, "mntFactureHT": "", "mntAcompte": null,
+                "inputPrestations": null},
+             "infoRejet": {"code": "REFUS_PRESTATION", "commentaire": null}},
+            {"idDemandePaiement": "3", "statut": {"code": "10"}, "demandePaiement": {}}
+        ]}"#;
+        let out: OutputRechercheDemandePaiement = serde_json::from_str(json).unwrap();
+        let items = &out.info_demande_paiements;
+        assert_eq!(items.len(), 3);
+        let first = items[0].demande_paiement.as_ref().unwrap();
+        assert_eq!(first.num_facture_tiers.as_deref(), Some("F-1"));
+        assert_eq!(first.mnt_facture_ht, None);
+        assert_eq!(first.id_tiers_facturation, None);
+        assert_eq!(items[0].statut.libelle, "");
+        let second = items[1].demande_paiement.as_ref().unwrap();
+        assert_eq!(second, &DemandePaiementEcho::default());
+        assert_eq!(items[1].info_rejet.as_ref().unwrap().commentaire, "");
+        assert_eq!(
+            items[2].demande_paiement.as_ref(),
+            Some(&DemandePaiementEcho::default())
+        );
+    }
+
+    #[test]
+    fn null_strings_read_as_empty() {
+        let e: Erreur =
+            serde_json::from_str(r#"{"code": "X", "message": null, "description": null}"#).unwrap();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str(), e.description.as_str()),
+            ("X", "", "")
+        );
+        let e: Erreur = serde_json::from_str(r#"{"code": null}"#).unwrap();
+        assert_eq!(e, Erreur::default());
+        let s: StatutParticulier = serde_json::from_str(
+            r#"{"code": "APPAREILLAGE_EC", "description": null, "etat": null}"#,
+        )
+        .unwrap();
+        assert_eq!((s.description.as_str(), s.etat.as_str()), ("", ""));
+    }
+
+    #[test]
+    fn token_lifetime_number_string_or_null() {
+        let read = |v: &str| {
+            serde_json::from_str::<TokenResponse>(&format!(
+                r#"{{"access_token": "t", "expires_in": {v}}}"#
+            ))
+            .unwrap()
+            .expires_in
+        };
+        assert_eq!(read("3599"), Some(3599));
+        assert_eq!(read(r#""3599""#), Some(3599));
+        assert_eq!(read(r#"" 3599 ""#), Some(3599));
+        assert_eq!(read("3599.0"), Some(3599));
+        assert_eq!(read("null"), None);
+        assert_eq!(read(r#""""#), None);
+        assert_eq!(read(r#""soon""#), None);
+        assert_eq!(read("-1"), None);
+        let t: TokenResponse = serde_json::from_str(r#"{"access_token": "t"}"#).unwrap();
+        assert_eq!(t.expires_in, None);
+        // Still written as a number (the simulator's answer).
+        let t = TokenResponse {
+            access_token: "t".into(),
+            token_type: None,
+            expires_in: Some(60),
+            scope: None,
+        };
+        assert_eq!(serde_json::to_value(&t).unwrap()["expires_in"], 60);
+    }
+
+    #[test]
+    fn full_echo_round_trips() {
+        let d = InputDemandePaiement {
+            id_tiers_facturation: "t".into(),
+            id_client: "c".into(),
+            date_naissance_client: "1980-03-29T00:00:00Z".into(),
+            num_facture_tiers: "F".into(),
+            date_facture: "2026-11-02T00:00:00Z".into(),
+            date_debut_emploi: "2026-10-01T00:00:00Z".into(),
+            date_fin_emploi: "2026-10-31T00:00:00Z".into(),
+            mnt_acompte: None,
+            date_versement_acompte: None,
+            mnt_facture_ttc: Decimal::from(150),
+            mnt_facture_ht: Decimal::from_str("136.36").unwrap(),
+            input_prestations: vec![],
+        };
+        let echo = DemandePaiementEcho::from(&d);
+        let json = serde_json::to_value(&echo).unwrap();
+        assert_eq!(json, serde_json::to_value(&d).unwrap());
+        let back: DemandePaiementEcho = serde_json::from_value(json).unwrap();
+        assert_eq!(back, echo);
+    }
+
+    #[test]
+    fn debug_hides_personal_data_and_token() {
+        let p = InputParticulier {
+            civilite: "2".into(),
+            nom_naissance: "Durandsecret".into(),
+            nom_usage: Some("Martinsecret".into()),
+            prenoms: "Jeannesecret".into(),
+            date_naissance: "1980-03-29T00:00:00Z".into(),
+            lieu_naissance: InputLieuNaissance {
+                code_pays_naissance: "99100".into(),
+                departement_naissance: Some("044".into()),
+                commune_naissance: Some(InputCommune {
+                    code_commune: "109".into(),
+                    libelle_commune: Some("Nantessecret".into()),
+                }),
+            },
+            numero_telephone_portable: "0605040302".into(),
+            adresse_mail: "jeanne@example.org".into(),
+            adresse_postale: InputAdresse {
+                numero_voie: Some("12".into()),
+                lettre_voie: None,
+                code_type_voie: Some("R".into()),
+                libelle_voie: Some("de la Paixsecret".into()),
+                complement: None,
+                lieu_dit: None,
+                libelle_commune: "Nantessecret".into(),
+                code_commune: "44109".into(),
+                code_postal: "44000".into(),
+                code_pays: "99100".into(),
+            },
+            coordonnee_bancaire: InputCoordonneeBancaire {
+                bic: "BNPAFRPP".into(),
+                iban: "FR7630004000031234567890143".into(),
+                titulaire: "Mme Jeanne Durand".into(),
+            },
+        };
+        let shown = format!(
+            "{p:?} {:?} {:?} {:?} {p:#?}",
+            p.lieu_naissance, p.adresse_postale, p.coordonnee_bancaire
+        );
+        for secret in [
+            "secret",
+            "1980",
+            "99100",
+            "044",
+            "109",
+            "0605040302",
+            "jeanne@",
+            "12",
+            "44000",
+            "44109",
+            "BNPAFRPP",
+            "FR76",
+            "Mme",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("InputParticulier") && shown.contains("civilite"));
+
+        let t = TokenResponse {
+            access_token: "tok-very-secret".into(),
+            token_type: Some("Bearer".into()),
+            expires_in: Some(3599),
+            scope: None,
+        };
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("tok-very-secret"), "{shown}");
+        assert!(shown.contains("3599"), "{shown}");
+
+        let s = ParticulierStatut {
+            id_client: "c1".into(),
+            nom_naissance: Some("Durandsecret".into()),
+            nom_usage: None,
+            prenoms: Some("Jeannesecret".into()),
+            statut: StatutParticulier {
+                code: "APPAREILLAGE_EC".into(),
+                description: String::new(),
+                etat: "KO".into(),
+            },
+        };
+        assert!(!format!("{s:?}").contains("secret"));
+
+        let echo = DemandePaiementEcho {
+            date_naissance_client: Some("1980-03-29T00:00:00Z".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{echo:?}").contains("1980"));
     }
 
     #[test]

@@ -392,6 +392,34 @@ async fn admin_rejects_bad_input_and_can_be_disabled() {
         )
         .await;
     assert_eq!(s, 400);
+    for (knob, rate) in [
+        ("error_500_rate", json!(1.5)),
+        ("error_503_rate", json!(-0.1)),
+        ("error_429_rate", json!(2)),
+    ] {
+        let (s, b) = h
+            .admin(reqwest::Method::PUT, "/faults", Some(json!({ knob: rate })))
+            .await;
+        assert_eq!(s, 400, "{knob}");
+        assert!(b["error"].as_str().unwrap().contains(knob), "{b}");
+    }
+    let (_, faults) = h.admin(reqwest::Method::GET, "/faults", None).await;
+    assert_eq!(
+        faults["error_500_rate"], 0.0,
+        "a refused value is not stored"
+    );
+    for rate in [0.0, 1.0] {
+        let (s, _) = h
+            .admin(
+                reqwest::Method::PUT,
+                "/faults",
+                Some(json!({ "error_429_rate": rate })),
+            )
+            .await;
+        assert_eq!(s, 200);
+    }
+    h.admin(reqwest::Method::PUT, "/faults", Some(json!({})))
+        .await;
     let (s, _) = h
         .admin(
             reqwest::Method::PUT,

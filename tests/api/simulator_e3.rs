@@ -256,6 +256,88 @@ async fn duplicate_invoice_numbers() {
     assert_eq!(b[1]["statut"], "10", "{b}");
 }
 
+/// Submits `num` (expected integrated) and forces its status through the admin API.
+async fn integrate_then_force(h: &Harness, id: &str, num: &str, code: &str) {
+    let (s, b) = h.submit(&json!([demande(id, num)])).await;
+    assert_eq!((s.as_u16(), &b[0]["statut"]), (200, &json!("10")), "{b}");
+    let dp = b[0]["idDemandePaiement"].as_str().unwrap().to_string();
+    let (s, _) = h
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/payment-requests/{dp}/status"),
+            Some(json!({ "code": code })),
+        )
+        .await;
+    assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn refused_request_keeps_its_number_by_default() {
+    let h = start().await;
+    let id = h.active_client().await;
+    for (num, code) in [("F-40", "40"), ("F-110", "110"), ("F-113", "113")] {
+        integrate_then_force(&h, &id, num, code).await;
+        assert_eq!(
+            item_errors(&h, demande(&id, num)).await,
+            vec!["ERR_FACTURE_DOUBLON"],
+            "{code}"
+        );
+    }
+    let (_, rules) = h.admin(reqwest::Method::GET, "/rules", None).await;
+    assert_eq!(rules["refused_frees_invoice_number"], false);
+}
+
+#[tokio::test]
+async fn refused_request_frees_its_number_when_the_rule_says_so() {
+    let h = start().await;
+    let id = h.active_client().await;
+    let (s, _) = h
+        .admin(
+            reqwest::Method::PUT,
+            "/rules",
+            Some(json!({ "refused_frees_invoice_number": true })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    for (num, code) in [
+        ("F-40", "40"),
+        ("F-100", "100"),
+        ("F-110", "110"),
+        ("F-111", "111"),
+    ] {
+        integrate_then_force(&h, &id, num, code).await;
+        assert!(
+            item_errors(&h, demande(&id, num)).await.is_empty(),
+            "{code}"
+        );
+        // The new request holds the number again.
+        assert_eq!(
+            item_errors(&h, demande(&id, num)).await,
+            vec!["ERR_FACTURE_DOUBLON"],
+            "{code}"
+        );
+    }
+    // Requests that are not refused or cancelled keep their number.
+    for (num, code) in [("F-30", "30"), ("F-70", "70"), ("F-120", "120")] {
+        integrate_then_force(&h, &id, num, code).await;
+        assert_eq!(
+            item_errors(&h, demande(&id, num)).await,
+            vec!["ERR_FACTURE_DOUBLON"],
+            "{code}"
+        );
+    }
+    // Same through the Rust API.
+    h.sim.set_rules(Rules {
+        refused_frees_invoice_number: false,
+        ..Rules::default()
+    });
+    integrate_then_force(&h, &id, "F-41", "40").await;
+    assert_eq!(
+        item_errors(&h, demande(&id, "F-41")).await,
+        vec!["ERR_FACTURE_DOUBLON"]
+    );
+}
+
 #[tokio::test]
 async fn request_level_faults_are_400() {
     let h = start().await;

@@ -4,6 +4,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use crate::domain::client::account::AccountState;
+use crate::domain::redacted_debug;
+
+// Personal data (names, birth date and place, phone, e-mail, address, IBAN) never shows in
+// `Debug` output, hence in logs.
+redacted_debug!(RegisterClientRequest, title, normalize_names);
+redacted_debug!(BirthPlaceInput);
+redacted_debug!(AddressInput);
+redacted_debug!(BankAccountInput);
+redacted_debug!(Client, client_id, account);
 
 /// Civility. Urssaf: `civilite` (`mr` → `"1"`, `mrs` → `"2"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -19,7 +28,7 @@ pub enum Title {
 ///
 /// The identity must be exactly the one known by the tax administration (all first names,
 /// birth name, birth commune code in force at the date of birth).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "title": "mrs",
@@ -68,7 +77,7 @@ pub struct RegisterClientRequest {
 
 /// Birthplace: in France give `commune_code` and `commune_name` (country optional, `99100`);
 /// abroad give only `country_code`. Urssaf: `lieuNaissance`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BirthPlaceInput {
     /// INSEE country code, 5 digits: `99100` for France (default when a commune is given), `99xxx` abroad. Urssaf: `codePaysNaissance`.
@@ -84,7 +93,7 @@ pub struct BirthPlaceInput {
 }
 
 /// Postal address. Urssaf: `adressePostale`. Give `street_type` + `street_name`, or `complement`, or `locality`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     /// Street number, digits only, not `0`, ≤ 20. Urssaf: `numeroVoie`.
@@ -117,7 +126,7 @@ pub struct AddressInput {
 }
 
 /// Bank account. Urssaf: `coordonneeBancaire`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BankAccountInput {
     /// IBAN; spaces allowed, any case; checksum verified. Urssaf: `iban`.
@@ -167,7 +176,7 @@ pub struct RegisteredClient {
 }
 
 /// A registered client. Urssaf: `OutputParticulierSimpleDTO` (`GET /particulier`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(example = json!({
     "client_id": "af0be430-908a-11eb-a8b3-0242ac130003", "birth_name": "Durand", "usage_name": "Martin",
     "first_names": "Jeanne Marie",
@@ -206,6 +215,59 @@ mod tests {
         let r: RegisterClientRequest = serde_json::from_value(example()).unwrap();
         assert_eq!(r.title, Title::Mrs);
         assert!(!r.normalize_names);
+    }
+
+    #[test]
+    fn debug_shows_no_personal_data() {
+        let mut v = example();
+        v["usage_name"] = serde_json::json!("Martin");
+        v["address"]["street_number"] = serde_json::json!("12");
+        let r: RegisterClientRequest = serde_json::from_value(v).unwrap();
+        let shown = format!(
+            "{r:?} {r:#?} {:?} {:?} {:?}",
+            r.birth_place, r.address, r.bank_account
+        );
+        for secret in [
+            "Durand",
+            "Martin",
+            "Jeanne",
+            "1980",
+            "44109",
+            "Nantes",
+            "0605040302",
+            "j@example.org",
+            "Paix",
+            "44000",
+            "12",
+            "FR76",
+            "BNPAFRPP",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("RegisterClientRequest") && shown.contains("Mrs"));
+        assert!(shown.contains("BankAccountInput { .. }"), "{shown}");
+
+        let c = Client {
+            client_id: "c-1".into(),
+            birth_name: Some("Durand".into()),
+            usage_name: Some("Martin".into()),
+            first_names: Some("Jeanne".into()),
+            account: ClientAccount {
+                state: AccountState::Active,
+                can_receive_payment_requests: true,
+                active_since: None,
+                urssaf: UrssafClientStatus {
+                    code: "APPAREILLAGE_VALIDE".into(),
+                    description: String::new(),
+                    etat: "OK".into(),
+                },
+            },
+        };
+        let shown = format!("{c:?}");
+        assert!(shown.contains("c-1"), "{shown}");
+        for secret in ["Durand", "Martin", "Jeanne"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

@@ -6,9 +6,9 @@ use utoipa::ToSchema;
 
 use super::common::UrssafError;
 pub use crate::domain::status::{PaymentState, RejectionCategory};
-use crate::domain::FieldError;
+use crate::domain::{redacted_debug, FieldError};
 
-/// Send up to 10 invoices (one payment request each). Urssaf: array of `InputDemandePaiement`.
+/// Send any number of invoices, one payment request each (sent to Urssaf 10 per call). Urssaf: array of `InputDemandePaiement`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"invoices": [{
@@ -24,7 +24,7 @@ pub struct SubmitPaymentRequests {
 }
 
 /// One invoice. Urssaf: `InputDemandePaiement`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceInput {
     /// Your invoice number, 1..50 characters, unique: Urssaf refuses a number twice. Urssaf: `numFactureTiers`.
@@ -57,6 +57,20 @@ pub struct InvoiceInput {
     #[serde(default)]
     pub service_end: Option<String>,
 }
+
+// `Debug` leaves out the client's birth date.
+redacted_debug!(
+    InvoiceInput,
+    invoice_number,
+    invoice_date,
+    client_id,
+    deposit,
+    lines,
+    total_incl_tax,
+    total_excl_tax,
+    service_start,
+    service_end,
+);
 
 /// A deposit paid before the invoice.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -183,15 +197,15 @@ pub struct DepositView {
     pub paid_on: Option<NaiveDate>,
 }
 
-/// The invoice as Urssaf holds it.
+/// The invoice as Urssaf holds it (as far as Urssaf echoes it: a value it leaves out is `null`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct InvoiceSummary {
     /// Urssaf: `dateFacture`.
     pub invoice_date: Option<NaiveDate>,
-    /// Euros. Urssaf: `mntFactureTTC`.
-    pub total_incl_tax: String,
-    /// Euros. Urssaf: `mntFactureHT`.
-    pub total_excl_tax: String,
+    /// Euros; `null` when Urssaf does not echo it. Urssaf: `mntFactureTTC`.
+    pub total_incl_tax: Option<String>,
+    /// Euros; `null` when Urssaf does not echo it. Urssaf: `mntFactureHT`.
+    pub total_excl_tax: Option<String>,
     /// Urssaf: `dateDebutEmploi`.
     pub service_start: Option<NaiveDate>,
     /// Urssaf: `dateFinEmploi`.
@@ -367,6 +381,14 @@ mod tests {
     fn example_deserializes() {
         let r: SubmitPaymentRequests = serde_json::from_value(example()).unwrap();
         assert_eq!(r.invoices[0].lines[0].unit, Unit::FlatRate);
+    }
+
+    #[test]
+    fn debug_leaves_out_the_birth_date() {
+        let r: SubmitPaymentRequests = serde_json::from_value(example()).unwrap();
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("1980-03-29"), "{shown}");
+        assert!(shown.contains("F-1"), "{shown}");
     }
 
     #[test]

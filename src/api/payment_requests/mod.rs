@@ -161,7 +161,7 @@ pub async fn search(
         let have: HashSet<&str> = got
             .iter()
             .filter_map(|i| i.demande_paiement.as_ref())
-            .map(|d| d.num_facture_tiers.as_str())
+            .filter_map(|d| d.num_facture_tiers.as_deref())
             .collect();
         not_found.extend(
             criteria

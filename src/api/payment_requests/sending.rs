@@ -263,17 +263,22 @@ async fn reconcile(
 fn held_number(info: &wire::InfoDemandePaiement) -> Option<&str> {
     info.demande_paiement
         .as_ref()
-        .map(|d| d.num_facture_tiers.trim())
+        .and_then(|d| d.num_facture_tiers.as_deref())
+        .map(str::trim)
 }
 
 /// Whether what Urssaf holds under an invoice number is the invoice sent: same client, dates
-/// and amounts (dates compared as days; a date Urssaf does not echo readably is not held against).
-fn same_invoice(held: &wire::InputDemandePaiement, sent: &wire::InputDemandePaiement) -> bool {
+/// and amounts (dates compared as days; a value Urssaf does not echo, or not readably, is not
+/// held against; a missing deposit means none).
+fn same_invoice(held: &wire::DemandePaiementEcho, sent: &wire::InputDemandePaiement) -> bool {
     use crate::domain::dates::parse_urssaf_date as day;
-    let same_day = |h: &str, s: &str| day(h).is_none_or(|h| Some(h) == day(s));
-    held.id_client == sent.id_client
-        && held.mnt_facture_ttc == sent.mnt_facture_ttc
-        && held.mnt_facture_ht == sent.mnt_facture_ht
+    let same_day =
+        |h: &Option<String>, s: &str| h.as_deref().and_then(day).is_none_or(|h| Some(h) == day(s));
+    // Client and total must be echoed and equal (Urssaf echoes both): an echo without them
+    // proves nothing, and calling another invoice ours would hide a real duplicate.
+    held.id_client.as_deref() == Some(sent.id_client.as_str())
+        && held.mnt_facture_ttc == Some(sent.mnt_facture_ttc)
+        && held.mnt_facture_ht.is_none_or(|a| a == sent.mnt_facture_ht)
         && held.mnt_acompte.unwrap_or_default() == sent.mnt_acompte.unwrap_or_default()
         && same_day(&held.date_naissance_client, &sent.date_naissance_client)
         && same_day(&held.date_facture, &sent.date_facture)

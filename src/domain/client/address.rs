@@ -4,14 +4,17 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 use super::street_types::street_type_code;
-use crate::domain::{text, FieldError};
+use crate::domain::{redacted_debug, text, FieldError};
 
 /// Full INSEE COG commune code (Corsica's 2A/2B allowed).
 static COMMUNE_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[0-9][0-9AB][0-9]{3}$").expect("static regex"));
 
+redacted_debug!(AddressInput<'a>);
+redacted_debug!(Address);
+
 /// The caller's address fields, already read.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct AddressInput<'a> {
     pub street_number: Option<&'a str>,
     pub street_letter: Option<&'a str>,
@@ -26,7 +29,7 @@ pub struct AddressInput<'a> {
 }
 
 /// A checked address, values as Urssaf wants them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Address {
     pub street_number: Option<String>,
     pub street_letter: Option<String>,

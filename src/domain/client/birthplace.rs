@@ -4,7 +4,7 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::domain::{text, FieldError};
+use crate::domain::{redacted_debug, text, FieldError};
 
 /// INSEE country code of France.
 pub const FRANCE: &str = "99100";
@@ -13,8 +13,11 @@ pub const FRANCE: &str = "99100";
 static COMMUNE_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:[0-9]{2}|2[AB])[0-9]{3}$").expect("static regex"));
 
+redacted_debug!(Birthplace);
+redacted_debug!(BirthplaceInput<'a>);
+
 /// A birthplace as Urssaf wants it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Birthplace {
     /// Born in France: `departementNaissance` (3 chars), `codeCommune` (3 digits), commune label.
     France {
@@ -27,7 +30,7 @@ pub enum Birthplace {
 }
 
 /// The caller's birthplace fields, already read.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct BirthplaceInput<'a> {
     pub country_code: Option<&'a str>,
     pub commune_code: Option<&'a str>,
@@ -101,6 +104,22 @@ pub fn check(input: BirthplaceInput<'_>, base: &str) -> Result<Birthplace, Vec<F
                 format!("{base}/commune_code"),
                 "required",
                 "is required for a birth in France (5-character INSEE code of the commune at the date of birth)",
+            ));
+            None
+        }
+        Some(c) if c.starts_with("99") => {
+            errors.push(FieldError::new(
+                format!("{base}/commune_code"),
+                "insee_commune_code",
+                "is a country code (99xxx), not a commune: for a birth abroad give it as country_code and omit commune_code and commune_name",
+            ));
+            None
+        }
+        Some(c) if c.starts_with("96") => {
+            errors.push(FieldError::new(
+                format!("{base}/commune_code"),
+                "insee_commune_code",
+                "must be the INSEE code of a French commune: no commune code starts with 96",
             ));
             None
         }
@@ -181,6 +200,12 @@ mod tests {
     }
 
     #[test]
+    fn debug_hides_the_birthplace() {
+        let shown = format!("{:?}", france("44109"));
+        assert!(!shown.contains("044") && !shown.contains("109"), "{shown}");
+    }
+
+    #[test]
     fn metropolitan_split() {
         assert_eq!(dept_commune(france("44109")), ("044".into(), "109".into()));
         assert_eq!(dept_commune(france("77288")), ("077".into(), "288".into()));
@@ -257,6 +282,33 @@ mod tests {
                 ("/b/commune_name", "abroad_without_commune")
             ]
         );
+    }
+
+    #[test]
+    fn country_and_96_codes_are_not_birth_communes() {
+        for (bad, says) in [
+            ("99109", "country code"),
+            ("96001", "96"),
+            ("99100", "country code"),
+        ] {
+            for country in [None, Some(FRANCE)] {
+                let e = check(
+                    BirthplaceInput {
+                        country_code: country,
+                        commune_code: Some(bad),
+                        commune_name: Some("N"),
+                    },
+                    "/b",
+                )
+                .unwrap_err();
+                assert_eq!(
+                    (e[0].pointer.as_str(), e[0].rule.as_str()),
+                    ("/b/commune_code", "insee_commune_code"),
+                    "{bad}"
+                );
+                assert!(e[0].message.contains(says), "{bad}: {}", e[0].message);
+            }
+        }
     }
 
     #[test]

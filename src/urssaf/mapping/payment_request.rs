@@ -12,19 +12,18 @@ use crate::domain::status::{interpret, rejection_meaning};
 use crate::domain::text;
 use crate::urssaf::wire;
 
-fn summary(d: &wire::InputDemandePaiement) -> InvoiceSummary {
+/// What Urssaf echoes of the invoice; any field it leaves out is unknown (`null`).
+fn summary(d: &wire::DemandePaiementEcho) -> InvoiceSummary {
+    let date = |v: &Option<String>| v.as_deref().and_then(parse_urssaf_date);
     InvoiceSummary {
-        invoice_date: parse_urssaf_date(&d.date_facture),
-        total_incl_tax: fmt_money(d.mnt_facture_ttc),
-        total_excl_tax: fmt_money(d.mnt_facture_ht),
-        service_start: parse_urssaf_date(&d.date_debut_emploi),
-        service_end: parse_urssaf_date(&d.date_fin_emploi),
+        invoice_date: date(&d.date_facture),
+        total_incl_tax: d.mnt_facture_ttc.map(fmt_money),
+        total_excl_tax: d.mnt_facture_ht.map(fmt_money),
+        service_start: date(&d.date_debut_emploi),
+        service_end: date(&d.date_fin_emploi),
         deposit: d.mnt_acompte.map(|a| DepositView {
             amount: fmt_money(a),
-            paid_on: d
-                .date_versement_acompte
-                .as_deref()
-                .and_then(parse_urssaf_date),
+            paid_on: date(&d.date_versement_acompte),
         }),
     }
 }
@@ -72,10 +71,10 @@ pub fn payment_request_from_wire(
     PaymentRequest {
         id: info.id_demande_paiement.clone(),
         invoice_number: d
-            .and_then(|d| text::non_blank(Some(&d.num_facture_tiers)))
+            .and_then(|d| text::non_blank(d.num_facture_tiers.as_deref()))
             .map(str::to_string),
         client_id: d
-            .and_then(|d| text::non_blank(Some(&d.id_client)))
+            .and_then(|d| text::non_blank(d.id_client.as_deref()))
             .map(str::to_string),
         status: status(
             &info.statut.code,
@@ -108,7 +107,7 @@ pub fn accepted_from_wire(
         status: status(code, "", None, today),
         rejection: None,
         transfer: None,
-        invoice: Some(summary(&prepared.wire)),
+        invoice: Some(summary(&wire::DemandePaiementEcho::from(&prepared.wire))),
     }
 }
 
@@ -146,6 +145,27 @@ mod tests {
                 "invoice": {"invoice_date": "2026-11-02", "total_incl_tax": "150.00", "total_excl_tax": "136.36",
                     "service_start": "2026-10-05", "service_end": null, "deposit": {"amount": "20.00", "paid_on": null}}
             })
+        );
+    }
+
+    #[test]
+    fn sparse_echo_means_unknown() {
+        let i = info(serde_json::json!({
+            "idDemandePaiement": "5",
+            "demandePaiement": {"numFactureTiers": null, "idClient": "c1", "mntFactureHT": null,
+                "mntFactureTTC": 80, "dateFacture": null},
+            "statut": {"code": "20", "libelle": null}
+        }));
+        let p = payment_request_from_wire(&i, today());
+        assert_eq!(
+            (p.invoice_number, p.client_id.as_deref()),
+            (None, Some("c1"))
+        );
+        assert_eq!(p.status.urssaf_label, "En attente de validation");
+        assert_eq!(
+            serde_json::to_value(p.invoice.unwrap()).unwrap(),
+            serde_json::json!({"invoice_date": null, "total_incl_tax": "80.00", "total_excl_tax": null,
+                "service_start": null, "service_end": null, "deposit": null})
         );
     }
 
@@ -232,8 +252,8 @@ mod tests {
         );
         let s = p.invoice.unwrap();
         assert_eq!(
-            (s.total_incl_tax.as_str(), s.service_end),
-            ("50.00", NaiveDate::from_ymd_opt(2026, 10, 2))
+            (s.total_incl_tax.as_deref(), s.service_end),
+            (Some("50.00"), NaiveDate::from_ymd_opt(2026, 10, 2))
         );
     }
 }
