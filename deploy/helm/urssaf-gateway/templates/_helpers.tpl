@@ -121,6 +121,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
       name: {{ $secretName }}
       key: redis-url
 {{- end }}
+{{- if .Values.tokenEncryption.existingSecret }}
+- name: GATEWAY__TOKEN__ENCRYPTION_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.tokenEncryption.existingSecret }}
+      key: {{ .Values.tokenEncryption.existingSecretKey }}
+{{- end }}
 {{- range $id, $t := .Values.tenants }}
 {{- if not $t.existingSecret }}
 - name: {{ include "urssaf-gateway.tenantEnv" $id }}__CLIENT_ID
