@@ -151,6 +151,8 @@ pub struct IdempotencySettings {
 /// The in-process simulator used by `upstream.environment = embedded`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EmbeddedSimulatorSettings {
+    /// Port of the standalone `simulator` subcommand.
+    pub port: u16,
     pub token_lifetime_seconds: u64,
     pub activation_delay_seconds: u64,
 }
@@ -230,6 +232,7 @@ ttl_seconds = 86400
 in_flight_ttl_seconds = 120
 
 [simulator]
+port = 8090
 token_lifetime_seconds = 3600
 activation_delay_seconds = 0
 "#;

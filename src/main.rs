@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 use urssaf_gateway::config::Settings;
-use urssaf_gateway::simulator::{Simulator, SimulatorSettings};
+use urssaf_gateway::simulator::{Faults, Simulator, SimulatorSettings};
 use urssaf_gateway::startup::Application;
 use urssaf_gateway::{api, telemetry, tenant};
 
@@ -27,6 +27,34 @@ struct Cli {
     command: Option<Command>,
 }
 
+#[derive(clap::Args)]
+struct SimulatorArgs {
+    /// Port (default: `simulator.port`, 8090).
+    #[arg(long)]
+    port: Option<u16>,
+    /// A provider's client id; repeat with --client-secret for several providers.
+    #[arg(long = "client-id")]
+    client_ids: Vec<String>,
+    #[arg(long = "client-secret")]
+    client_secrets: Vec<String>,
+    /// Lifetime of the tokens it issues, in seconds (default: `simulator.token_lifetime_seconds`).
+    #[arg(long)]
+    token_lifetime: Option<u64>,
+    /// Simulated seconds before a registered client becomes active
+    /// (default: `simulator.activation_delay_seconds`).
+    #[arg(long)]
+    activation_delay: Option<u64>,
+    /// Fault knobs at start, as the JSON of `PUT /__admin/faults`, e.g. '{"latency_ms":200}'.
+    #[arg(long)]
+    faults: Option<String>,
+    /// Answer business rejections of payment requests as a 400 for the whole call.
+    #[arg(long)]
+    business_errors_as_400: bool,
+    /// Results a period search may return before `ERR_NBRE_MAX_RESULTAT`.
+    #[arg(long, default_value_t = 10)]
+    search_max_results: usize,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the gateway (the default).
@@ -36,21 +64,7 @@ enum Command {
         port: Option<u16>,
     },
     /// Run the Urssaf simulator standalone, admin API on.
-    Simulator {
-        #[arg(long, default_value_t = 8090)]
-        port: u16,
-        /// A provider's client id; repeat with --client-secret for several providers.
-        #[arg(long = "client-id")]
-        client_ids: Vec<String>,
-        #[arg(long = "client-secret")]
-        client_secrets: Vec<String>,
-        /// Lifetime of the tokens it issues, in seconds.
-        #[arg(long, default_value_t = 3600)]
-        token_lifetime: u64,
-        /// Simulated seconds before a registered client becomes active.
-        #[arg(long, default_value_t = 0)]
-        activation_delay: u64,
-    },
+    Simulator(SimulatorArgs),
     /// Print the OpenAPI document (JSON).
     Openapi,
     /// Print the SHA-256 of an API key for `api_key_hashes`; with no key, make a new one.
@@ -62,23 +76,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve { port: None }) {
         Command::Serve { port } => serve(cli.config, port).await,
-        Command::Simulator {
-            port,
-            client_ids,
-            client_secrets,
-            token_lifetime,
-            activation_delay,
-        } => {
-            simulator(
-                cli.config,
-                port,
-                client_ids,
-                client_secrets,
-                token_lifetime,
-                activation_delay,
-            )
-            .await
-        }
+        Command::Simulator(args) => simulator(cli.config, args).await,
         Command::Openapi => {
             print!("{}", api::openapi::document_json());
             ExitCode::SUCCESS
@@ -146,26 +144,32 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
     }
 }
 
-async fn simulator(
-    config: Option<PathBuf>,
-    port: u16,
-    ids: Vec<String>,
-    secrets: Vec<String>,
-    token_lifetime: u64,
-    activation_delay: u64,
-) -> ExitCode {
+async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
     let settings = match load(config) {
         Ok(s) => s,
         Err(code) => return code,
     };
     telemetry::init(&settings.log);
-    if ids.len() != secrets.len() {
+    if args.client_ids.len() != args.client_secrets.len() {
         eprintln!("error: give one --client-secret for each --client-id");
         return ExitCode::from(2);
     }
-    let mut credentials: Vec<(String, SecretString)> = ids
+    let faults: Faults = match args.faults.as_deref().map(serde_json::from_str) {
+        None => Faults::default(),
+        Some(Ok(f)) => f,
+        Some(Err(e)) => {
+            eprintln!("error: --faults: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = faults.check() {
+        eprintln!("error: --faults: {e}");
+        return ExitCode::from(2);
+    }
+    let mut credentials: Vec<(String, SecretString)> = args
+        .client_ids
         .into_iter()
-        .zip(secrets.into_iter().map(SecretString::from))
+        .zip(args.client_secrets.into_iter().map(SecretString::from))
         .collect();
     // Without credentials on the command line, the configured tenants' credentials work.
     if credentials.is_empty() {
@@ -181,15 +185,29 @@ async fn simulator(
     }
     let sim = Simulator::new(SimulatorSettings {
         credentials,
-        token_lifetime: Duration::from_secs(token_lifetime.max(1)),
-        activation_delay: Duration::from_secs(activation_delay),
+        token_lifetime: Duration::from_secs(
+            args.token_lifetime
+                .unwrap_or(settings.simulator.token_lifetime_seconds)
+                .max(1),
+        ),
+        activation_delay: Duration::from_secs(
+            args.activation_delay
+                .unwrap_or(settings.simulator.activation_delay_seconds),
+        ),
         admin_enabled: true,
-        ..SimulatorSettings::default()
+        faults,
+        business_errors_as_400: args.business_errors_as_400,
+        search_max_results: args.search_max_results.max(1),
     });
-    let listener = match TcpListener::bind(("0.0.0.0", port)) {
-        Ok(l) => l,
+    let port = args.port.unwrap_or(settings.simulator.port);
+    let host = settings.server.host.as_str();
+    let (listener, port) = match TcpListener::bind((host, port)).and_then(|l| {
+        let port = l.local_addr()?.port();
+        Ok((l, port))
+    }) {
+        Ok(bound) => bound,
         Err(e) => {
-            eprintln!("error: cannot listen on port {port}: {e}");
+            eprintln!("error: cannot listen on {host}:{port}: {e}");
             return ExitCode::from(2);
         }
     };
@@ -200,7 +218,7 @@ async fn simulator(
             return ExitCode::FAILURE;
         }
     };
-    eprintln!("urssaf simulator on http://0.0.0.0:{port} (token: /api/oauth/v1/token, API: /atp/v1/tiersPrestations, admin: /__admin/)");
+    eprintln!("urssaf simulator on http://{host}:{port} (token: /api/oauth/v1/token, API: /atp/v1/tiersPrestations, admin: /__admin/)");
     match server.await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -294,3 +294,85 @@ async fn logs_are_json_lines_without_personal_data_or_secrets() {
     }
     assert_eq!(request_lines, 3, "one line per request");
 }
+
+#[tokio::test]
+async fn the_simulator_runs_standalone_with_its_knobs() {
+    let (code, err) = {
+        let out = Command::new(BIN)
+            .args([
+                "simulator",
+                "--port",
+                "0",
+                "--client-id",
+                "a",
+                "--client-secret",
+                "b",
+            ])
+            .args(["--faults", r#"{"error_500_rate": 2}"#])
+            .env_clear()
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.starts_with("error: --faults:"), "{err}");
+
+    let mut child = Command::new(BIN)
+        .args([
+            "simulator",
+            "--port",
+            "0",
+            "--client-id",
+            "vendor",
+            "--client-secret",
+            "s3cret",
+        ])
+        .args([
+            "--token-lifetime",
+            "120",
+            "--faults",
+            r#"{"capital_errors": true}"#,
+        ])
+        .env_clear()
+        .env("GATEWAY__SERVER__HOST", "127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let url = banner
+        .strip_prefix("urssaf simulator on ")
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or_else(|| panic!("{banner}"))
+        .to_string();
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{url}/api/oauth/v1/token"))
+        .basic_auth("vendor", Some("s3cret"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "homeplus.tiersprestations"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["expires_in"], 120);
+    let faults: serde_json::Value = http
+        .get(format!("{url}/__admin/faults"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(faults["capital_errors"], true);
+    let _ = child.kill();
+    let _ = child.wait();
+}
