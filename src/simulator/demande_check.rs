@@ -194,6 +194,13 @@ pub(crate) fn business(
             );
         }
     }
+    if !rules.financial_guarantee_ok {
+        err(
+            "ERREUR_GARANTIE_FINANCIERE_NON_CONFORME",
+            "La garantie financière du prestataire est absente ou non conforme",
+            "idTiersFacturation",
+        );
+    }
     if let Some(a) = d.mnt_acompte.filter(|a| !a.is_zero()) {
         if !rules.deposits_allowed {
             err(

@@ -63,6 +63,9 @@ pub struct Rules {
     /// (status 40, 100, 110–113) frees its `numFactureTiers`. `false` (default): the number
     /// stays taken (`ERR_FACTURE_DOUBLON`); `true`: it can be used again.
     pub refused_frees_invoice_number: bool,
+    /// The provider's financial guarantee is in order; otherwise every payment request gets
+    /// `ERREUR_GARANTIE_FINANCIERE_NON_CONFORME`.
+    pub financial_guarantee_ok: bool,
 }
 
 impl Default for Rules {
@@ -79,6 +82,7 @@ impl Default for Rules {
             max_name_length: 80,
             max_prenoms_length: 80,
             refused_frees_invoice_number: false,
+            financial_guarantee_ok: true,
         }
     }
 }

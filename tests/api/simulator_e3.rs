@@ -480,6 +480,16 @@ async fn configurable_rules() {
     }
     let (s, r) = h.admin(reqwest::Method::GET, "/rules", None).await;
     assert_eq!((s.as_u16(), &r["deposits_allowed"]), (200, &json!(false)));
+    // A provider whose financial guarantee is not in order gets every request refused.
+    h.sim.set_rules(Rules {
+        financial_guarantee_ok: false,
+        ..Rules::default()
+    });
+    let codes = item_errors(&h, with(&id, "R-G", |_| {})).await;
+    assert_eq!(
+        codes,
+        vec!["ERREUR_GARANTIE_FINANCIERE_NON_CONFORME".to_string()]
+    );
 }
 
 #[tokio::test]
