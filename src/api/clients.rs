@@ -33,6 +33,7 @@ use crate::urssaf::{codes, mapping, UpstreamError};
     responses(
         CommonProblems,
         (status = 201, description = "Registered with Urssaf", body = RegisteredClient),
+        (status = 400, description = "Malformed Idempotency-Key header", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Urssaf already links this client to the provider", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Urssaf rejected the client (its code kept in `urssaf`)", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -88,7 +89,7 @@ async fn register_client(
 
 /// Read a client's account status (Urssaf E2 `GET /particulier?idClient=`).
 #[utoipa::path(get, path = "/v1/clients/{client_id}", tag = "clients",
-    params(("client_id" = String, Path, description = "Urssaf `idClient`, as answered at registration")),
+    params(("client_id" = String, Path, description = "Urssaf `idClient`, as answered at registration", pattern = "^[A-Za-z0-9-]{1,50}$")),
     security(("api_key" = [])),
     responses(
         CommonProblems,
@@ -119,9 +120,11 @@ pub async fn get_one(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ClientLookup {
     /// The client's e-mail as registered (Urssaf `adresseMail`).
+    #[param(max_length = 254, example = "jeanne.durand@example.org")]
     email: String,
 }
 

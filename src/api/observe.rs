@@ -1,14 +1,16 @@
 //! Per-request plumbing: request id, one access-log line, HTTP metrics, and problem+json
 //! for every error the framework itself produces.
 
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ResourceDef;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpMessage, HttpResponse, ResponseError};
+use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use tracing::Instrument;
 
 use super::auth::TenantId;
@@ -136,7 +138,56 @@ fn framework_problem(status: StatusCode) -> Problem {
     }
 }
 
-/// Default service: unknown routes answer a 404 problem.
-pub async fn not_found() -> HttpResponse {
-    Problem::not_found("no such route; see /openapi.json or /docs").error_response()
+/// Every documented route and the methods it accepts, read from the OpenAPI document so the
+/// two cannot drift apart.
+static ROUTES: LazyLock<Vec<(ResourceDef, Vec<String>)>> = LazyLock::new(|| {
+    let doc = super::openapi::document();
+    let mut routes: Vec<(ResourceDef, Vec<String>)> = doc
+        .paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let json = serde_json::to_value(item).unwrap_or_default();
+            let methods = json
+                .as_object()
+                .map(|ops| {
+                    ops.keys()
+                        .filter(|k| !k.starts_with("parameters"))
+                        .map(|k| k.to_ascii_uppercase())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (ResourceDef::new(path.as_str()), methods)
+        })
+        .collect();
+    routes.push((ResourceDef::new("/openapi.json"), vec!["GET".into()]));
+    routes
+});
+
+/// Default service: a known route with another method answers 405 (with `Allow`), anything
+/// else a 404 problem.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    let mut allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|(def, _)| def.is_match(req.path()))
+        .flat_map(|(_, methods)| methods.iter().map(String::as_str))
+        .collect();
+    // A documented route not served here (e.g. /metrics on its own port) is simply absent.
+    if allowed.is_empty() || allowed.contains(&req.method().as_str()) {
+        return Problem::not_found("no such route; see /openapi.json or /docs").error_response();
+    }
+    allowed.sort_unstable();
+    allowed.dedup();
+    let allow = allowed.join(", ");
+    let mut res = Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+        format!("this route accepts {allow}"),
+    )
+    .error_response();
+    if let Ok(v) = HeaderValue::from_str(&allow) {
+        res.headers_mut().insert(header::ALLOW, v);
+    }
+    res
 }

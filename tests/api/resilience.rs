@@ -137,8 +137,9 @@ async fn framework_errors_are_problems_too() {
             gw.http
                 .delete(format!("{}/v1/clients/abc", gw.url))
                 .bearer_auth(gw.key("alpha")),
-            404u16,
+            405u16,
         ),
+        (gw.http.get(format!("{}/v1/nothing-here", gw.url)), 404),
         (
             gw.post("alpha", "/v1/payment-requests")
                 .body("x".repeat(4096)),
@@ -173,6 +174,14 @@ async fn framework_errors_are_problems_too() {
         );
     }
     assert_eq!(sim.sim.token_requests(), 0, "nothing reached Urssaf");
+    let resp = gw
+        .http
+        .put(format!("{}/v1/payment-requests/search", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "GET, POST");
 }
 
 #[tokio::test]

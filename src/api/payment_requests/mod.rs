@@ -44,6 +44,7 @@ const FIRST_INVOICE_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_
         CommonProblems,
         (status = 200, description = "Every invoice accepted", body = SubmitResults),
         (status = 207, description = "Some invoices accepted, others rejected or failed: see each `outcome`", body = SubmitResults),
+        (status = 400, description = "Malformed Idempotency-Key header", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Duplicate invoice number, or the same Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid invoices (nothing sent), Idempotency-Key reused with another body, or Urssaf rejected every invoice", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -77,7 +78,7 @@ pub async fn submit(
 
 /// Read one payment request (Urssaf E4 `POST /demandePaiement/rechercher` by id).
 #[utoipa::path(get, path = "/v1/payment-requests/{payment_request_id}", tag = "payment-requests",
-    params(("payment_request_id" = String, Path, description = "Urssaf `idDemandePaiement`")),
+    params(("payment_request_id" = String, Path, description = "Urssaf `idDemandePaiement`", pattern = "^[A-Za-z0-9_-]{1,50}$")),
     security(("api_key" = [])),
     responses(
         CommonProblems,
