@@ -49,19 +49,24 @@ pub struct RegisterClientRequest {
     /// Civility. Urssaf: `civilite`.
     pub title: Title,
     /// Birth name: letters, `'`, `-`, spaces; ≤ 80 characters. Urssaf: `nomNaissance`.
+    #[schema(min_length = 1, max_length = 80)]
     pub birth_name: String,
     /// Usage (married) name, same rules; sent only when different from the birth name. Urssaf: `nomUsage`.
     #[serde(default)]
+    #[schema(max_length = 80)]
     pub usage_name: Option<String>,
     /// All first names as known by the tax office, separated by single spaces; ≤ 80 characters. Urssaf: `prenoms`.
+    #[schema(min_length = 1, max_length = 80)]
     pub first_names: String,
     /// Birth date `YYYY-MM-DD`, not in the future. Urssaf: `dateNaissance`.
+    #[schema(format = Date)]
     pub birth_date: String,
     /// Birthplace. Urssaf: `lieuNaissance`.
     pub birth_place: BirthPlaceInput,
     /// French mobile number (06/07); spaces, dots, dashes, `+33` and `0033` accepted and removed. Urssaf: `numeroTelephonePortable`.
     pub mobile_phone: String,
     /// E-mail address (Urssaf's pattern: no `+`, ASCII only). Urssaf: `adresseMail`.
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
     /// Postal address. Urssaf: `adressePostale`.
     pub address: AddressInput,
@@ -82,13 +87,16 @@ pub struct RegisterClientRequest {
 pub struct BirthPlaceInput {
     /// INSEE country code, 5 digits: `99100` for France (default when a commune is given), `99xxx` abroad. Urssaf: `codePaysNaissance`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{5}$")]
     pub country_code: Option<String>,
     /// INSEE code of the birth commune as it was at the date of birth (e.g. `44109`, `2A004`, `97411`);
     /// the gateway splits it into Urssaf's `departementNaissance` and `communeNaissance.codeCommune`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9][0-9AaBb][0-9]{3}$")]
     pub commune_code: Option<String>,
     /// Name of the birth commune, 1..50 characters, no `;`. Urssaf: `communeNaissance.libelleCommune`.
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub commune_name: Option<String>,
 }
 
@@ -107,21 +115,28 @@ pub struct AddressInput {
     pub street_type: Option<String>,
     /// Street name without its type, ≤ 28 characters. Urssaf: `libelleVoie`.
     #[serde(default)]
+    #[schema(max_length = 28)]
     pub street_name: Option<String>,
     /// Building, staircase…, ≤ 38 characters. Urssaf: `complement`.
     #[serde(default)]
+    #[schema(max_length = 38)]
     pub complement: Option<String>,
     /// Locality (lieu-dit), ≤ 38 characters. Urssaf: `lieuDit`.
     #[serde(default)]
+    #[schema(max_length = 38)]
     pub locality: Option<String>,
     /// INSEE code of the commune (5 characters, not the postal code). Urssaf: `codeCommune`.
+    #[schema(pattern = r"^[0-9][0-9AaBb][0-9]{3}$")]
     pub commune_code: String,
     /// Commune name, 1..50 characters. Urssaf: `libelleCommune`.
+    #[schema(min_length = 1, max_length = 50)]
     pub commune_name: String,
     /// Postal code, 5 digits. Urssaf: `codePostal`.
+    #[schema(pattern = r"^[0-9]{5}$")]
     pub postal_code: String,
     /// INSEE country code, 5 digits; default `99100` (France). Urssaf: `codePays`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{5}$")]
     pub country_code: Option<String>,
 }
 
@@ -132,8 +147,10 @@ pub struct BankAccountInput {
     /// IBAN; spaces allowed, any case; checksum verified. Urssaf: `iban`.
     pub iban: String,
     /// BIC, 8 or 11 characters. Urssaf: `bic`.
+    #[schema(min_length = 8, max_length = 11)]
     pub bic: String,
     /// Account holder (civility, name and first name), 1..100 characters. Urssaf: `titulaire`.
+    #[schema(min_length = 1, max_length = 100)]
     pub holder: String,
 }
 

@@ -20,6 +20,7 @@ use crate::domain::{redacted_debug, FieldError};
 }]}))]
 pub struct SubmitPaymentRequests {
     /// The invoices; each becomes one Urssaf payment request.
+    #[schema(min_items = 1)]
     pub invoices: Vec<InvoiceInput>,
 }
 
@@ -28,33 +29,42 @@ pub struct SubmitPaymentRequests {
 #[serde(deny_unknown_fields)]
 pub struct InvoiceInput {
     /// Your invoice number, 1..50 characters, unique: Urssaf refuses a number twice. Urssaf: `numFactureTiers`.
+    #[schema(min_length = 1, max_length = 50)]
     pub invoice_number: String,
     /// Invoice date `YYYY-MM-DD` (the date period searches filter on). Urssaf: `dateFacture`.
+    #[schema(format = Date)]
     pub invoice_date: String,
     /// Client id returned at registration. Urssaf: `idClient`.
+    #[schema(min_length = 1, max_length = 50)]
     pub client_id: String,
     /// Client's birth date `YYYY-MM-DD`, checked by Urssaf against the client id. Urssaf: `dateNaissanceClient`.
+    #[schema(format = Date)]
     pub client_birth_date: String,
     /// Deposit already paid by the client (≤ 50 % of the total). Urssaf: `mntAcompte`, `dateVersementAcompte`.
     #[serde(default)]
     pub deposit: Option<DepositInput>,
     /// The invoice lines (at least one). Urssaf: `inputPrestations`.
+    #[schema(min_items = 1)]
     pub lines: Vec<LineInput>,
     /// Invoice total incl. tax, euros. Optional: computed as the sum of line totals; when given it is
     /// checked, and a difference of at most one cent per line is resolved by adjusting one line's
     /// unit price (reported in `adjustments`). Urssaf: `mntFactureTTC`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
     pub total_incl_tax: Option<String>,
     /// Invoice total excl. tax, euros. Optional: computed as the sum of line totals excl. tax;
     /// when given it must match within one cent per line (the computed sum is sent). Urssaf: `mntFactureHT`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
     pub total_excl_tax: Option<String>,
     /// Start of the employment period `YYYY-MM-DD`; default: earliest line start. Urssaf: `dateDebutEmploi`.
     #[serde(default)]
+    #[schema(format = Date)]
     pub service_start: Option<String>,
     /// End of the employment period `YYYY-MM-DD`, same calendar month as the start, not in the future;
     /// default: latest line end. Urssaf: `dateFinEmploi`.
     #[serde(default)]
+    #[schema(format = Date)]
     pub service_end: Option<String>,
 }
 
@@ -77,8 +87,10 @@ redacted_debug!(
 #[serde(deny_unknown_fields)]
 pub struct DepositInput {
     /// Amount in euros, ≤ 50 % of the invoice total. Urssaf: `mntAcompte`.
+    #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
     pub amount: String,
     /// Payment date `YYYY-MM-DD`, not in the future. Urssaf: `dateVersementAcompte`.
+    #[schema(format = Date)]
     pub paid_on: String,
 }
 
@@ -97,43 +109,54 @@ pub enum Unit {
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     /// Service nature code (`10`, `20`, … `270`; e.g. `60` housework, `70` gardening, `100` tutoring). Urssaf: `codeNature`.
+    #[schema(pattern = r"^[0-9]{2,3}$")]
     pub nature_code: String,
     /// Activity code tied to the nature, passed through. Urssaf: `codeActivite`.
     #[serde(default)]
     pub activity_code: Option<String>,
     /// Quantity, decimal string with at most 2 decimals, e.g. `"1.75"` hours. Urssaf: `quantite`.
+    #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
     pub quantity: String,
     /// Billing unit. Urssaf: `unite`.
     pub unit: Unit,
     /// Unit price incl. tax in euros, at most 3 decimals. Urssaf: `mntUnitaireTTC`.
+    #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,3})?$")]
     pub unit_price: String,
     /// VAT rate in percent (e.g. `"10"`, `"5.5"`); the line total excl. tax is derived from it.
     /// Default `0` (VAT-exempt). Do not combine with `total_excl_tax`/`vat_amount`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{1,2}(\.[0-9]{1,2})?$")]
     pub vat_rate: Option<String>,
     /// Line total excl. tax in euros, instead of `vat_rate`. Urssaf: `mntPrestationHT`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
     pub total_excl_tax: Option<String>,
     /// Line VAT amount in euros, instead of `vat_rate`; with `total_excl_tax` it must add up to the
     /// line total. Urssaf: `mntPrestationTVA`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
     pub vat_amount: Option<String>,
     /// Line total incl. tax in euros. Optional: computed as quantity × unit price rounded to the cent;
     /// when given and one cent off, the unit price is re-derived with 3 decimals. Urssaf: `mntPrestationTTC`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
     pub total_incl_tax: Option<String>,
     /// Start of this service `YYYY-MM-DD`. Urssaf: `inputPrestations[].dateDebutEmploi`.
     #[serde(default)]
+    #[schema(format = Date)]
     pub service_start: Option<String>,
     /// End of this service `YYYY-MM-DD`. Urssaf: `inputPrestations[].dateFinEmploi`.
     #[serde(default)]
+    #[schema(format = Date)]
     pub service_end: Option<String>,
     /// Free text shown to the client, ≤ 50 characters (limit inferred). Urssaf: `complement1`.
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub description: Option<String>,
     /// Intervenant id: `SAP` + 9-digit NOVA number or `SIR` + 14-digit SIRET (format inferred from
     /// public integrations); defaults to the tenant's setting. Urssaf: `complement2`.
     #[serde(default)]
+    #[schema(pattern = r"^(SAP[0-9]{9}|SIR[0-9]{14})$")]
     pub worker_id: Option<String>,
 }
 
