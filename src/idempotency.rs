@@ -2,7 +2,8 @@
 //! the same body; a concurrent duplicate is told so and never reaches Urssaf.
 //!
 //! Records live in Redis when configured (shared by replicas), else in process memory; a
-//! Redis failure falls back to memory for that request rather than failing it.
+//! Redis failure falls back to memory for that request rather than failing it. A claim names
+//! its owner, so only the run that made it renews, completes or releases it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub struct StoredAnswer {
 enum Record {
     InFlight {
         fingerprint: String,
+        #[serde(default)]
+        owner: String,
     },
     Done {
         fingerprint: String,
@@ -39,7 +42,7 @@ enum Record {
 impl Record {
     fn fingerprint(&self) -> &str {
         match self {
-            Record::InFlight { fingerprint } | Record::Done { fingerprint, .. } => fingerprint,
+            Record::InFlight { fingerprint, .. } | Record::Done { fingerprint, .. } => fingerprint,
         }
     }
 }
@@ -56,19 +59,32 @@ pub enum Begin {
     Mismatch,
 }
 
-/// Proof of a claimed key, with where it was claimed.
+/// Proof of a claimed key: where it was claimed and the exact record written.
 #[derive(Debug)]
 pub struct Claim {
     key: String,
     fingerprint: String,
+    /// The in-flight record as stored: compare-and-set operations match on it.
+    record: String,
     in_redis: bool,
 }
+
+/// Runs `SET key ARGV[2] PX ARGV[3]` (or `PEXPIRE key ARGV[3]` when ARGV[2] is empty) only
+/// while the key still holds this claim's record; `DEL` when ARGV[3] is 0.
+const IF_OWNED: &str = r#"
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == "0" then return redis.call("DEL", KEYS[1]) end
+if ARGV[2] == "" then return redis.call("PEXPIRE", KEYS[1], ARGV[3]) end
+redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+return 1
+"#;
 
 #[derive(Clone)]
 pub struct IdempotencyStore {
     redis: Option<RedisStore>,
     memory: Arc<Mutex<HashMap<String, (Record, Instant)>>>,
     last_sweep: Arc<Mutex<Instant>>,
+    if_owned: Arc<redis::Script>,
     ttl: Duration,
     in_flight_ttl: Duration,
 }
@@ -93,55 +109,64 @@ impl IdempotencyStore {
             redis,
             memory: Arc::new(Mutex::new(HashMap::new())),
             last_sweep: Arc::new(Mutex::new(Instant::now())),
+            if_owned: Arc::new(redis::Script::new(IF_OWNED)),
             ttl,
             in_flight_ttl,
         }
     }
 
-    fn storage_key(&self, tenant: &str, key: &str) -> String {
+    /// How often a running request should call [`IdempotencyStore::renew`].
+    pub fn renew_every(&self) -> Duration {
+        self.in_flight_ttl / 3
+    }
+
+    fn storage_key(&self, scope: &str, key: &str) -> String {
         let digest = hex::encode(Sha256::digest(key.as_bytes()));
         match &self.redis {
-            Some(r) => r.key(&["idem", tenant, &digest]),
-            None => format!("{tenant}:{digest}"),
+            Some(r) => r.key(&["idem", scope, &digest]),
+            None => format!("{scope}:{digest}"),
         }
     }
 
-    pub async fn begin(&self, tenant: &str, key: &str, fingerprint: String) -> Begin {
-        let skey = self.storage_key(tenant, key);
+    pub async fn begin(&self, scope: &str, key: &str, fingerprint: String) -> Begin {
+        let skey = self.storage_key(scope, key);
         let claim_record = Record::InFlight {
             fingerprint: fingerprint.clone(),
+            owner: uuid::Uuid::new_v4().to_string(),
+        };
+        let Ok(json) = serde_json::to_string(&claim_record) else {
+            return Begin::InFlight;
         };
         if let Some(redis) = &self.redis {
-            if let Ok(json) = serde_json::to_string(&claim_record) {
-                let set = redis::cmd("SET")
-                    .arg(&skey)
-                    .arg(json)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(self.in_flight_ttl.as_millis() as u64)
-                    .clone();
-                match redis.run::<Option<String>>(&set).await {
-                    Ok(Some(_)) => {
-                        return Begin::Fresh(Claim {
-                            key: skey,
-                            fingerprint,
-                            in_redis: true,
-                        })
-                    }
-                    Ok(None) => {
-                        if let Ok(Some(existing)) = redis
-                            .run::<Option<String>>(redis::cmd("GET").arg(&skey))
-                            .await
-                        {
-                            if let Ok(record) = serde_json::from_str::<Record>(&existing) {
-                                return judge(record, &fingerprint);
-                            }
-                        }
-                        // The record vanished between SET and GET (expired): be safe, say busy.
-                        return Begin::InFlight;
-                    }
-                    Err(_) => {} // degrade to memory below
+            let set = redis::cmd("SET")
+                .arg(&skey)
+                .arg(&json)
+                .arg("NX")
+                .arg("PX")
+                .arg(self.in_flight_ttl.as_millis() as u64)
+                .clone();
+            match redis.run::<Option<String>>(&set).await {
+                Ok(Some(_)) => {
+                    return Begin::Fresh(Claim {
+                        key: skey,
+                        fingerprint,
+                        record: json,
+                        in_redis: true,
+                    })
                 }
+                Ok(None) => {
+                    if let Ok(Some(existing)) = redis
+                        .run::<Option<String>>(redis::cmd("GET").arg(&skey))
+                        .await
+                    {
+                        if let Ok(record) = serde_json::from_str::<Record>(&existing) {
+                            return judge(record, &fingerprint);
+                        }
+                    }
+                    // The record vanished between SET and GET (expired): be safe, say busy.
+                    return Begin::InFlight;
+                }
+                Err(_) => {} // degrade to memory below
             }
         }
         let mut mem = self.memory.lock();
@@ -160,45 +185,76 @@ impl IdempotencyStore {
                 Begin::Fresh(Claim {
                     key: skey,
                     fingerprint,
+                    record: json,
                     in_redis: false,
                 })
             }
         }
     }
 
+    /// Keeps a running request's claim alive past the in-flight TTL.
+    pub async fn renew(&self, claim: &Claim) {
+        let ttl = self.in_flight_ttl.as_millis().to_string();
+        if self.owned_redis(claim, "", &ttl).await.is_none() {
+            self.owned_memory(claim, None, self.in_flight_ttl);
+        }
+    }
+
     /// Keeps the definite answer for replay.
     pub async fn complete(&self, claim: Claim, answer: StoredAnswer) {
         let record = Record::Done {
-            fingerprint: claim.fingerprint,
+            fingerprint: claim.fingerprint.clone(),
             answer,
         };
-        if claim.in_redis {
-            if let (Some(redis), Ok(json)) = (&self.redis, serde_json::to_string(&record)) {
-                let set = redis::cmd("SET")
-                    .arg(&claim.key)
-                    .arg(json)
-                    .arg("PX")
-                    .arg(self.ttl.as_millis() as u64)
-                    .clone();
-                if redis.run::<()>(&set).await.is_ok() {
-                    return;
-                }
-            }
+        let Ok(json) = serde_json::to_string(&record) else {
+            return self.release(claim).await;
+        };
+        let ttl = self.ttl.as_millis().to_string();
+        if self.owned_redis(&claim, &json, &ttl).await.is_none() {
+            // Redis unusable: keep the answer here and drop the shared in-flight marker so
+            // that it does not hold the key elsewhere.
+            self.owned_memory(&claim, Some(record), self.ttl);
+            let _ = self.owned_redis(&claim, "", "0").await;
         }
-        self.memory
-            .lock()
-            .insert(claim.key, (record, Instant::now() + self.ttl));
     }
 
     /// Frees the key when no definite answer exists (Urssaf unreachable, outcome unknown),
     /// so a retry with the same key can proceed.
     pub async fn release(&self, claim: Claim) {
-        if claim.in_redis {
-            if let Some(redis) = &self.redis {
-                let _ = redis.run::<i64>(redis::cmd("DEL").arg(&claim.key)).await;
-            }
+        let _ = self.owned_redis(&claim, "", "0").await;
+        let mut mem = self.memory.lock();
+        if matches!(mem.get(&claim.key), Some((Record::InFlight { .. }, _))) {
+            mem.remove(&claim.key);
         }
-        self.memory.lock().remove(&claim.key);
+    }
+
+    /// `Some` when Redis answered (whether or not the claim was still ours).
+    async fn owned_redis(&self, claim: &Claim, value: &str, ttl_ms: &str) -> Option<()> {
+        let redis = self.redis.as_ref().filter(|_| claim.in_redis)?;
+        redis
+            .run_script::<i64>(
+                &self.if_owned,
+                &[&claim.key],
+                &[&claim.record, value, ttl_ms],
+            )
+            .await
+            .ok()
+            .map(|_| ())
+    }
+
+    fn owned_memory(&self, claim: &Claim, replace: Option<Record>, ttl: Duration) {
+        let mut mem = self.memory.lock();
+        let ours = match mem.get(&claim.key) {
+            Some((Record::InFlight { .. }, _)) | None => true,
+            Some((Record::Done { .. }, _)) => false,
+        };
+        if ours {
+            let record = replace.unwrap_or_else(|| Record::InFlight {
+                fingerprint: claim.fingerprint.clone(),
+                owner: String::new(),
+            });
+            mem.insert(claim.key.clone(), (record, Instant::now() + ttl));
+        }
     }
 }
 

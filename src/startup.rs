@@ -139,7 +139,7 @@ impl Application {
             idempotency: IdempotencyStore::new(
                 store,
                 Duration::from_secs(settings.idempotency.ttl_seconds),
-                in_flight_ttl(&settings),
+                Duration::from_secs(settings.idempotency.in_flight_ttl_seconds),
             ),
             ready: ready.clone(),
         });
@@ -280,20 +280,6 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// An in-flight marker must outlive the longest request: a token fetch, then up to three
-/// rounds of Urssaf calls (submission, one-by-one resend, reconciliation), each retried.
-fn in_flight_ttl(settings: &Settings) -> Duration {
-    let u = &settings.upstream;
-    let attempt = u.timeout_ms.saturating_add(u.retry_max_ms);
-    let worst_ms = u.token_timeout_ms.saturating_add(
-        attempt
-            .saturating_mul(u64::from(u.max_retries) + 1)
-            .saturating_mul(3),
-    );
-    Duration::from_secs(settings.idempotency.in_flight_ttl_seconds)
-        .max(Duration::from_millis(worst_ms))
 }
 
 struct RawTenant {

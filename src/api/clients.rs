@@ -44,16 +44,21 @@ pub async fn register(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let tenant = caller.0;
-    idempotent::run(&state, &tenant, &req, &body, || async {
-        match register_client(&state, &tenant, &body).await {
-            Ok(created) => {
-                let location = format!("/v1/clients/{}", created.client_id);
-                Reply::json(StatusCode::CREATED, &created).with_location(location)
+    idempotent::run(
+        state,
+        caller.0,
+        &req,
+        body,
+        |state, tenant, body| async move {
+            match register_client(&state, &tenant, &body).await {
+                Ok(created) => {
+                    let location = format!("/v1/clients/{}", created.client_id);
+                    Reply::json(StatusCode::CREATED, &created).with_location(location)
+                }
+                Err(p) => Reply::problem(&p),
             }
-            Err(p) => Reply::problem(&p),
-        }
-    })
+        },
+    )
     .await
 }
 

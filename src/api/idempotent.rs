@@ -2,10 +2,13 @@
 //! and replayed for the same body; the same key with another body, or while the first call
 //! is still running, is refused without calling Urssaf.
 
-use std::future::Future;
-
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use std::future::Future;
+use std::sync::Arc;
+
+use tracing::Instrument;
+
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
 use super::problem::Problem;
@@ -61,16 +64,19 @@ impl Reply {
     }
 }
 
-/// Runs `work` at most once per tenant, key and body.
-pub async fn run<Fut>(
-    state: &AppState,
-    tenant: &Tenant,
+/// Runs `work` at most once per tenant, key and body. The work runs in its own task: a
+/// caller that hangs up does not cancel it, so its answer is still kept for the retry, and
+/// its claim is renewed for as long as it runs.
+pub async fn run<F, Fut>(
+    state: web::Data<AppState>,
+    tenant: Arc<Tenant>,
     req: &HttpRequest,
-    body: &[u8],
-    work: impl FnOnce() -> Fut,
+    body: web::Bytes,
+    work: F,
 ) -> HttpResponse
 where
-    Fut: Future<Output = Reply>,
+    F: FnOnce(web::Data<AppState>, Arc<Tenant>, web::Bytes) -> Fut + 'static,
+    Fut: Future<Output = Reply> + 'static,
 {
     let key = match req
         .headers()
@@ -96,7 +102,7 @@ where
         None => None,
         Some(k) => match state
             .idempotency
-            .begin(&scope, k, idempotency::fingerprint(body))
+            .begin(&scope, k, idempotency::fingerprint(&body))
             .await
         {
             Begin::Fresh(claim) => Some(claim),
@@ -124,20 +130,56 @@ where
             }
         },
     };
-    let reply = work().await;
-    let answer = StoredAnswer {
-        status: reply.status.as_u16(),
-        body: reply.body,
-        location: reply.location,
-    };
-    if let Some(claim) = claim {
-        if reply.definite {
-            state.idempotency.complete(claim, answer.clone()).await;
-        } else {
-            state.idempotency.release(claim).await;
-        }
+    let store = state.idempotency.clone();
+    // The task keeps the request's id (problems and log lines carry it) and its span.
+    let request_id = crate::telemetry::request_id().unwrap_or_default();
+    let span = tracing::Span::current();
+    let task = actix_web::rt::spawn(
+        crate::telemetry::REQUEST_ID.scope(
+            request_id,
+            async move {
+                let running = work(state, tenant, body);
+                let reply = match &claim {
+                    None => running.await,
+                    Some(claim) => {
+                        tokio::pin!(running);
+                        let mut renew = tokio::time::interval(store.renew_every());
+                        renew.tick().await; // the first tick is immediate
+                        loop {
+                            tokio::select! {
+                                reply = &mut running => break reply,
+                                _ = renew.tick() => store.renew(claim).await,
+                            }
+                        }
+                    }
+                };
+                let answer = StoredAnswer {
+                    status: reply.status.as_u16(),
+                    body: reply.body,
+                    location: reply.location,
+                };
+                if let Some(claim) = claim {
+                    if reply.definite {
+                        store.complete(claim, answer.clone()).await;
+                    } else {
+                        store.release(claim).await;
+                    }
+                }
+                (answer, reply.retry_after)
+            }
+            .instrument(span),
+        ),
+    );
+    match task.await {
+        Ok((answer, retry_after)) => respond(answer, false, retry_after),
+        Err(_) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "interrupted",
+            "Request interrupted",
+            "the gateway stopped before the request finished; retry with the same Idempotency-Key",
+        )
+        .error_response(),
     }
-    respond(answer, false, reply.retry_after)
 }
 
 fn respond(answer: StoredAnswer, replayed: bool, retry_after: Option<u64>) -> HttpResponse {

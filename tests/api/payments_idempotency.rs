@@ -236,3 +236,36 @@ async fn key_order_and_spacing_do_not_make_another_body() {
     assert_eq!(h["idempotent-replayed"], "true");
     assert_eq!(env.sim.sim.submissions(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_request_keeps_its_key_past_the_in_flight_ttl() {
+    crate::helpers::require_redis().await;
+    let redis = crate::helpers::redis_url();
+    let env = env_with(
+        |_| {},
+        |v| crate::helpers::set(v, "GATEWAY__IDEMPOTENCY__IN_FLIGHT_TTL_SECONDS", "1"),
+        Some(&redis),
+    )
+    .await;
+    let client = env.active_client(TENANT_A.id).await;
+    let body = json!({ "invoices": [invoice(&client, &number("SLOW"))] });
+    env.faults(json!({ "latency_ms": 2500 })).await;
+    let first = {
+        let env_gw = env
+            .gw
+            .post(TENANT_A.id, "/v1/payment-requests")
+            .header("Idempotency-Key", "slow-1")
+            .json(&body);
+        tokio::spawn(async move { env_gw.send().await.map(|r| r.status().as_u16()) })
+    };
+    // Well past the 1 s in-flight TTL: the claim was renewed, the duplicate is refused.
+    tokio::time::sleep(std::time::Duration::from_millis(1800)).await;
+    let dup = env.submit_with_key(TENANT_A.id, "slow-1", &body).await;
+    assert_problem(&dup, 409, "idempotency_in_flight");
+    assert_eq!(first.await.unwrap().unwrap(), 200);
+    env.faults(json!({})).await;
+    let replay = env.submit_with_key(TENANT_A.id, "slow-1", &body).await;
+    assert_eq!(replay.0, 200);
+    assert_eq!(replay.1["idempotent-replayed"], "true");
+    assert_eq!(env.sim.sim.submissions(), 1);
+}

@@ -55,24 +55,29 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let tenant = caller.0;
-    idempotent::run(&state, &tenant, &req, &body, || async {
-        let request = match parse_json::<SubmitPaymentRequests>(&body) {
-            Ok(r) => r,
-            Err(p) => return Reply::problem(&p),
-        };
-        match sending::submit(&state, &tenant, &request.invoices).await {
-            sending::Answer::Results(status, results) => {
-                let reply = Reply::json(status, &results);
-                if results.results.iter().any(|r| r.outcome == Outcome::Failed) {
-                    reply.not_definite()
-                } else {
-                    reply
+    idempotent::run(
+        state,
+        caller.0,
+        &req,
+        body,
+        |state, tenant, body| async move {
+            let request = match parse_json::<SubmitPaymentRequests>(&body) {
+                Ok(r) => r,
+                Err(p) => return Reply::problem(&p),
+            };
+            match sending::submit(&state, &tenant, &request.invoices).await {
+                sending::Answer::Results(status, results) => {
+                    let reply = Reply::json(status, &results);
+                    if results.results.iter().any(|r| r.outcome == Outcome::Failed) {
+                        reply.not_definite()
+                    } else {
+                        reply
+                    }
                 }
+                sending::Answer::Problem(p) => Reply::problem(&p),
             }
-            sending::Answer::Problem(p) => Reply::problem(&p),
-        }
-    })
+        },
+    )
     .await
 }
 
