@@ -595,3 +595,29 @@ async fn urssaf_unreachable_answers_503_for_every_payment_request_call() {
         .unwrap();
     assert_problem(&read(resp).await, 503, "upstream_unavailable");
 }
+
+#[tokio::test]
+async fn an_invoice_refused_earlier_is_not_taken_for_the_new_submission() {
+    let env = env().await;
+    let client = env.active_client(TENANT_A.id).await;
+    let inv = invoice(&client, &number("REF"));
+    let (s, _, b) = env.submit(TENANT_A.id, vec![inv.clone()]).await;
+    assert_eq!(s, 200, "{b}");
+    let id = b["results"][0]["payment_request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.set_payment_status(
+        &id,
+        json!({"code": "40", "info_rejet": {"code": "CONTEST_ERR_FACT", "commentaire": "non"}}),
+    )
+    .await;
+    // The same invoice again: Urssaf keeps the number of the refused request.
+    let got = env.submit(TENANT_A.id, vec![inv]).await;
+    let p = assert_problem(&got, 409, "urssaf_conflict");
+    assert_eq!(p["results"][0]["reconciled"], false, "{p}");
+    assert_eq!(
+        p["results"][0]["errors"][0]["urssaf"]["code"],
+        "ERR_FACTURE_DOUBLON"
+    );
+}

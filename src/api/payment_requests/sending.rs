@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use futures_util::future::join_all;
 use futures_util::{stream, StreamExt};
 
 use crate::api::dto::payment_requests::{
@@ -148,7 +147,10 @@ async fn send_chunk(
                     Err(e) => fate_of_error(e),
                 }
             });
-            join_all(singles).await
+            stream::iter(singles)
+                .buffered(super::lookup::CONCURRENT_CALLS)
+                .collect()
+                .await
         }
         Err(e) => chunk.iter().map(|_| fate_of_error(e.clone())).collect(),
     }
@@ -214,10 +216,13 @@ async fn reconcile(
         .collect();
     let found = match super::lookup::by_invoice_numbers(state, tenant, &numbers).await {
         Ok(found) => found,
-        Err(e) => {
-            // Nothing could be checked: no definite answer for these invoices.
+        Err(_) => {
+            // Nothing could be checked: lost answers stay unknown (their own error says the
+            // invoice may have been integrated) and duplicates unverified; neither is kept.
             for i in wanted {
-                fates[i] = Fate::Failed(e.clone());
+                if matches!(fates[i], Fate::Duplicate(_)) {
+                    fates[i] = Fate::Unverified;
+                }
             }
             return;
         }
@@ -229,14 +234,26 @@ async fn reconcile(
             .iter()
             .filter(|info| held_number(info) == Some(sent.num_facture_tiers.as_str()))
             .collect();
-        let ours = held.iter().find(|info| {
+        // A refused or cancelled request is an earlier submission, never the one just sent.
+        let live: Vec<&wire::InfoDemandePaiement> = held
+            .iter()
+            .copied()
+            .filter(|info| !is_closed(&info.statut.code))
+            .collect();
+        let ours = live.iter().find(|info| {
             info.demande_paiement
                 .as_ref()
                 .is_some_and(|d| same_invoice(d, sent))
         });
+        // An echo without client or total cannot be compared either way.
+        let comparable = live.iter().any(|info| {
+            info.demande_paiement
+                .as_ref()
+                .is_some_and(|d| d.id_client.is_some() && d.mnt_facture_ttc.is_some())
+        });
         let previous = std::mem::replace(&mut fates[i], Fate::Unverified);
-        fates[i] = match (ours, held.is_empty(), previous) {
-            (Some(info), _, _) => {
+        fates[i] = match (ours, live.is_empty(), held.is_empty(), previous) {
+            (Some(info), _, _, _) => {
                 state.metrics.reconciliations.inc();
                 tracing::info!("invoice already integrated by urssaf; reconciled");
                 Fate::Accepted {
@@ -244,19 +261,25 @@ async fn reconcile(
                     reconciled: true,
                 }
             }
-            // Urssaf holds another invoice under this number.
-            (None, false, Fate::Duplicate(errors)) => Fate::Duplicate(errors),
-            (None, false, _) => Fate::Duplicate(vec![wire::Erreur {
+            (None, false, _, _) if !comparable => Fate::Unverified,
+            // Urssaf holds another invoice under this number (live, or closed but keeping it).
+            (None, _, false, Fate::Duplicate(errors)) => Fate::Duplicate(errors),
+            (None, false, _, _) => Fate::Duplicate(vec![wire::Erreur {
                 code: "ERR_FACTURE_DOUBLON".into(),
                 message: "numFactureTiers déjà utilisé".into(),
                 description: "Urssaf already holds another invoice with this number".into(),
             }]),
             // Not integrated after all: definitely safe to send again.
-            (None, true, Fate::Unknown(e)) => Fate::Failed(e),
+            (None, true, _, Fate::Unknown(e)) => Fate::Failed(e),
             // "Duplicate" yet nothing found under the number: cannot be settled now.
-            (None, true, _) => Fate::Unverified,
+            (None, true, _, _) => Fate::Unverified,
         };
     }
+}
+
+/// Refused (40), deleted (100) or cancelled (110–113): closed without being paid.
+fn is_closed(code: &str) -> bool {
+    matches!(code.trim(), "40" | "100" | "110" | "111" | "112" | "113")
 }
 
 /// The invoice number Urssaf holds a payment request under, when it echoes it.
