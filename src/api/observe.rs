@@ -167,9 +167,17 @@ static ROUTES: LazyLock<Vec<(ResourceDef, Vec<String>)>> = LazyLock::new(|| {
 /// Default service: a known route with another method answers 405 (with `Allow`), anything
 /// else a 404 problem.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    let mut allowed: Vec<&str> = ROUTES
+    let matching: Vec<&(ResourceDef, Vec<String>)> = ROUTES
         .iter()
         .filter(|(def, _)| def.is_match(req.path()))
+        .collect();
+    // `/v1/payment-requests/search` is that route, not an id under `/{payment_request_id}`.
+    let exact = matching
+        .iter()
+        .any(|(def, _)| !def.pattern().is_some_and(|p| p.contains('{')));
+    let mut allowed: Vec<&str> = matching
+        .iter()
+        .filter(|(def, _)| !exact || !def.pattern().is_some_and(|p| p.contains('{')))
         .flat_map(|(_, methods)| methods.iter().map(String::as_str))
         .collect();
     // A documented route not served here (e.g. /metrics on its own port) is simply absent.

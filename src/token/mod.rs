@@ -39,7 +39,9 @@ pub struct Token {
 impl Token {
     fn new(value: String, issued_at_ms: u64, lifetime: Duration, margin: Duration) -> Token {
         // An absurd `expires_in` must neither overflow nor pin a token for days.
-        let lifetime_ms = (lifetime.as_millis() as u64).clamp(1000, MAX_LIFETIME_MS);
+        let lifetime_ms = lifetime
+            .as_millis()
+            .clamp(1000, u128::from(MAX_LIFETIME_MS)) as u64;
         let margin_ms = (margin.as_millis() as u64).min(lifetime_ms / 2);
         Token {
             value: SecretString::from(value),
@@ -83,9 +85,11 @@ struct Slot {
     refreshing: AtomicBool,
     /// After a failed background refresh, wait until then before trying again.
     retry_at_ms: AtomicU64,
-    /// The last failed fetch: callers that queued before it get its error at once instead of
-    /// each trying again in turn (a slow token endpoint must not be hit once per caller).
-    last_failure: parking_lot::Mutex<Option<(u64, TokenError)>>,
+    /// Counts finished fetches; with the last one's error when it failed. A caller that saw
+    /// generation N before queueing and finds N+k with an error gets that error at once
+    /// instead of trying again in turn (a slow token endpoint is not hit once per caller).
+    generation: AtomicU64,
+    last_failure: parking_lot::Mutex<Option<TokenError>>,
 }
 
 #[derive(Clone)]
@@ -204,9 +208,9 @@ impl TokenProvider {
         refused: Option<String>,
     ) -> Result<Arc<Token>, TokenError> {
         let (this, tenant) = (self.clone(), tenant.clone());
-        let queued_at = now_ms();
+        let seen_generation = slot.generation.load(Ordering::Acquire);
         tokio::spawn(async move {
-            this.acquire(&tenant, &slot, refused.as_deref(), queued_at)
+            this.acquire(&tenant, &slot, refused.as_deref(), seen_generation)
                 .await
         })
         .await
@@ -221,7 +225,8 @@ impl TokenProvider {
         }
         let (this, tenant, slot) = (self.clone(), tenant.clone(), slot.clone());
         tokio::spawn(async move {
-            if let Err(e) = this.acquire(&tenant, &slot, None, now).await {
+            let seen = slot.generation.load(Ordering::Acquire);
+            if let Err(e) = this.acquire(&tenant, &slot, None, seen).await {
                 tracing::warn!(tenant = %tenant.id, error = %e, "token refresh ahead of expiry failed; still serving the current token");
                 slot.retry_at_ms.store(now_ms() + 1000, Ordering::Relaxed);
             }
@@ -235,12 +240,12 @@ impl TokenProvider {
         tenant: &Arc<Tenant>,
         slot: &Slot,
         refused: Option<&str>,
-        queued_at: u64,
+        seen_generation: u64,
     ) -> Result<Arc<Token>, TokenError> {
         let _one_at_a_time = slot.fetch.lock().await;
         // A fetch failed while we queued: share its answer rather than try again in turn.
-        if let Some((at, e)) = slot.last_failure.lock().as_ref() {
-            if *at >= queued_at {
+        if slot.generation.load(Ordering::Acquire) != seen_generation {
+            if let Some(e) = slot.last_failure.lock().as_ref() {
                 return Err(e.clone());
             }
         }
@@ -285,13 +290,15 @@ impl TokenProvider {
         let result = match fetch::fetch(self, tenant).await {
             Ok(t) => {
                 *slot.last_failure.lock() = None;
+                slot.generation.fetch_add(1, Ordering::AcqRel);
                 if let Some(shared) = &self.inner.shared {
                     shared.put(tenant, &t).await;
                 }
                 Ok(self.install(slot, t))
             }
             Err(e) => {
-                *slot.last_failure.lock() = Some((now_ms(), e.clone()));
+                *slot.last_failure.lock() = Some(e.clone());
+                slot.generation.fetch_add(1, Ordering::AcqRel);
                 Err(e)
             }
         };

@@ -184,8 +184,14 @@ pub async fn search(
             .to
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
         if from > to {
+            // Point at the date the caller gave (the other one is a default).
+            let pointer = if criteria.from.is_some() {
+                "/invoice_date_from"
+            } else {
+                "/invoice_date_to"
+            };
             return Err(Problem::validation(vec![FieldError::new(
-                "/invoice_date_from",
+                pointer,
                 "period_order",
                 format!("the period is empty: {from} is after {to} (invoice_date_to, or today when omitted)"),
             )]));
