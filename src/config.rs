@@ -115,6 +115,10 @@ pub struct UpstreamSettings {
     pub retry_base_ms: u64,
     /// Ceiling on a back-off step (and on an honoured `Retry-After`).
     pub retry_max_ms: u64,
+    /// Consecutive failed attempts (no answer, 429, 5xx) that open the circuit; 0 = never.
+    pub breaker_failures: u32,
+    /// How long an open circuit fails calls fast before one probe is let through.
+    pub breaker_open_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,6 +220,8 @@ token_timeout_ms = 5000
 max_retries = 2
 retry_base_ms = 100
 retry_max_ms = 2000
+breaker_failures = 10
+breaker_open_seconds = 10
 
 [token]
 refresh_margin_seconds = 60

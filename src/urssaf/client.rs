@@ -8,6 +8,7 @@ use rand::Rng;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 
+use super::breaker::Breaker;
 use super::error::{parse_errors, UpstreamError};
 use super::wire;
 use crate::config::UpstreamSettings;
@@ -65,6 +66,9 @@ struct Inner {
     retry_base: Duration,
     retry_max: Duration,
     metrics: Metrics,
+    breaker_threshold: u32,
+    breaker_open_for: Duration,
+    breakers: parking_lot::Mutex<std::collections::HashMap<String, Arc<Breaker>>>,
 }
 
 /// The process-wide HTTP client: pooled keep-alive connections, rustls, deadlines.
@@ -92,6 +96,9 @@ impl UrssafClient {
                 retry_base: Duration::from_millis(settings.retry_base_ms),
                 retry_max: Duration::from_millis(settings.retry_max_ms),
                 metrics,
+                breaker_threshold: settings.breaker_failures,
+                breaker_open_for: Duration::from_secs(settings.breaker_open_seconds),
+                breakers: parking_lot::Mutex::new(std::collections::HashMap::new()),
             }),
         }
     }
@@ -205,8 +212,15 @@ impl UrssafClient {
         let mut token = inner.tokens.token(tenant).await?;
         let mut token_replaced = false;
         let mut attempt = 0u32;
+        let breaker = self.breaker(&tenant.endpoints.api_base);
         loop {
             let started = Instant::now();
+            if let Err(wait) = breaker.allow() {
+                self.observe(op, started, "breaker_open", None, &[]);
+                return Err(UpstreamError::Unavailable {
+                    retry_after_secs: Some(wait.as_secs().max(1)),
+                });
+            }
             let sent = build(&inner.http)
                 .bearer_auth(token.secret())
                 .header(reqwest::header::ACCEPT, "application/json")
@@ -214,6 +228,7 @@ impl UrssafClient {
                 .await;
             let (status, retry_after, outcome) = match sent {
                 Err(e) => {
+                    breaker.failed();
                     let never_reached = e.is_connect();
                     self.observe(
                         op,
@@ -255,6 +270,7 @@ impl UrssafClient {
             let body = match outcome {
                 Ok(b) => b,
                 Err(e) => {
+                    breaker.failed();
                     self.observe(op, started, "transport_error", Some(status), &[]);
                     return Err(if e.is_timeout() {
                         UpstreamError::Timeout
@@ -263,6 +279,11 @@ impl UrssafClient {
                     });
                 }
             };
+            if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                breaker.failed();
+            } else {
+                breaker.succeeded();
+            }
             if status.is_success() {
                 self.observe(op, started, "ok", Some(status), &[]);
                 return Ok(body);
@@ -301,6 +322,21 @@ impl UrssafClient {
                 s => UpstreamError::BadGateway { status: s, errors },
             });
         }
+    }
+
+    fn breaker(&self, host: &str) -> Arc<Breaker> {
+        let inner = &self.inner;
+        inner
+            .breakers
+            .lock()
+            .entry(host.to_string())
+            .or_insert_with(|| {
+                Arc::new(Breaker::new(
+                    inner.breaker_threshold,
+                    inner.breaker_open_for,
+                ))
+            })
+            .clone()
     }
 
     /// Full-jitter exponential back-off, never shorter than a `Retry-After` (both capped).

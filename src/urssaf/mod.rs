@@ -1,5 +1,6 @@
 //! Everything that speaks Urssaf's wire format.
 
+pub mod breaker;
 pub mod client;
 pub mod codes;
 pub mod error;

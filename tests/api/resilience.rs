@@ -256,3 +256,39 @@ async fn a_hanging_token_endpoint_is_asked_once_not_once_per_caller() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_failing_urssaf_opens_the_circuit_then_one_probe_closes_it() {
+    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
+    let id = register_at_simulator(&sim.url, TENANT_A.client_id, TENANT_A.client_secret).await;
+    let (mut vars, keys) = gateway_vars(&sim.url, &[&TENANT_A], None);
+    set(&mut vars, "GATEWAY__UPSTREAM__BREAKER_FAILURES", "3");
+    set(&mut vars, "GATEWAY__UPSTREAM__BREAKER_OPEN_SECONDS", "1");
+    let gw = spawn_gateway_with(vars, keys).await;
+    let path = format!("/v1/clients/{id}");
+    assert_eq!(gw.get("alpha", &path).send().await.unwrap().status(), 200);
+    let faults = |v: serde_json::Value| {
+        let req = gw.http.put(format!("{}/__admin/faults", sim.url)).json(&v);
+        async move { assert!(req.send().await.unwrap().status().is_success()) }
+    };
+    faults(serde_json::json!({"error_503_rate": 1.0})).await;
+    let count = |outcome: &str| {
+        gw.metrics
+            .upstream_requests
+            .with_label_values(&["client_status", outcome])
+            .get()
+    };
+    // Three failed attempts (one call and its two retries) open the circuit.
+    assert_eq!(gw.get("alpha", &path).send().await.unwrap().status(), 503);
+    assert_eq!(count("server_error"), 3);
+    let fast = gw.get("alpha", &path).send().await.unwrap();
+    assert_eq!(fast.status(), 503);
+    assert!(fast.headers().contains_key("retry-after"));
+    assert_eq!(count("server_error"), 3, "no call reached Urssaf");
+    assert_eq!(count("breaker_open"), 1);
+    // Urssaf is back: after the open period one probe goes through and closes the circuit.
+    faults(serde_json::json!({})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(gw.get("alpha", &path).send().await.unwrap().status(), 200);
+    assert_eq!(gw.get("alpha", &path).send().await.unwrap().status(), 200);
+}
