@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 
 use super::auth::Caller;
 use super::body::parse_json;
-use super::idempotent::{self, Reply};
+use super::idempotent::{self, IdempotencyKeyHeader, Reply};
 use super::problem::Problem;
 use super::responses::CommonProblems;
 use super::upstream::upstream_problem;
@@ -28,7 +28,7 @@ use crate::urssaf::{codes, mapping, UpstreamError};
 /// The answer carries the account status read right after registration: a new client is
 /// usually `pending_activation` until they activate their Urssaf account.
 #[utoipa::path(post, path = "/v1/clients", tag = "clients", request_body = RegisterClientRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (1–255 printable characters), e.g. a UUID; makes a retry safe")),
+    params(IdempotencyKeyHeader),
     security(("api_key" = [])),
     responses(
         CommonProblems,

@@ -205,3 +205,13 @@ fn respond(answer: StoredAnswer, replayed: bool, retry_after: Option<u64>) -> Ht
     }
     b.body(answer.body)
 }
+
+/// The `Idempotency-Key` header, documented once for every creating operation.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Only describes the header for the OpenAPI document.
+pub struct IdempotencyKeyHeader {
+    /// Any unique string (1–255 printable characters), e.g. a UUID; makes a retry safe.
+    #[param(rename = "Idempotency-Key", max_length = 255, min_length = 1)]
+    idempotency_key: Option<String>,
+}

@@ -9,7 +9,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::auth::Caller;
 use super::body::parse_json;
-use super::idempotent::{self, Reply};
+use super::idempotent::{self, IdempotencyKeyHeader, Reply};
 use super::problem::Problem;
 use super::responses::CommonProblems;
 use super::upstream::upstream_problem;
@@ -38,7 +38,7 @@ const FIRST_INVOICE_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_
 /// unreachable (the problem's `results` lists each invoice). Send an `Idempotency-Key` to make
 /// retries safe: the first answer is replayed for the same key and body.
 #[utoipa::path(post, path = "/v1/payment-requests", tag = "payment-requests", request_body = SubmitPaymentRequests,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (1–255 printable characters), e.g. a UUID; makes a retry safe")),
+    params(IdempotencyKeyHeader),
     security(("api_key" = [])),
     responses(
         CommonProblems,
