@@ -16,8 +16,9 @@ pub struct Breaker {
 struct State {
     consecutive_failures: u32,
     open_until: Option<Instant>,
-    /// A probe is out while the breaker is half open.
-    probing: bool,
+    /// When the current probe went out, while the breaker is half open. A probe that never
+    /// reports (its caller went away) stops counting after one open period.
+    probing: Option<Instant>,
 }
 
 impl Breaker {
@@ -42,10 +43,13 @@ impl Breaker {
                 let now = Instant::now();
                 if now < until {
                     Err(until - now)
-                } else if s.probing {
+                } else if s
+                    .probing
+                    .is_some_and(|t| now.duration_since(t) < self.open_for)
+                {
                     Err(Duration::from_secs(1))
                 } else {
-                    s.probing = true;
+                    s.probing = Some(now);
                     Ok(())
                 }
             }
@@ -68,8 +72,8 @@ impl Breaker {
         }
         let mut s = self.state.lock();
         s.consecutive_failures = s.consecutive_failures.saturating_add(1);
-        if s.probing || s.consecutive_failures >= self.threshold {
-            if s.open_until.is_none() || s.probing {
+        if s.probing.is_some() || s.consecutive_failures >= self.threshold {
+            if s.open_until.is_none() || s.probing.is_some() {
                 tracing::warn!(
                     failures = s.consecutive_failures,
                     open_seconds = self.open_for.as_secs(),
@@ -77,7 +81,7 @@ impl Breaker {
                 );
             }
             s.open_until = Some(Instant::now() + self.open_for);
-            s.probing = false;
+            s.probing = None;
         }
     }
 }
@@ -104,6 +108,18 @@ mod tests {
         assert!(b.allow().is_ok());
         b.succeeded();
         assert!(b.allow().is_ok() && b.allow().is_ok(), "closed again");
+    }
+
+    #[test]
+    fn a_probe_that_never_reports_does_not_block_forever() {
+        let b = Breaker::new(1, Duration::from_millis(40));
+        b.failed();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(b.allow().is_ok(), "probe");
+        assert!(b.allow().is_err());
+        // The probe's caller went away without a word; after a period another probe goes.
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(b.allow().is_ok());
     }
 
     #[test]
