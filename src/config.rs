@@ -319,10 +319,12 @@ impl Settings {
         if r.timeout_ms == 0 || r.retry_after_ms == 0 {
             out.push("redis: timeout_ms and retry_after_ms must be greater than 0".into());
         }
-        if self.idempotency.ttl_seconds == 0 || self.idempotency.in_flight_ttl_seconds == 0 {
-            out.push(
-                "idempotency: ttl_seconds and in_flight_ttl_seconds must be greater than 0".into(),
-            );
+        let max = crate::idempotency::MAX_TTL.as_secs();
+        let i = &self.idempotency;
+        if !(1..=max).contains(&i.ttl_seconds) || !(1..=max).contains(&i.in_flight_ttl_seconds) {
+            out.push(format!(
+                "idempotency: ttl_seconds and in_flight_ttl_seconds must be between 1 and {max}"
+            ));
         }
         // One key acting for two tenants would send one tenant's calls with another's credentials.
         let mut owners: BTreeMap<String, &str> = BTreeMap::new();

@@ -66,18 +66,31 @@ pub struct Claim {
     fingerprint: String,
     /// The in-flight record as stored: compare-and-set operations match on it.
     record: String,
+    owner: String,
     in_redis: bool,
 }
 
-/// Runs `SET key ARGV[2] PX ARGV[3]` (or `PEXPIRE key ARGV[3]` when ARGV[2] is empty) only
-/// while the key still holds this claim's record; `DEL` when ARGV[3] is 0.
+/// While the key holds this claim's record (ARGV[1]): `SET key ARGV[2] PX ARGV[3]`, or
+/// `PEXPIRE` when ARGV[2] is empty, or `DEL` when ARGV[3] is 0. When the key has vanished
+/// (evicted, lost in a failover), the claim or the answer is written again rather than lost.
+/// Returns 1 done, 0 held by another run, -1 written again after it had vanished.
 const IF_OWNED: &str = r#"
-if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+local v = redis.call("GET", KEYS[1])
+if v == false then
+  if ARGV[3] == "0" then return -1 end
+  if ARGV[2] == "" then redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[3]) return -1 end
+  redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+  return -1
+end
+if v ~= ARGV[1] then return 0 end
 if ARGV[3] == "0" then return redis.call("DEL", KEYS[1]) end
 if ARGV[2] == "" then return redis.call("PEXPIRE", KEYS[1], ARGV[3]) end
 redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
 return 1
 "#;
+
+/// Longest a record is kept (configuration is checked against it).
+pub const MAX_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
 #[derive(Clone)]
 pub struct IdempotencyStore {
@@ -130,13 +143,18 @@ impl IdempotencyStore {
 
     pub async fn begin(&self, scope: &str, key: &str, fingerprint: String) -> Begin {
         let skey = self.storage_key(scope, key);
+        let owner = uuid::Uuid::new_v4().to_string();
         let claim_record = Record::InFlight {
             fingerprint: fingerprint.clone(),
-            owner: uuid::Uuid::new_v4().to_string(),
+            owner: owner.clone(),
         };
         let Ok(json) = serde_json::to_string(&claim_record) else {
             return Begin::InFlight;
         };
+        // Memory first: it holds what was decided here while Redis could not be reached.
+        if let Some(found) = self.in_memory(&skey, &fingerprint) {
+            return found;
+        }
         if let Some(redis) = &self.redis {
             let set = redis::cmd("SET")
                 .arg(&skey)
@@ -151,6 +169,7 @@ impl IdempotencyStore {
                         key: skey,
                         fingerprint,
                         record: json,
+                        owner,
                         in_redis: true,
                     })
                 }
@@ -186,9 +205,20 @@ impl IdempotencyStore {
                     key: skey,
                     fingerprint,
                     record: json,
+                    owner,
                     in_redis: false,
                 })
             }
+        }
+    }
+
+    fn in_memory(&self, skey: &str, fingerprint: &str) -> Option<Begin> {
+        let mem = self.memory.lock();
+        match mem.get(skey) {
+            Some((record, until)) if *until > Instant::now() => {
+                Some(judge(record.clone(), fingerprint))
+            }
+            _ => None,
         }
     }
 
@@ -210,11 +240,23 @@ impl IdempotencyStore {
             return self.release(claim).await;
         };
         let ttl = self.ttl.as_millis().to_string();
-        if self.owned_redis(&claim, &json, &ttl).await.is_none() {
-            // Redis unusable: keep the answer here and drop the shared in-flight marker so
-            // that it does not hold the key elsewhere.
+        if self.owned_redis(&claim, &json, &ttl).await.is_some() {
+            // Kept in Redis: a copy of the claim made here while Redis was away goes.
+            self.forget_own_memory_claim(&claim);
+        } else {
+            // Redis unusable: keep the answer here (looked at first by `begin`).
             self.owned_memory(&claim, Some(record), self.ttl);
-            let _ = self.owned_redis(&claim, "", "0").await;
+        }
+    }
+
+    fn forget_own_memory_claim(&self, claim: &Claim) {
+        let mut mem = self.memory.lock();
+        let ours = matches!(
+            mem.get(&claim.key),
+            Some((Record::InFlight { owner, .. }, _)) if *owner == claim.owner
+        );
+        if ours {
+            mem.remove(&claim.key);
         }
     }
 
@@ -222,10 +264,7 @@ impl IdempotencyStore {
     /// so a retry with the same key can proceed.
     pub async fn release(&self, claim: Claim) {
         let _ = self.owned_redis(&claim, "", "0").await;
-        let mut mem = self.memory.lock();
-        if matches!(mem.get(&claim.key), Some((Record::InFlight { .. }, _))) {
-            mem.remove(&claim.key);
-        }
+        self.forget_own_memory_claim(&claim);
     }
 
     /// `Some` when Redis answered (whether or not the claim was still ours).
@@ -244,16 +283,18 @@ impl IdempotencyStore {
 
     fn owned_memory(&self, claim: &Claim, replace: Option<Record>, ttl: Duration) {
         let mut mem = self.memory.lock();
+        let now = Instant::now();
         let ours = match mem.get(&claim.key) {
-            Some((Record::InFlight { .. }, _)) | None => true,
-            Some((Record::Done { .. }, _)) => false,
+            Some((Record::InFlight { owner, .. }, _)) => *owner == claim.owner,
+            Some((Record::Done { .. }, until)) => *until <= now,
+            None => true,
         };
         if ours {
             let record = replace.unwrap_or_else(|| Record::InFlight {
                 fingerprint: claim.fingerprint.clone(),
-                owner: String::new(),
+                owner: claim.owner.clone(),
             });
-            mem.insert(claim.key.clone(), (record, Instant::now() + ttl));
+            mem.insert(claim.key.clone(), (record, now + ttl));
         }
     }
 }

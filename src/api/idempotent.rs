@@ -142,14 +142,19 @@ where
                 let reply = match &claim {
                     None => running.await,
                     Some(claim) => {
-                        tokio::pin!(running);
-                        let mut renew = tokio::time::interval(store.renew_every());
-                        renew.tick().await; // the first tick is immediate
-                        loop {
-                            tokio::select! {
-                                reply = &mut running => break reply,
-                                _ = renew.tick() => store.renew(claim).await,
+                        // Renewing runs beside the work, never pausing it.
+                        let renewing = async {
+                            let mut renew = tokio::time::interval(store.renew_every());
+                            renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                            renew.tick().await; // the first tick is immediate
+                            loop {
+                                renew.tick().await;
+                                store.renew(claim).await;
                             }
+                        };
+                        tokio::select! {
+                            reply = running => reply,
+                            never = renewing => never,
                         }
                     }
                 };
@@ -176,7 +181,7 @@ where
             StatusCode::SERVICE_UNAVAILABLE,
             "interrupted",
             "Request interrupted",
-            "the gateway stopped before the request finished; retry with the same Idempotency-Key",
+            "the request could not finish here; retry it with the same Idempotency-Key (a 409 means the key is still held: retry a little later)",
         )
         .error_response(),
     }

@@ -243,16 +243,16 @@ impl TokenProvider {
         seen_generation: u64,
     ) -> Result<Arc<Token>, TokenError> {
         let _one_at_a_time = slot.fetch.lock().await;
+        let acceptable = |t: &Token| t.fresh(now_ms()) && Some(t.secret()) != refused;
+        let current = slot.current.read().clone();
+        if let Some(t) = current.filter(|t| acceptable(t)) {
+            return Ok(t);
+        }
         // A fetch failed while we queued: share its answer rather than try again in turn.
         if slot.generation.load(Ordering::Acquire) != seen_generation {
             if let Some(e) = slot.last_failure.lock().as_ref() {
                 return Err(e.clone());
             }
-        }
-        let acceptable = |t: &Token| t.fresh(now_ms()) && Some(t.secret()) != refused;
-        let current = slot.current.read().clone();
-        if let Some(t) = current.filter(|t| acceptable(t)) {
-            return Ok(t);
         }
         let mut lock = None;
         if let Some(shared) = &self.inner.shared {
@@ -264,7 +264,17 @@ impl TokenProvider {
                 return Ok(self.install(slot, t));
             }
             match shared.lock(tenant).await {
-                shared::Lock::Acquired(l) => lock = Some(l),
+                shared::Lock::Acquired(l) => {
+                    // Another replica may have fetched and let go between our read and the
+                    // lock: read once more before fetching a second token.
+                    if let Ok(Some(t)) = shared.get_quiet(tenant).await {
+                        if acceptable(&t) {
+                            shared.unlock(l).await;
+                            return Ok(self.install(slot, t));
+                        }
+                    }
+                    lock = Some(l);
+                }
                 shared::Lock::HeldElsewhere => {
                     // Another replica is fetching: wait for its token rather than fetch a second.
                     let deadline = now_ms() + self.inner.timeout.as_millis() as u64 + 1000;

@@ -279,7 +279,8 @@ impl UrssafClient {
                     });
                 }
             };
-            if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            // A 429 may be one tenant's quota: it does not trip the breaker shared by all.
+            if status.is_server_error() {
                 breaker.failed();
             } else {
                 breaker.succeeded();

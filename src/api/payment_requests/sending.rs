@@ -405,7 +405,7 @@ fn unverified() -> Problem {
         StatusCode::BAD_GATEWAY,
         "duplicate_unverified",
         "Duplicate not verified",
-        "Urssaf says this invoice number was already sent, but what it holds under it could not be read to compare",
+        "the gateway could not verify whether what Urssaf holds under this invoice number is this invoice",
     )
     .with_hint(Some(
         "send it again (the same Idempotency-Key works): if Urssaf holds this very invoice it is then answered as accepted",
