@@ -5,6 +5,7 @@ mod auth;
 mod clients_api;
 mod fixtures;
 mod helpers;
+mod idempotency_store;
 mod openapi;
 mod payments_api;
 mod payments_idempotency;
