@@ -197,7 +197,10 @@ fn respond(answer: StoredAnswer, replayed: bool, retry_after: Option<u64>) -> Ht
     let mut b = HttpResponse::build(status);
     b.insert_header((header::CONTENT_TYPE, content_type));
     if let Some(location) = answer.location {
-        b.insert_header((header::LOCATION, location));
+        // An id Urssaf answered with characters a header cannot carry only loses the header.
+        if let Ok(v) = header::HeaderValue::from_str(&location) {
+            b.insert_header((header::LOCATION, v));
+        }
     }
     if replayed {
         b.insert_header(("Idempotent-Replayed", "true"));

@@ -127,6 +127,9 @@ impl ResponseError for Problem {
         if let Some(s) = self.retry_after_secs {
             b.insert_header((header::RETRY_AFTER, s.to_string()));
         }
+        if self.status == 401 {
+            b.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
         b.body(serde_json::to_string(self).unwrap_or_default())
     }
 }

@@ -19,6 +19,7 @@ async fn missing_or_wrong_key_is_a_401_problem() {
         let resp = req.send().await.unwrap();
         assert_eq!(resp.status(), 401);
         assert_eq!(resp.headers()["content-type"], "application/problem+json");
+        assert_eq!(resp.headers()["www-authenticate"], "Bearer");
         assert!(resp.headers().contains_key("x-request-id"));
         let body: serde_json::Value = resp.json().await.unwrap();
         assert_eq!(body["code"], "unauthorized");
