@@ -58,8 +58,8 @@ fn start(env: &[(&str, &str)]) -> Running {
     let (ktx, krx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(err).lines().map_while(Result::ok) {
-            if let Some(k) = line.trim().strip_prefix("demo key: ") {
-                let _ = ktx.send(k.to_string());
+            if let Some(k) = line.trim().strip_prefix("demo key:") {
+                let _ = ktx.send(k.trim().to_string());
             }
         }
     });
