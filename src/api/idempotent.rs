@@ -17,8 +17,6 @@ use crate::idempotency::{self, Begin, StoredAnswer};
 use crate::tenant::Tenant;
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
-/// Seconds to wait after a 503/504 when Urssaf did not say.
-const DEFAULT_RETRY_AFTER: u64 = 5;
 
 /// A handler's answer, before it is sent (and maybe kept for replay).
 pub struct Reply {
@@ -208,7 +206,9 @@ fn respond(answer: StoredAnswer, replayed: bool, retry_after: Option<u64>) -> Ht
     if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::GATEWAY_TIMEOUT {
         b.insert_header((
             header::RETRY_AFTER,
-            retry_after.unwrap_or(DEFAULT_RETRY_AFTER).to_string(),
+            retry_after
+                .unwrap_or(super::upstream::DEFAULT_RETRY_AFTER)
+                .to_string(),
         ));
     }
     b.body(answer.body)

@@ -7,7 +7,7 @@ use crate::token::TokenError;
 use crate::urssaf::UpstreamError;
 
 /// Seconds a caller should wait after a 503 when Urssaf gave no `Retry-After`.
-const DEFAULT_RETRY_AFTER: u64 = 5;
+pub const DEFAULT_RETRY_AFTER: u64 = 5;
 
 /// Maps an upstream failure; `hint_for` gives plain words for Urssaf's codes.
 pub fn upstream_problem(e: &UpstreamError) -> Problem {

@@ -50,7 +50,7 @@ pub async fn submit(state: &AppState, tenant: &Arc<Tenant>, invoices: &[InvoiceI
     };
     let mut fates = send_all(state, tenant, &prepared).await;
     reconcile(state, tenant, &prepared, &mut fates).await;
-    answer(state, invoices, prepared, fates)
+    answer(invoices, prepared, fates)
 }
 
 /// Every invoice is checked before anything is sent: one bad invoice sends none.
@@ -309,13 +309,7 @@ fn same_invoice(held: &wire::DemandePaiementEcho, sent: &wire::InputDemandePaiem
         && same_day(&held.date_fin_emploi, &sent.date_fin_emploi)
 }
 
-fn answer(
-    state: &AppState,
-    invoices: &[InvoiceInput],
-    prepared: Vec<PreparedInvoice>,
-    fates: Vec<Fate>,
-) -> Answer {
-    let _ = state;
+fn answer(invoices: &[InvoiceInput], prepared: Vec<PreparedInvoice>, fates: Vec<Fate>) -> Answer {
     let mut results = Vec::with_capacity(fates.len());
     let mut accepted = 0;
     let mut first_failure: Option<Problem> = None;
