@@ -115,10 +115,20 @@ pub struct UpstreamSettings {
     pub retry_base_ms: u64,
     /// Ceiling on a back-off step (and on an honoured `Retry-After`).
     pub retry_max_ms: u64,
-    /// Consecutive failed attempts (no answer, 429, 5xx) that open the circuit; 0 = never.
-    pub breaker_failures: u32,
-    /// How long an open circuit fails calls fast before one probe is let through.
+    /// Share of failed calls (after their retries) in the window that opens the circuit;
+    /// 0 disables it.
+    pub breaker_failure_rate_percent: u32,
+    /// Calls the window must hold before the circuit may open.
+    pub breaker_min_calls: u32,
+    /// Length of the sliding window of calls.
+    pub breaker_window_seconds: u64,
+    /// How long an open circuit fails calls fast before trial calls go through.
     pub breaker_open_seconds: u64,
+    /// Trial calls let through while half-open.
+    pub breaker_half_open_calls: u32,
+    /// Former consecutive-failure threshold: only `0` (breaker off) is still honoured.
+    #[serde(default)]
+    pub breaker_failures: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -220,8 +230,11 @@ token_timeout_ms = 5000
 max_retries = 2
 retry_base_ms = 100
 retry_max_ms = 2000
-breaker_failures = 10
+breaker_failure_rate_percent = 50
+breaker_min_calls = 10
+breaker_window_seconds = 10
 breaker_open_seconds = 10
+breaker_half_open_calls = 10
 
 [token]
 refresh_margin_seconds = 60
@@ -308,6 +321,22 @@ impl Settings {
         }
         if u.timeout_ms == 0 || u.connect_timeout_ms == 0 || u.token_timeout_ms == 0 {
             out.push("upstream: timeouts must be greater than 0".into());
+        }
+        if u.breaker_failure_rate_percent > 100 {
+            out.push("upstream.breaker_failure_rate_percent: must be 0 (off) to 100".into());
+        }
+        if u.breaker_min_calls == 0 || u.breaker_half_open_calls == 0 {
+            out.push(
+                "upstream: breaker_min_calls and breaker_half_open_calls must be at least 1".into(),
+            );
+        }
+        if !(1..=3600).contains(&u.breaker_window_seconds)
+            || !(1..=3600).contains(&u.breaker_open_seconds)
+        {
+            out.push(
+                "upstream: breaker_window_seconds and breaker_open_seconds must be 1 to 3600"
+                    .into(),
+            );
         }
         if let Some(k) = &self.token.encryption_key {
             let k = k.expose_secret();

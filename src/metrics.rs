@@ -1,7 +1,8 @@
 //! Prometheus metrics, one registry per application instance (tests run several).
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -15,6 +16,8 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     pub upstream_requests: IntCounterVec,
     pub upstream_duration: HistogramVec,
+    /// Circuit breaker per Urssaf host: 0 closed, 1 half-open, 2 open.
+    pub urssaf_breaker_state: IntGaugeVec,
     pub token_lookups: IntCounterVec,
     pub token_fetches: IntCounterVec,
     pub redis_errors: IntCounter,
@@ -73,6 +76,20 @@ impl Metrics {
                 "Duration of one call to Urssaf (one attempt), by operation.",
                 &["operation"],
             ),
+            urssaf_breaker_state: {
+                let g = IntGaugeVec::new(
+                    Opts::new(
+                        "gateway_urssaf_breaker_state",
+                        "Circuit breaker per Urssaf host: 0 closed, 1 half-open, 2 open.",
+                    ),
+                    &["host"],
+                )
+                .expect("static metric definition");
+                registry
+                    .register(Box::new(g.clone()))
+                    .expect("metric registered once");
+                g
+            },
             token_lookups: counter_vec(
                 "gateway_token_cache_lookups_total",
                 "Token cache lookups, by layer (l1, redis) and result (hit, miss, error).",

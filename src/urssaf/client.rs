@@ -8,8 +8,8 @@ use rand::Rng;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::breaker::Breaker;
 use super::error::{parse_errors, UpstreamError};
+use super::hosts::{HostGuard, Hosts};
 use super::wire;
 use crate::config::UpstreamSettings;
 use crate::metrics::Metrics;
@@ -66,9 +66,8 @@ struct Inner {
     retry_base: Duration,
     retry_max: Duration,
     metrics: Metrics,
-    breaker_threshold: u32,
-    breaker_open_for: Duration,
-    breakers: parking_lot::Mutex<std::collections::HashMap<String, Arc<Breaker>>>,
+    /// Circuit breaker per Urssaf host.
+    hosts: Hosts,
 }
 
 /// The process-wide HTTP client: pooled keep-alive connections, rustls, deadlines.
@@ -95,10 +94,8 @@ impl UrssafClient {
                 max_retries: settings.max_retries,
                 retry_base: Duration::from_millis(settings.retry_base_ms),
                 retry_max: Duration::from_millis(settings.retry_max_ms),
+                hosts: Hosts::new(settings, metrics.clone()),
                 metrics,
-                breaker_threshold: settings.breaker_failures,
-                breaker_open_for: Duration::from_secs(settings.breaker_open_seconds),
-                breakers: parking_lot::Mutex::new(std::collections::HashMap::new()),
             }),
         }
     }
@@ -202,25 +199,52 @@ impl UrssafClient {
         }
     }
 
+    /// One call: its attempts pass the host's breaker once, and the call's outcome (not each
+    /// attempt's) is what the breaker counts.
     async fn send(
         &self,
         tenant: &Arc<Tenant>,
         op: Operation,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Bytes, UpstreamError> {
-        let inner = &self.inner;
-        let mut token = inner.tokens.token(tenant).await?;
-        let mut token_replaced = false;
-        let mut attempt = 0u32;
-        let breaker = self.breaker(&tenant.endpoints.api_base);
-        loop {
-            let started = Instant::now();
-            if let Err(wait) = breaker.allow() {
-                self.observe(op, started, "breaker_open", None, &[]);
+        let mut token = self.inner.tokens.token(tenant).await?;
+        let host = self.inner.hosts.of(&tenant.endpoints.api_base);
+        let permit = match host.breaker.acquire() {
+            Ok(p) => p,
+            Err(wait) => {
+                self.observe(op, Instant::now(), "breaker_open", None, &[]);
                 return Err(UpstreamError::Unavailable {
                     retry_after_secs: Some(wait.as_secs().max(1)),
                 });
             }
+        };
+        // Whether the last attempt got no usable answer (no connection, timeout, 5xx).
+        let mut failed = false;
+        let result = self
+            .attempts(tenant, op, &build, &host, &mut token, &mut failed)
+            .await;
+        if failed {
+            permit.failed();
+        } else {
+            permit.succeeded();
+        }
+        result
+    }
+
+    async fn attempts(
+        &self,
+        tenant: &Arc<Tenant>,
+        op: Operation,
+        build: &impl Fn(&reqwest::Client) -> RequestBuilder,
+        host: &HostGuard,
+        token: &mut Arc<crate::token::Token>,
+        failed: &mut bool,
+    ) -> Result<Bytes, UpstreamError> {
+        let inner = &self.inner;
+        let mut token_replaced = false;
+        let mut attempt = 0u32;
+        loop {
+            let started = Instant::now();
             let sent = build(&inner.http)
                 .bearer_auth(token.secret())
                 .header(reqwest::header::ACCEPT, "application/json")
@@ -228,7 +252,7 @@ impl UrssafClient {
                 .await;
             let (status, retry_after, outcome) = match sent {
                 Err(e) => {
-                    breaker.failed();
+                    *failed = true;
                     let never_reached = e.is_connect();
                     self.observe(
                         op,
@@ -242,7 +266,7 @@ impl UrssafClient {
                         &[],
                     );
                     let retry = never_reached || (!op.creates() && e.is_timeout());
-                    if retry && attempt < inner.max_retries {
+                    if retry && self.may_retry(attempt, host) {
                         attempt += 1;
                         tokio::time::sleep(self.backoff(attempt, None)).await;
                         continue;
@@ -270,7 +294,7 @@ impl UrssafClient {
             let body = match outcome {
                 Ok(b) => b,
                 Err(e) => {
-                    breaker.failed();
+                    *failed = true;
                     self.observe(op, started, "transport_error", Some(status), &[]);
                     return Err(if e.is_timeout() {
                         UpstreamError::Timeout
@@ -279,12 +303,8 @@ impl UrssafClient {
                     });
                 }
             };
-            // A 429 may be one tenant's quota: it does not trip the breaker shared by all.
-            if status.is_server_error() {
-                breaker.failed();
-            } else {
-                breaker.succeeded();
-            }
+            // A 429 may be one tenant's quota: it does not count against the breaker shared by all.
+            *failed = status.is_server_error();
             if status.is_success() {
                 self.observe(op, started, "ok", Some(status), &[]);
                 return Ok(body);
@@ -298,14 +318,14 @@ impl UrssafClient {
             self.observe(op, started, label, Some(status), &codes);
             if status == StatusCode::UNAUTHORIZED && !token_replaced {
                 token_replaced = true;
-                token = inner.tokens.replace(tenant, &token).await?;
+                *token = inner.tokens.replace(tenant, token).await?;
                 continue;
             }
             // 429 and 503 mean "not processed"; other 5xx are retried for reads only.
             let transient = status == StatusCode::TOO_MANY_REQUESTS
                 || status == StatusCode::SERVICE_UNAVAILABLE
                 || (status.is_server_error() && !op.creates());
-            if transient && attempt < inner.max_retries {
+            if transient && self.may_retry(attempt, host) {
                 attempt += 1;
                 tokio::time::sleep(self.backoff(attempt, retry_after)).await;
                 continue;
@@ -325,19 +345,9 @@ impl UrssafClient {
         }
     }
 
-    fn breaker(&self, host: &str) -> Arc<Breaker> {
-        let inner = &self.inner;
-        inner
-            .breakers
-            .lock()
-            .entry(host.to_string())
-            .or_insert_with(|| {
-                Arc::new(Breaker::new(
-                    inner.breaker_threshold,
-                    inner.breaker_open_for,
-                ))
-            })
-            .clone()
+    /// Another attempt is allowed: attempts left, and the host's breaker not open meanwhile.
+    fn may_retry(&self, attempt: u32, host: &HostGuard) -> bool {
+        attempt < self.inner.max_retries && !host.breaker.is_open()
     }
 
     /// Full-jitter exponential back-off, never shorter than a `Retry-After` (both capped).

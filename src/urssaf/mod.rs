@@ -4,7 +4,9 @@ pub mod breaker;
 pub mod client;
 pub mod codes;
 pub mod error;
+pub mod hosts;
 pub mod mapping;
+pub mod window;
 pub mod wire;
 
 pub use client::{Operation, SearchAnswer, UrssafClient, MAX_PER_CALL};

@@ -258,11 +258,11 @@ async fn a_hanging_token_endpoint_is_asked_once_not_once_per_caller() {
 }
 
 #[tokio::test]
-async fn a_failing_urssaf_opens_the_circuit_then_one_probe_closes_it() {
+async fn a_failing_urssaf_opens_the_circuit_then_trial_calls_close_it() {
     let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
     let id = register_at_simulator(&sim.url, TENANT_A.client_id, TENANT_A.client_secret).await;
     let (mut vars, keys) = gateway_vars(&sim.url, &[&TENANT_A], None);
-    set(&mut vars, "GATEWAY__UPSTREAM__BREAKER_FAILURES", "3");
+    set(&mut vars, "GATEWAY__UPSTREAM__BREAKER_MIN_CALLS", "3");
     set(&mut vars, "GATEWAY__UPSTREAM__BREAKER_OPEN_SECONDS", "1");
     let gw = spawn_gateway_with(vars, keys).await;
     let path = format!("/v1/clients/{id}");
@@ -278,17 +278,30 @@ async fn a_failing_urssaf_opens_the_circuit_then_one_probe_closes_it() {
             .with_label_values(&["client_status", outcome])
             .get()
     };
-    // Three failed attempts (one call and its two retries) open the circuit.
-    assert_eq!(gw.get("alpha", &path).send().await.unwrap().status(), 503);
-    assert_eq!(count("server_error"), 3);
+    // 1 call answered and 2 failed (each after its retries): 67 % of 3 calls, open.
+    for _ in 0..2 {
+        assert_eq!(gw.get("alpha", &path).send().await.unwrap().status(), 503);
+    }
+    let attempts = count("server_error");
     let fast = gw.get("alpha", &path).send().await.unwrap();
     assert_eq!(fast.status(), 503);
     assert!(fast.headers().contains_key("retry-after"));
-    assert_eq!(count("server_error"), 3, "no call reached Urssaf");
+    assert_eq!(count("server_error"), attempts, "no call reached Urssaf");
     assert_eq!(count("breaker_open"), 1);
-    // Urssaf is back: after the open period one probe goes through and closes the circuit.
+    let state = gw
+        .metrics
+        .urssaf_breaker_state
+        .get_metric_with_label_values(&[sim.url.trim_start_matches("http://")]);
+    assert_eq!(state.unwrap().get(), 2, "the gauge says open");
+    // Urssaf is back: after the open period trial calls go through and close the circuit.
     faults(serde_json::json!({})).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(gw.get("alpha", &path).send().await.unwrap().status(), 200);
-    assert_eq!(gw.get("alpha", &path).send().await.unwrap().status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    for _ in 0..6 {
+        assert_eq!(gw.get("alpha", &path).send().await.unwrap().status(), 200);
+    }
+    let state = gw
+        .metrics
+        .urssaf_breaker_state
+        .get_metric_with_label_values(&[sim.url.trim_start_matches("http://")]);
+    assert_eq!(state.unwrap().get(), 0, "closed again");
 }
