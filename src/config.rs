@@ -109,8 +109,12 @@ pub struct UpstreamSettings {
     pub timeout_ms: u64,
     /// Deadline of one token request.
     pub token_timeout_ms: u64,
-    /// Extra attempts for transient failures (idempotent calls only).
+    /// Most extra attempts of one call for transient failures (see the README's *Retries*).
     pub max_retries: u32,
+    /// Retries may add at most this share of the calls made over the last 10 s…
+    pub retry_budget_percent: u32,
+    /// …plus this many retries per second.
+    pub retry_budget_min_per_second: u32,
     /// First back-off step; doubles each retry, with full jitter.
     pub retry_base_ms: u64,
     /// Ceiling on a back-off step (and on an honoured `Retry-After`).
@@ -227,7 +231,9 @@ token_auth = "form"
 connect_timeout_ms = 3000
 timeout_ms = 20000
 token_timeout_ms = 5000
-max_retries = 2
+max_retries = 4
+retry_budget_percent = 60
+retry_budget_min_per_second = 10
 retry_base_ms = 100
 retry_max_ms = 2000
 breaker_failure_rate_percent = 50

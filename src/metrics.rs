@@ -18,6 +18,7 @@ pub struct Metrics {
     pub upstream_duration: HistogramVec,
     /// Circuit breaker per Urssaf host: 0 closed, 1 half-open, 2 open.
     pub urssaf_breaker_state: IntGaugeVec,
+    pub urssaf_retries: IntCounterVec,
     pub token_lookups: IntCounterVec,
     pub token_fetches: IntCounterVec,
     pub redis_errors: IntCounter,
@@ -90,6 +91,11 @@ impl Metrics {
                     .expect("metric registered once");
                 g
             },
+            urssaf_retries: counter_vec(
+                "gateway_urssaf_retries_total",
+                "Retries of Urssaf calls, by operation and decision (retried, budget_exhausted).",
+                &["operation", "decision"],
+            ),
             token_lookups: counter_vec(
                 "gateway_token_cache_lookups_total",
                 "Token cache lookups, by layer (l1, redis) and result (hit, miss, error).",

@@ -69,7 +69,8 @@ for w in workers:
 opened = None
 while time.monotonic() - t0 < 60:
     if fast_fails() > before or state() == "open":
-        opened = time.monotonic() - t0
+        opened_at = time.monotonic()
+        opened = opened_at - t0
         break
     time.sleep(0.05)
 stop.set()
@@ -86,14 +87,15 @@ faults({})
 seen_half_open = None
 while time.monotonic() - quiet < open_s + 0.5:
     if seen_half_open is None and state() == "half_open":
-        seen_half_open = time.monotonic() - quiet
+        seen_half_open = time.monotonic() - opened_at
     time.sleep(0.1)
 st = state()
 if st is None:
     print("  state metric gateway_urssaf_breaker_state: absent")
 else:
     when = f"{seen_half_open:.1f} s" if seen_half_open is not None else "never"
-    print(f"  idle after the last call: half_open reached after {when} (open period {open_s:.0f} s); state now {st}")
+    print(f"  no traffic: half_open reached {when} after the open state was seen (open period {open_s:.0f} s); "
+          f"state {open_s + 0.5:.1f} s after the last call: {st}")
 
 # 3. The first reads after the open period arrive together.
 conns = [http.client.HTTPConnection("127.0.0.1", gw, timeout=30) for _ in range(concurrent)]

@@ -218,6 +218,7 @@ impl UrssafClient {
                 });
             }
         };
+        host.budget.deposit(Instant::now());
         // Whether the last attempt got no usable answer (no connection, timeout, 5xx).
         let mut failed = false;
         let result = self
@@ -265,8 +266,9 @@ impl UrssafClient {
                         None,
                         &[],
                     );
-                    let retry = never_reached || (!op.creates() && e.is_timeout());
-                    if retry && self.may_retry(attempt, host) {
+                    // Reads are retried on any transport failure; creating calls only when nothing reached Urssaf.
+                    let retry = never_reached || !op.creates();
+                    if retry && self.may_retry(op, attempt, host) {
                         attempt += 1;
                         tokio::time::sleep(self.backoff(attempt, None)).await;
                         continue;
@@ -325,7 +327,7 @@ impl UrssafClient {
             let transient = status == StatusCode::TOO_MANY_REQUESTS
                 || status == StatusCode::SERVICE_UNAVAILABLE
                 || (status.is_server_error() && !op.creates());
-            if transient && self.may_retry(attempt, host) {
+            if transient && self.may_retry(op, attempt, host) {
                 attempt += 1;
                 tokio::time::sleep(self.backoff(attempt, retry_after)).await;
                 continue;
@@ -345,9 +347,24 @@ impl UrssafClient {
         }
     }
 
-    /// Another attempt is allowed: attempts left, and the host's breaker not open meanwhile.
-    fn may_retry(&self, attempt: u32, host: &HostGuard) -> bool {
-        attempt < self.inner.max_retries && !host.breaker.is_open()
+    /// Another attempt is allowed: attempts left, the host's breaker not opened meanwhile, and
+    /// the host's retry budget not spent.
+    fn may_retry(&self, op: Operation, attempt: u32, host: &HostGuard) -> bool {
+        if attempt >= self.inner.max_retries || host.breaker.is_open() {
+            return false;
+        }
+        let allowed = host.budget.withdraw(Instant::now());
+        let decision = if allowed {
+            "retried"
+        } else {
+            "budget_exhausted"
+        };
+        self.inner
+            .metrics
+            .urssaf_retries
+            .with_label_values(&[op.name(), decision])
+            .inc();
+        allowed
     }
 
     /// Full-jitter exponential back-off, never shorter than a `Retry-After` (both capped).

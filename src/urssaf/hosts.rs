@@ -1,21 +1,26 @@
-//! What the client keeps per Urssaf host (production, sandbox, a simulator): its circuit breaker.
+//! What the client keeps per Urssaf host (production, sandbox, a simulator): its circuit breaker
+//! and its retry budget.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
 use super::breaker::{Breaker, BreakerSettings};
+use super::retry_budget::RetryBudget;
 use crate::config::UpstreamSettings;
 use crate::metrics::Metrics;
 
 pub struct HostGuard {
     pub breaker: Arc<Breaker>,
+    pub budget: RetryBudget,
 }
 
 pub struct Hosts {
     breaker: BreakerSettings,
+    budget_percent: u32,
+    budget_min_per_second: u32,
     metrics: Metrics,
     by_host: Mutex<HashMap<String, Arc<HostGuard>>>,
 }
@@ -42,6 +47,8 @@ impl Hosts {
                 open_for: Duration::from_secs(settings.breaker_open_seconds),
                 half_open_calls: settings.breaker_half_open_calls,
             },
+            budget_percent: settings.retry_budget_percent,
+            budget_min_per_second: settings.retry_budget_min_per_second,
             metrics,
             by_host: Mutex::new(HashMap::new()),
         }
@@ -60,6 +67,11 @@ impl Hosts {
             .with_label_values(&[host.as_str()]);
         let guard = Arc::new(HostGuard {
             breaker: Breaker::new(host.clone(), self.breaker, Some(gauge)),
+            budget: RetryBudget::new(
+                self.budget_percent,
+                self.budget_min_per_second,
+                Instant::now(),
+            ),
         });
         map.insert(host, guard.clone());
         guard

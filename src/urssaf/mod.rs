@@ -6,6 +6,7 @@ pub mod codes;
 pub mod error;
 pub mod hosts;
 pub mod mapping;
+pub mod retry_budget;
 pub mod window;
 pub mod wire;
 

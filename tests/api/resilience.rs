@@ -80,7 +80,7 @@ async fn reads_are_retried_then_answer_503_with_retry_after() {
         .upstream_requests
         .with_label_values(&["client_status", "server_error"])
         .get();
-    assert_eq!(attempts, 3, "first attempt and two retries");
+    assert_eq!(attempts, 5, "first attempt and four retries");
 }
 
 #[tokio::test]
