@@ -27,6 +27,7 @@ pub struct Application {
     server: Server,
     metrics_server: Option<Server>,
     ready: Arc<AtomicBool>,
+    draining: api::drain::Draining,
     drain: Duration,
     /// Set in the embedded default: the demo tenant's API key, printed at start.
     pub demo_api_key: Option<String>,
@@ -158,12 +159,16 @@ impl Application {
         let metrics_separate = settings.server.metrics_port.is_some();
         let max_body = settings.server.max_body_bytes;
         let api_state = state.clone();
+        let draining = api::drain::Draining::default();
+        let draining_data = web::Data::new(draining.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(api_state.clone())
+                .app_data(draining_data.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .wrap(Compress::default())
                 .wrap(from_fn(api::observe::observe))
+                .wrap(from_fn(api::drain::close_when_draining))
                 .configure(|cfg| api::configure(cfg, !metrics_separate))
                 .default_service(web::to(api::observe::not_found))
         })
@@ -204,6 +209,7 @@ impl Application {
             server,
             metrics_server,
             ready,
+            draining,
             drain: Duration::from_secs(settings.server.drain_seconds),
             demo_api_key,
             simulator,
@@ -231,16 +237,19 @@ impl Application {
         self.server.await
     }
 
-    /// Serves until SIGTERM or SIGINT, then: not ready → drain period → stop accepting →
-    /// in-flight requests finish (up to the shutdown timeout) → return.
+    /// Serves until SIGTERM or SIGINT, then: not ready, answers close their connection →
+    /// drain period → stop accepting → in-flight requests finish (up to the shutdown timeout)
+    /// → return.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let metrics_handle = self.metrics_server.as_ref().map(Server::handle);
         let ready = self.ready.clone();
+        let draining = self.draining.clone();
         let drain = self.drain;
         tokio::spawn(async move {
             wait_for_signal().await;
             ready.store(false, Ordering::Release);
+            draining.start();
             tracing::info!(
                 drain_seconds = drain.as_secs(),
                 "shutdown requested; draining"
