@@ -40,6 +40,12 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Time a client has to send the request head (actix's `client_request_timeout`).
+    pub header_read_timeout_ms: u64,
+    /// Time a client has to send the whole request body (408 after).
+    pub body_read_timeout_seconds: u64,
+    /// How long an idle kept-alive connection stays open; 0 = no keep-alive.
+    pub keep_alive_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -220,6 +226,9 @@ drain_seconds = 5
 shutdown_timeout_seconds = 25
 workers = 0
 max_body_bytes = 1048576
+header_read_timeout_ms = 5000
+body_read_timeout_seconds = 10
+keep_alive_seconds = 5
 
 [log]
 format = "json"
@@ -376,6 +385,11 @@ impl Settings {
         }
         if self.server.max_body_bytes < 1024 {
             out.push("server.max_body_bytes: must be at least 1024".into());
+        }
+        if self.server.header_read_timeout_ms == 0
+            || !(1..=300).contains(&self.server.body_read_timeout_seconds)
+        {
+            out.push("server: header_read_timeout_ms must be above 0 and body_read_timeout_seconds 1 to 300".into());
         }
         if let Some(url) = &self.redis.url {
             if redis::Client::open(url.expose_secret()).is_err() {

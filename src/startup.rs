@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::KeepAlive;
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 use secrecy::{ExposeSecret, SecretString};
@@ -161,19 +162,32 @@ impl Application {
         let api_state = state.clone();
         let draining = api::drain::Draining::default();
         let draining_data = web::Data::new(draining.clone());
+        let body_deadline = web::Data::new(api::deadline::BodyDeadline {
+            timeout: Duration::from_secs(settings.server.body_read_timeout_seconds),
+            max_bytes: max_body,
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(api_state.clone())
                 .app_data(draining_data.clone())
+                .app_data(body_deadline.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .wrap(Compress::default())
+                .wrap(from_fn(api::deadline::read_body_in_time))
                 .wrap(from_fn(api::observe::observe))
                 .wrap(from_fn(api::drain::close_when_draining))
                 .configure(|cfg| api::configure(cfg, !metrics_separate))
                 .default_service(web::to(api::observe::not_found))
         })
         .disable_signals()
-        .shutdown_timeout(settings.server.shutdown_timeout_seconds);
+        .shutdown_timeout(settings.server.shutdown_timeout_seconds)
+        .client_request_timeout(Duration::from_millis(
+            settings.server.header_read_timeout_ms,
+        ))
+        .keep_alive(match settings.server.keep_alive_seconds {
+            0 => KeepAlive::Disabled,
+            s => KeepAlive::Timeout(Duration::from_secs(s)),
+        });
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod body;
 pub mod clients;
+pub mod deadline;
 pub mod drain;
 pub mod dto;
 pub mod health;

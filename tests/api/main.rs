@@ -3,6 +3,7 @@
 
 mod auth;
 mod clients_api;
+mod deadlines;
 mod fixtures;
 mod helpers;
 mod idempotency_store;
