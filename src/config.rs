@@ -46,6 +46,10 @@ pub struct ServerSettings {
     pub body_read_timeout_seconds: u64,
     /// How long an idle kept-alive connection stays open; 0 = no keep-alive.
     pub keep_alive_seconds: u64,
+    /// Most invoices in one `POST /v1/payment-requests`.
+    pub max_invoices_per_submission: usize,
+    /// Most ids, and most invoice numbers, in one search.
+    pub max_search_values: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -229,6 +233,8 @@ max_body_bytes = 1048576
 header_read_timeout_ms = 5000
 body_read_timeout_seconds = 10
 keep_alive_seconds = 5
+max_invoices_per_submission = 100
+max_search_values = 100
 
 [log]
 format = "json"
@@ -390,6 +396,11 @@ impl Settings {
             || !(1..=300).contains(&self.server.body_read_timeout_seconds)
         {
             out.push("server: header_read_timeout_ms must be above 0 and body_read_timeout_seconds 1 to 300".into());
+        }
+        if self.server.max_invoices_per_submission == 0
+            || !(1..=1000).contains(&self.server.max_search_values)
+        {
+            out.push("server: max_invoices_per_submission must be at least 1 and max_search_values 1 to 1000".into());
         }
         if let Some(url) = &self.redis.url {
             if redis::Client::open(url.expose_secret()).is_err() {

@@ -166,11 +166,16 @@ impl Application {
             timeout: Duration::from_secs(settings.server.body_read_timeout_seconds),
             max_bytes: max_body,
         });
+        let fan_out = web::Data::new(api::fan_out::FanOut {
+            max_invoices: settings.server.max_invoices_per_submission,
+            max_search_values: settings.server.max_search_values,
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(api_state.clone())
                 .app_data(draining_data.clone())
                 .app_data(body_deadline.clone())
+                .app_data(fan_out.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .wrap(Compress::default())
                 .wrap(from_fn(api::deadline::read_body_in_time))

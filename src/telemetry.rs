@@ -1,6 +1,8 @@
 //! Logs: JSON lines by default (a readable format by setting). Fields are chosen where
 //! events are written; nothing here ever sees a body, a token or a secret.
 
+mod client_faults;
+
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
 
 use crate::config::{LogFormat, LogSettings};
@@ -30,11 +32,17 @@ pub fn init(settings: &LogSettings) {
                     .with_current_span(false)
                     .with_span_list(false)
                     .with_target(false)
-                    .with_writer(std::io::stdout),
+                    .with_writer(std::io::stdout)
+                    .map_event_format(|f| client_faults::Demote::new(f, true)),
             )
             .try_init(),
         LogFormat::Pretty => registry
-            .with(fmt::layer().with_target(false).with_writer(std::io::stdout))
+            .with(
+                fmt::layer()
+                    .with_target(false)
+                    .with_writer(std::io::stdout)
+                    .map_event_format(|f| client_faults::Demote::new(f, false)),
+            )
             .try_init(),
     };
 }

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod deadline;
 pub mod drain;
 pub mod dto;
+pub mod fan_out;
 pub mod health;
 pub mod idempotent;
 pub mod observe;

@@ -4,6 +4,7 @@
 mod auth;
 mod clients_api;
 mod deadlines;
+mod fan_out;
 mod fixtures;
 mod helpers;
 mod idempotency_store;

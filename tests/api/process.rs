@@ -276,6 +276,53 @@ async fn while_draining_answers_close_their_kept_alive_connection() {
     );
 }
 
+#[test]
+fn malformed_http_is_a_warning_not_an_error() {
+    use std::io::{Read, Write};
+    let gw = start(&[]);
+    for garbage in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+    ] {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
+        stream.write_all(garbage).unwrap();
+        let mut answer = Vec::new();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let _ = stream.read_to_end(&mut answer);
+        assert!(answer.starts_with(b"HTTP/1.1 400"));
+    }
+    let started = Instant::now();
+    let warnings = loop {
+        let lines = gw.stdout.lock().unwrap().clone();
+        let warnings: Vec<serde_json::Value> = lines
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["message"] == "malformed or broken HTTP from a client")
+            .collect();
+        if warnings.len() == 3 || started.elapsed() > Duration::from_secs(5) {
+            let errors: Vec<&String> = lines.iter().filter(|l| l.contains("\"ERROR\"")).collect();
+            assert!(errors.is_empty(), "{errors:?}");
+            break warnings;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(warnings.len(), 3);
+    assert!(
+        warnings.iter().all(|w| w["level"] == "WARN"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("request parse error"),
+        "{warnings:?}"
+    );
+}
+
 /// Personal data that goes through the gateway in this test; none of it may reach a log line.
 const PERSONAL: &[&str] = &[
     "Zoulikha",

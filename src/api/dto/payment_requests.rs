@@ -19,7 +19,7 @@ use crate::domain::{redacted_debug, FieldError};
     "total_incl_tax": "150.00"
 }]}))]
 pub struct SubmitPaymentRequests {
-    /// The invoices; each becomes one Urssaf payment request.
+    /// The invoices (at most `server.max_invoices_per_submission`, 100 by default); each becomes one Urssaf payment request.
     #[schema(min_items = 1)]
     pub invoices: Vec<InvoiceInput>,
 }
@@ -364,10 +364,10 @@ pub struct SubmitResults {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"ids": ["11000000000104"], "invoice_date_from": null}))]
 pub struct SearchPaymentRequests {
-    /// Urssaf payment request ids (up to 1000; sent 10 per call). Urssaf: `idDemandePaiements`.
+    /// Urssaf payment request ids (at most `server.max_search_values`, 100 by default; sent 10 per call). Urssaf: `idDemandePaiements`.
     #[serde(default)]
     pub ids: Option<Vec<String>>,
-    /// Your invoice numbers (up to 1000; sent 10 per call). Urssaf: `numFactureTiers`.
+    /// Your invoice numbers (at most `server.max_search_values`, 100 by default; sent 10 per call). Urssaf: `numFactureTiers`.
     #[serde(default)]
     pub invoice_numbers: Option<Vec<String>>,
     /// First invoice date `YYYY-MM-DD`. Urssaf: `dateDebut`.

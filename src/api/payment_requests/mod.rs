@@ -9,6 +9,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::auth::Caller;
 use super::body::parse_json;
+use super::fan_out::FanOut;
 use super::idempotent::{self, IdempotencyKeyHeader, Reply};
 use super::problem::Problem;
 use super::responses::CommonProblems;
@@ -29,8 +30,9 @@ const FIRST_INVOICE_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_
 
 /// Send invoices as payment requests (Urssaf E3 `POST /demandePaiement`).
 ///
-/// Any number of invoices: the gateway checks them all (one invalid invoice → 422 and nothing
-/// is sent), sends them to Urssaf 10 per call, and answers per invoice in your order.
+/// Up to `server.max_invoices_per_submission` invoices (100 by default): the gateway checks them
+/// all (one invalid invoice → 422 and nothing is sent), sends them to Urssaf 10 per call, and
+/// answers per invoice in your order.
 ///
 /// Status rule: **200** every invoice accepted; **207** some accepted, the others `rejected` by
 /// Urssaf or `failed` (not processed: safe to resend) — see each result's `outcome`; when none is accepted, a problem: **409** a single invoice Urssaf already
@@ -55,16 +57,20 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    let fan_out = FanOut::of(&req);
     idempotent::run(
         state,
         caller.0,
         &req,
         body,
-        |state, tenant, body| async move {
+        move |state, tenant, body| async move {
             let request = match parse_json::<SubmitPaymentRequests>(&body) {
                 Ok(r) => r,
                 Err(p) => return Reply::problem(&p),
             };
+            if let Err(p) = fan_out.check_submission(request.invoices.len()) {
+                return Reply::problem(&p);
+            }
             match sending::submit(&state, &tenant, &request.invoices).await {
                 sending::Answer::Results(status, results) => {
                     let reply = Reply::json(status, &results);
@@ -124,7 +130,8 @@ pub async fn get_one(
 
 /// Search payment requests by ids, invoice numbers and/or an invoice-date period (Urssaf E4).
 ///
-/// Any number of ids or invoice numbers (sent 10 per call). A period is searched whole: when
+/// Up to `server.max_search_values` ids and as many invoice numbers (100 by default; sent 10 per
+/// call). A period is searched whole: when
 /// Urssaf says it has too many results, the gateway splits the period and merges the answers.
 /// Criteria combine as a union. Nothing found is an empty list, not an error; ids and invoice
 /// numbers Urssaf did not find are listed in `not_found`.
@@ -139,9 +146,11 @@ pub async fn get_one(
 pub async fn search(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let request: SearchPaymentRequests = parse_json(&body)?;
+    FanOut::of(&req).check_search(&request)?;
     let criteria = mapping::validate_search(&request).map_err(Problem::validation)?;
     let tenant = &caller.0;
     let mut found = Vec::new();
