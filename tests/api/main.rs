@@ -2,6 +2,7 @@
 //! Urssaf, a real Redis.
 
 mod auth;
+mod breaker;
 mod clients_api;
 mod deadlines;
 mod fan_out;
