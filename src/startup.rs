@@ -10,6 +10,8 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 use secrecy::{ExposeSecret, SecretString};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 
 use crate::api::{self, AppState};
 use crate::config::{Environment, Settings};
@@ -159,12 +161,16 @@ impl Application {
         let max_body = settings.server.max_body_bytes;
         let api_state = state.clone();
         let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(api_state.clone())
+            let (app, doc) = App::new()
+                .into_utoipa_app()
+                .openapi(api::openapi::ApiDoc::openapi())
+                .configure(|cfg| api::routes(cfg, !metrics_separate))
+                .split_for_parts();
+            app.app_data(api_state.clone())
                 .app_data(web::PayloadConfig::new(max_body))
+                .service(api::openapi::docs(api::openapi::finish(doc)))
                 .wrap(Compress::default())
                 .wrap(from_fn(api::observe::observe))
-                .configure(|cfg| api::configure(cfg, !metrics_separate))
                 .default_service(web::to(api::observe::not_found))
         })
         .disable_signals()
