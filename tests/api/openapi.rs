@@ -48,7 +48,7 @@ fn every_operation_documents_its_problems_and_auth() {
         "SubmitPaymentRequests",
         "SearchPaymentRequests",
         "PaymentRequest",
-        "Client",
+        "ClientDetails",
         "Problem",
     ] {
         assert!(

@@ -72,7 +72,7 @@ async fn twelve_ids_are_searched_in_two_calls_with_not_found() {
     assert_eq!(found_ids(&b), want);
     assert_eq!(b["not_found"], json!(["NOPE-1"]));
 
-    // Ids and numbers together: a union without duplicates.
+    // Ids and numbers together narrow each other: only the request matching both.
     let (s, _, b) = env
         .search(
             TENANT_A.id,
@@ -80,10 +80,42 @@ async fn twelve_ids_are_searched_in_two_calls_with_not_found() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    let mut two = vec![seeded[0].1.clone(), seeded[1].1.clone()];
-    two.sort();
-    assert_eq!(found_ids(&b), two);
-    assert_eq!(b["not_found"], json!([]));
+    assert_eq!(found_ids(&b), vec![seeded[0].1.clone()]);
+    assert_eq!(b["not_found"], json!([seeded[1].0]));
+
+    // Numbers within a period: none of last month's invoices is dated next year, and an
+    // unknown number does not widen the search to the whole period.
+    let next_year = (chrono::Utc::now().date_naive() + chrono::Duration::days(366)).to_string();
+    let (s, _, b) = env
+        .search(
+            TENANT_A.id,
+            json!({ "invoice_numbers": [seeded[0].0, "NOPE-1"], "invoice_date_from": next_year }),
+        )
+        .await;
+    assert_eq!(s, 422, "an empty period is refused: {b}");
+    let (s, _, b) = env
+        .search(
+            TENANT_A.id,
+            json!({ "invoice_numbers": ["NOPE-1"], "invoice_date_from": iso(last_month(1)) }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        b,
+        json!({ "payment_requests": [], "not_found": ["NOPE-1"] })
+    );
+    let (s, _, b) = env
+        .search(
+            TENANT_A.id,
+            json!({ "invoice_numbers": [seeded[0].0], "invoice_date_from": iso(last_month(3)) }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (found_ids(&b), &b["not_found"]),
+        (Vec::<String>::new(), &json!([seeded[0].0])),
+        "invoiced on day 2, before the period"
+    );
 }
 
 #[tokio::test]
