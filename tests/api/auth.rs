@@ -1,12 +1,11 @@
 //! Callers authenticate with their tenant's API key; tenants never see each other's data.
 
 use crate::helpers::*;
-use crate::tokens::register_at_simulator;
 
 #[tokio::test]
 async fn missing_or_wrong_key_is_a_401_problem() {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let gw = spawn_gateway(&sim.url, &[&TENANT_A], None).await;
+    let app = TestApp::builder().tenants(&[&TENANT_A]).start().await;
+    let gw = app.gw();
     let url = format!("{}/v1/clients/abc", gw.url);
     let requests = [
         gw.http.get(&url),
@@ -26,20 +25,14 @@ async fn missing_or_wrong_key_is_a_401_problem() {
         assert_eq!(body["status"], 401);
     }
     // Nothing reached Urssaf.
-    assert_eq!(sim.sim.token_requests(), 0);
+    assert_eq!(app.sim().token_requests(), 0);
 }
 
 #[tokio::test]
 async fn a_tenant_key_only_acts_for_its_tenant() {
-    let sim = spawn_simulator(
-        &[
-            (TENANT_A.client_id, TENANT_A.client_secret),
-            (TENANT_B.client_id, TENANT_B.client_secret),
-        ],
-        |_| {},
-    );
-    let id = register_at_simulator(&sim.url, TENANT_A.client_id, TENANT_A.client_secret).await;
-    let gw = spawn_gateway(&sim.url, &[&TENANT_A, &TENANT_B], None).await;
+    let app = spawn_app().await;
+    let id = app.register_at_simulator(&TENANT_A).await;
+    let gw = app.gw();
     let a = gw
         .get("alpha", &format!("/v1/clients/{id}"))
         .send()
@@ -72,8 +65,8 @@ async fn a_tenant_key_only_acts_for_its_tenant() {
 
 #[tokio::test]
 async fn request_ids_are_echoed_or_made() {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let gw = spawn_gateway(&sim.url, &[&TENANT_A], None).await;
+    let app = TestApp::builder().tenants(&[&TENANT_A]).start().await;
+    let gw = app.gw();
     let resp = gw
         .http
         .get(format!("{}/healthz", gw.url))

@@ -60,8 +60,8 @@ fn every_operation_documents_its_problems_and_auth() {
 
 #[tokio::test]
 async fn served_document_and_offline_docs_page() {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let gw = spawn_gateway(&sim.url, &[&TENANT_A], None).await;
+    let app = TestApp::builder().tenants(&[&TENANT_A]).start().await;
+    let gw = app.gw();
     let served: serde_json::Value = gw
         .http
         .get(format!("{}/openapi.json", gw.url))

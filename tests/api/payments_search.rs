@@ -1,55 +1,19 @@
 //! `POST /v1/payment-requests/search`: ids and invoice numbers in chunks of 10, periods
 //! split while Urssaf has too many results, `not_found`, empty answers.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::fixtures::*;
 use crate::helpers::*;
 
-/// Submits one invoice per invoice date (day of last month); returns (number, id) pairs.
-async fn seed(env: &Env, client: &str, days: &[u32]) -> Vec<(String, String)> {
-    let invoices: Vec<Value> = days
-        .iter()
-        .map(|d| {
-            let mut inv = invoice(client, &number("S"));
-            inv["invoice_date"] = json!(iso(last_month(*d)));
-            inv
-        })
-        .collect();
-    let (s, _, b) = env.submit(TENANT_A.id, invoices).await;
-    assert_eq!(s, 200, "{b}");
-    b["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["invoice_number"].as_str().unwrap().to_string(),
-                r["payment_request"]["id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn found_ids(b: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = b["payment_requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    ids
-}
-
 #[tokio::test]
 async fn twelve_ids_are_searched_in_two_calls_with_not_found() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
-    let seeded = seed(&env, &client, &[2; 12]).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
+    let seeded = app.seed(&client, &[2; 12]).await;
     let mut ids: Vec<String> = seeded.iter().map(|(_, id)| id.clone()).collect();
     ids.push("99999999999999".into());
-    let (s, _, b) = env.search(TENANT_A.id, json!({ "ids": ids })).await;
+    let (s, _, b) = app.search(TENANT_A.id, json!({ "ids": ids })).await;
     // The simulator refuses more than 10 ids per call: 200 proves the chunking.
     assert_eq!(s, 200, "{b}");
     let mut want: Vec<String> = seeded.iter().map(|(_, id)| id.clone()).collect();
@@ -65,7 +29,7 @@ async fn twelve_ids_are_searched_in_two_calls_with_not_found() {
     // By invoice numbers (also more than 10), with one unknown.
     let mut numbers: Vec<String> = seeded.iter().map(|(n, _)| n.clone()).collect();
     numbers.push("NOPE-1".into());
-    let (s, _, b) = env
+    let (s, _, b) = app
         .search(TENANT_A.id, json!({ "invoice_numbers": numbers }))
         .await;
     assert_eq!(s, 200, "{b}");
@@ -73,7 +37,7 @@ async fn twelve_ids_are_searched_in_two_calls_with_not_found() {
     assert_eq!(b["not_found"], json!(["NOPE-1"]));
 
     // Ids and numbers together: a union without duplicates.
-    let (s, _, b) = env
+    let (s, _, b) = app
         .search(
             TENANT_A.id,
             json!({ "ids": [seeded[0].1], "invoice_numbers": [seeded[0].0, seeded[1].0] }),
@@ -88,10 +52,13 @@ async fn twelve_ids_are_searched_in_two_calls_with_not_found() {
 
 #[tokio::test]
 async fn a_period_with_too_many_results_is_split() {
-    let env = env_with(|s| s.search_max_results = 3, |_| {}, None).await;
-    let client = env.active_client(TENANT_A.id).await;
-    let seeded = seed(&env, &client, &[2, 5, 8, 11, 14, 17, 19]).await;
-    let (s, _, b) = env
+    let app = TestApp::builder()
+        .simulator(|s| s.search_max_results = 3)
+        .start()
+        .await;
+    let client = app.active_client(TENANT_A.id).await;
+    let seeded = app.seed(&client, &[2, 5, 8, 11, 14, 17, 19]).await;
+    let (s, _, b) = app
         .search(
             TENANT_A.id,
             json!({ "invoice_date_from": iso(last_month(1)), "invoice_date_to": iso(last_month(28)) }),
@@ -104,7 +71,7 @@ async fn a_period_with_too_many_results_is_split() {
     assert_eq!(b["not_found"], json!([]));
 
     // Part of the period only.
-    let (s, _, b) = env
+    let (s, _, b) = app
         .search(
             TENANT_A.id,
             json!({ "invoice_date_from": iso(last_month(5)), "invoice_date_to": iso(last_month(11)) }),
@@ -118,8 +85,8 @@ async fn a_period_with_too_many_results_is_split() {
 
 #[tokio::test]
 async fn nothing_found_is_an_empty_list_and_bad_criteria_are_422() {
-    let env = env().await;
-    let (s, _, b) = env
+    let app = spawn_app().await;
+    let (s, _, b) = app
         .search(
             TENANT_A.id,
             json!({ "invoice_date_from": "2021-01-01", "invoice_date_to": "2021-01-31" }),
@@ -127,7 +94,7 @@ async fn nothing_found_is_an_empty_list_and_bad_criteria_are_422() {
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b, json!({ "payment_requests": [], "not_found": [] }));
-    let (s, _, b) = env
+    let (s, _, b) = app
         .search(TENANT_A.id, json!({ "ids": ["11000000000999"] }))
         .await;
     assert_eq!(s, 200, "{b}");
@@ -136,7 +103,7 @@ async fn nothing_found_is_an_empty_list_and_bad_criteria_are_422() {
         json!({ "payment_requests": [], "not_found": ["11000000000999"] })
     );
 
-    let before = env.sim.sim.token_requests();
+    let before = app.sim().token_requests();
     for (body, pointer) in [
         (json!({}), "/ids"),
         (json!({ "ids": [""] }), "/ids/0"),
@@ -150,26 +117,26 @@ async fn nothing_found_is_an_empty_list_and_bad_criteria_are_422() {
         ),
         (json!({ "id": ["x"] }), "/id"),
     ] {
-        let got = env.search(TENANT_A.id, body.clone()).await;
+        let got = app.search(TENANT_A.id, body.clone()).await;
         let p = assert_problem(&got, 422, "validation_failed");
         assert_eq!(pointers(&p)[0].0, pointer, "{body}: {p}");
     }
-    assert_eq!(env.sim.sim.token_requests(), before);
+    assert_eq!(app.sim().token_requests(), before);
 }
 
 #[tokio::test]
 async fn an_invoice_number_is_sent_trimmed_and_found_as_answered() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
     let num = number("TRIM");
-    let (s, _, b) = env
+    let (s, _, b) = app
         .submit(TENANT_A.id, vec![invoice(&client, &format!("  {num} "))])
         .await;
     assert_eq!(s, 200, "{b}");
     let r = &b["results"][0];
     assert_eq!(r["invoice_number"], num.as_str());
     assert_eq!(r["payment_request"]["invoice_number"], num.as_str());
-    let (s, _, found) = env
+    let (s, _, found) = app
         .search(TENANT_A.id, json!({ "invoice_numbers": [num] }))
         .await;
     assert_eq!(s, 200, "{found}");
@@ -179,10 +146,13 @@ async fn an_invoice_number_is_sent_trimmed_and_found_as_answered() {
 
 #[tokio::test]
 async fn a_single_day_with_too_many_results_cannot_be_split() {
-    let env = env_with(|s| s.search_max_results = 3, |_| {}, None).await;
-    let client = env.active_client(TENANT_A.id).await;
-    seed(&env, &client, &[9, 9, 9, 9]).await;
-    let got = env
+    let app = TestApp::builder()
+        .simulator(|s| s.search_max_results = 3)
+        .start()
+        .await;
+    let client = app.active_client(TENANT_A.id).await;
+    app.seed(&client, &[9, 9, 9, 9]).await;
+    let got = app
         .search(
             TENANT_A.id,
             json!({ "invoice_date_from": iso(last_month(1)), "invoice_date_to": iso(last_month(28)) }),
@@ -192,7 +162,7 @@ async fn a_single_day_with_too_many_results_cannot_be_split() {
     assert_eq!(p["urssaf"]["code"], "ERR_NBRE_MAX_RESULTAT", "{p}");
     assert!(p["hint"].is_string());
     // A period without that day needs no split.
-    let (s, _, b) = env
+    let (s, _, b) = app
         .search(
             TENANT_A.id,
             json!({ "invoice_date_from": iso(last_month(10)) }),

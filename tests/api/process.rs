@@ -1,10 +1,13 @@
 //! The real binary: the embedded default, configuration errors, logs without personal data,
-//! and a graceful stop on SIGTERM.
+//! and a graceful stop on SIGTERM (with the test builder's settings).
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::helpers::{TestApp, TENANT_A};
 
 const BIN: &str = env!("CARGO_BIN_EXE_urssaf-gateway");
 
@@ -24,7 +27,7 @@ impl Drop for Running {
 }
 
 /// Starts the binary with only the given environment and waits for its "listening" line.
-fn start(env: &[(&str, &str)]) -> Running {
+fn start<K: AsRef<OsStr>, V: AsRef<OsStr>>(env: &[(K, V)]) -> Running {
     let mut cmd = Command::new(BIN);
     cmd.arg("serve")
         .arg("--port")
@@ -139,24 +142,19 @@ fn configuration_errors_are_one_clear_line_each() {
 
 #[tokio::test]
 async fn sigterm_drains_then_stops_without_dropping_a_call() {
-    let gw = start(&[
-        ("GATEWAY__SERVER__DRAIN_SECONDS", "1"),
-        ("GATEWAY__SERVER__SHUTDOWN_TIMEOUT_SECONDS", "10"),
-    ]);
-    let key = gw.demo_key.clone().expect("demo key printed");
-    let http = reqwest::Client::new();
-    let sim = format!(
-        "http://127.0.0.1:{}",
-        gw.simulator_port.expect("embedded simulator")
-    );
+    // The binary serves tenant A in front of the test's simulator.
+    let app = TestApp::builder()
+        .tenants(&[&TENANT_A])
+        .setting("GATEWAY__SERVER__DRAIN_SECONDS", "1")
+        .setting("GATEWAY__SERVER__SHUTDOWN_TIMEOUT_SECONDS", "10")
+        .no_gateway()
+        .start()
+        .await;
+    let gw = start(app.gateway_env());
+    let key = app.key(TENANT_A.id).to_string();
+    let http = &app.http;
     // Make every Urssaf call slow so calls are in flight when the signal arrives.
-    let r = http
-        .put(format!("{sim}/__admin/faults"))
-        .json(&serde_json::json!({"latency_ms": 1500}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    app.faults(serde_json::json!({"latency_ms": 1500})).await;
     let base = format!("http://127.0.0.1:{}", gw.port);
     let calls: Vec<_> = (0..20)
         .map(|_| {
@@ -218,8 +216,9 @@ const PERSONAL: &[&str] = &[
 
 #[tokio::test]
 async fn logs_are_json_lines_without_personal_data_or_secrets() {
-    let gw = start(&[]);
+    let gw = start::<&str, &str>(&[]);
     let key = gw.demo_key.clone().expect("demo key printed");
+    assert!(gw.simulator_port.is_some(), "embedded simulator");
     let base = format!("http://127.0.0.1:{}", gw.port);
     let http = reqwest::Client::new();
     let registration = serde_json::json!({
