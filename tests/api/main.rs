@@ -2,7 +2,9 @@
 //! Urssaf, a real Redis.
 
 mod auth;
+mod capture;
 mod clients_api;
+mod contract_sent;
 mod fixtures;
 mod helpers;
 mod idempotency_store;
