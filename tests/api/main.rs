@@ -4,6 +4,7 @@
 mod auth;
 mod capture;
 mod clients_api;
+mod contract_read;
 mod contract_sent;
 mod fixtures;
 mod helpers;
