@@ -6,6 +6,7 @@ mod capture;
 mod clients_api;
 mod contract_read;
 mod contract_sent;
+mod contract_strict;
 mod fixtures;
 mod helpers;
 mod idempotency_store;
