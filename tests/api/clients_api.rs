@@ -8,10 +8,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn registration_then_activation_read_by_id_and_by_email() {
-    let app = TestApp::builder()
-        .simulator(|s| s.activation_delay = Duration::from_secs(3600))
-        .start()
-        .await;
+    let app = spawn_app_with(|s| s.activation_delay = Duration::from_secs(3600)).await;
     app.set_clock(&at(last_month(3), 9)).await;
     let body = client_body();
     let email = body["email"].as_str().unwrap().to_string();
@@ -468,19 +465,8 @@ async fn urssaf_unavailable_answers_503_with_retry_after() {
     assert_eq!(got.1["retry-after"], "1");
 
     // A gateway in front of a closed port.
-    let closed = TestApp::builder()
-        .closed_upstream()
-        .tenants(&[&TENANT_A])
-        .start()
-        .await;
-    let gw = closed.gw();
-    let resp = gw
-        .post(TENANT_A.id, "/v1/clients")
-        .json(&client_body())
-        .send()
-        .await
-        .unwrap();
-    let got = read(resp).await;
+    let closed = spawn_app_without_urssaf().await;
+    let got = closed.register(TENANT_A.id, &client_body()).await;
     assert_problem(&got, 503, "upstream_unavailable");
     let retry: u64 = got.1["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry >= 1);
@@ -488,11 +474,7 @@ async fn urssaf_unavailable_answers_503_with_retry_after() {
 
 #[tokio::test]
 async fn urssaf_too_slow_answers_504() {
-    let app = TestApp::builder()
-        .setting("GATEWAY__UPSTREAM__TIMEOUT_MS", "300")
-        .setting("GATEWAY__UPSTREAM__MAX_RETRIES", "0")
-        .start()
-        .await;
+    let app = TestApp::builder().short_upstream_timeout().start().await;
     // Warm the token first so that only the API call is slow.
     let (s, _, b) = app.register(TENANT_A.id, &client_body()).await;
     assert_eq!(s, 201, "{b}");

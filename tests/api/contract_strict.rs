@@ -59,7 +59,7 @@ fn urssaf_path(pointer: &str) -> String {
 
 #[tokio::test]
 async fn the_simulator_accepts_every_request_fixture_as_is() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     // Registered before the invoices' service period, invoiced after it.
     app.set_clock("2026-03-01T00:00:00Z").await;
     let france = request("e1-request-born-in-france.json", CLIENT);
@@ -98,7 +98,7 @@ async fn the_simulator_accepts_every_request_fixture_as_is() {
 
 #[tokio::test]
 async fn the_simulator_refuses_an_unknown_key_in_any_object_of_a_request() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let mut tried = 0;
     for (path, name) in REQUESTS {
         let valid = request(name, CLIENT);
@@ -111,10 +111,9 @@ async fn the_simulator_refuses_an_unknown_key_in_any_object_of_a_request() {
                 .expect("an object")
                 .insert("cleInconnue".into(), json!("x"));
             let (s, b) = app.sim_post(path, &body).await;
-            let e = assert_400(s, &b, "ERREUR_VALIDATION");
-            let message = e["message"].as_str().unwrap_or_default();
             let field = format!("{}.cleInconnue : champ inconnu", urssaf_path(&pointer));
-            assert!(message.ends_with(&field), "{name} {pointer}: {e}");
+            let e = assert_validation(s, &b, &field);
+            assert!(e["message"].as_str().unwrap().ends_with(&field), "{e}");
             tried += 1;
         }
     }

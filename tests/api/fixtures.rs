@@ -169,6 +169,15 @@ pub fn demande(id_client: &str, num: &str) -> Value {
     })
 }
 
+/// Asserts a 400 `ERREUR_VALIDATION` whose message contains `naming` (e.g. the field's
+/// path); returns the error.
+pub fn assert_validation(status: StatusCode, body: &Value, naming: &str) -> Value {
+    let e = assert_400(status, body, "ERREUR_VALIDATION");
+    let message = e["message"].as_str().unwrap_or_default();
+    assert!(message.contains(naming), "{naming}: {body}");
+    e
+}
+
 /// Asserts a 400 Urssaf error array whose first item has `code`; returns that item.
 pub fn assert_400(status: StatusCode, body: &Value, code: &str) -> Value {
     assert_eq!(status, 400, "{body}");

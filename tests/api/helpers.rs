@@ -146,6 +146,12 @@ impl TestAppBuilder {
         self.replicas(0)
     }
 
+    /// Urssaf calls time out after 300 ms and are not retried.
+    pub fn short_upstream_timeout(self) -> Self {
+        self.setting("GATEWAY__UPSTREAM__TIMEOUT_MS", "300")
+            .setting("GATEWAY__UPSTREAM__MAX_RETRIES", "0")
+    }
+
     /// The gateway settings, as environment variables would give them, and the API keys.
     fn gateway_vars(
         &self,
@@ -217,6 +223,14 @@ impl TestAppBuilder {
             app.token = app.token_for(A).await;
         }
         app
+    }
+
+    /// Starts, then registers a client of tenant A straight at the simulator (its own token:
+    /// the gateways stay cold). Returns the app and the client id.
+    pub async fn start_with_client(self) -> (TestApp, String) {
+        let app = self.start().await;
+        let id = app.register_at_simulator(&TENANT_A).await;
+        (app, id)
     }
 }
 
@@ -452,6 +466,11 @@ impl Gateway {
             .bearer_auth(self.key(tenant))
     }
 
+    /// A request without an API key.
+    pub fn anonymous(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.url))
+    }
+
     /// The HTTP status of `GET /v1/clients/{id}` (0 when the gateway did not answer).
     pub async fn client_status(&self, tenant: &str, id: &str) -> u16 {
         self.get(tenant, &format!("/v1/clients/{id}"))
@@ -459,6 +478,14 @@ impl Gateway {
             .await
             .map(|r| r.status().as_u16())
             .unwrap_or(0)
+    }
+
+    /// Token fetches from Urssaf counted by result.
+    pub fn token_fetches(&self, result: &str) -> u64 {
+        self.metrics
+            .token_fetches
+            .with_label_values(&[result])
+            .get()
     }
 
     /// Calls to Urssaf counted by operation and outcome.
@@ -486,4 +513,35 @@ pub async fn read(resp: reqwest::Response) -> Answer {
 /// The usual app: a simulator knowing tenants A and B, one gateway serving both.
 pub async fn spawn_app() -> TestApp {
     TestApp::builder().start().await
+}
+
+/// The usual app with one gateway setting added.
+pub async fn spawn_app_with_setting(key: &str, value: &str) -> TestApp {
+    TestApp::builder().setting(key, value).start().await
+}
+
+/// A gateway whose Urssaf is a closed port.
+pub async fn spawn_app_without_urssaf() -> TestApp {
+    TestApp::builder().closed_upstream().start().await
+}
+
+/// The usual app with the simulator's settings adjusted.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut SimulatorSettings)) -> TestApp {
+    TestApp::builder().simulator(tweak).start().await
+}
+
+/// A simulator alone, with a token of tenant A.
+pub async fn spawn_simulator() -> TestApp {
+    TestApp::simulator_only().start().await
+}
+
+pub async fn spawn_simulator_with(tweak: impl FnOnce(&mut SimulatorSettings)) -> TestApp {
+    TestApp::simulator_only().simulator(tweak).start().await
+}
+
+/// The JSON body of a GET on `url` (no credentials).
+pub async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+    let (s, _, b) = read(http.get(url).send().await.expect("answer")).await;
+    assert_eq!(s, 200, "{url}: {b}");
+    b
 }

@@ -484,10 +484,7 @@ fn batch(client: &str) -> (Vec<String>, Vec<Value>) {
 
 #[tokio::test]
 async fn when_urssaf_refuses_a_whole_call_the_chunk_is_resent_one_by_one() {
-    let app = TestApp::builder()
-        .simulator(|s| s.business_errors_as_400 = true)
-        .start()
-        .await;
+    let app = spawn_app_with(|s| s.business_errors_as_400 = true).await;
     let client = app.active_client(TENANT_A.id).await;
     let (numbers, invoices) = batch(&client);
     let (s, _, b) = app.submit(TENANT_A.id, invoices).await;
@@ -559,37 +556,19 @@ async fn a_deposit_is_echoed_and_deducted_from_the_transfer() {
 
 #[tokio::test]
 async fn urssaf_unreachable_answers_503_for_every_payment_request_call() {
-    let app = TestApp::builder()
-        .closed_upstream()
-        .tenants(&[&TENANT_A])
-        .start()
-        .await;
-    let gw = app.gw();
-    let resp = gw
-        .post(TENANT_A.id, "/v1/payment-requests")
-        .json(&json!({ "invoices": [invoice("c", "F-1")] }))
-        .send()
-        .await
-        .unwrap();
-    let got = read(resp).await;
+    let app = spawn_app_without_urssaf().await;
+    let got = app.submit(TENANT_A.id, vec![invoice("c", "F-1")]).await;
     let p = assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
     assert_eq!(p["results"][0]["outcome"], "failed", "{p}");
-    let resp = gw
-        .post(TENANT_A.id, "/v1/payment-requests/search")
-        .json(&json!({ "ids": ["11000000000100"] }))
-        .send()
-        .await
-        .unwrap();
-    let got = read(resp).await;
+    let ids = json!({ "ids": ["11000000000100"] });
+    let got = app.search(TENANT_A.id, ids).await;
     assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
-    let resp = gw
+    let got = app
         .get(TENANT_A.id, "/v1/payment-requests/11000000000100")
-        .send()
-        .await
-        .unwrap();
-    assert_problem(&read(resp).await, 503, "upstream_unavailable");
+        .await;
+    assert_problem(&got, 503, "upstream_unavailable");
 }
 
 #[tokio::test]

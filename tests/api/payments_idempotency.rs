@@ -144,11 +144,7 @@ async fn a_failed_submission_frees_the_key_for_a_retry() {
 
 #[tokio::test]
 async fn a_timed_out_submission_can_be_retried_with_the_same_key() {
-    let app = TestApp::builder()
-        .setting("GATEWAY__UPSTREAM__TIMEOUT_MS", "300")
-        .setting("GATEWAY__UPSTREAM__MAX_RETRIES", "0")
-        .start()
-        .await;
+    let app = TestApp::builder().short_upstream_timeout().start().await;
     let client = app.active_client(TENANT_A.id).await;
     app.faults(json!({ "latency_ms": 500 })).await;
     let key = uuid::Uuid::new_v4().to_string();

@@ -1,10 +1,22 @@
 //! `POST /v1/payment-requests/search`: ids and invoice numbers in chunks of 10, periods
 //! split while Urssaf has too many results, `not_found`, empty answers.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::fixtures::*;
 use crate::helpers::*;
+
+/// Criteria for the invoice dates between two days of last month.
+fn period(from: u32, to: u32) -> Value {
+    json!({ "invoice_date_from": iso(last_month(from)), "invoice_date_to": iso(last_month(to)) })
+}
+
+/// The payment-request ids of seeded (number, id) pairs, sorted.
+fn sorted_ids(seeded: &[(String, String)]) -> Vec<String> {
+    let mut ids: Vec<String> = seeded.iter().map(|(_, id)| id.clone()).collect();
+    ids.sort();
+    ids
+}
 
 #[tokio::test]
 async fn twelve_ids_are_searched_in_two_calls_with_not_found() {
@@ -16,8 +28,7 @@ async fn twelve_ids_are_searched_in_two_calls_with_not_found() {
     let (s, _, b) = app.search(TENANT_A.id, json!({ "ids": ids })).await;
     // The simulator refuses more than 10 ids per call: 200 proves the chunking.
     assert_eq!(s, 200, "{b}");
-    let mut want: Vec<String> = seeded.iter().map(|(_, id)| id.clone()).collect();
-    want.sort();
+    let want = sorted_ids(&seeded);
     assert_eq!(found_ids(&b), want);
     assert_eq!(b["not_found"], json!(["99999999999999"]));
     let p = &b["payment_requests"][0];
@@ -44,43 +55,24 @@ async fn twelve_ids_are_searched_in_two_calls_with_not_found() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    let mut two = vec![seeded[0].1.clone(), seeded[1].1.clone()];
-    two.sort();
-    assert_eq!(found_ids(&b), two);
+    assert_eq!(found_ids(&b), sorted_ids(&seeded[..2]));
     assert_eq!(b["not_found"], json!([]));
 }
 
 #[tokio::test]
 async fn a_period_with_too_many_results_is_split() {
-    let app = TestApp::builder()
-        .simulator(|s| s.search_max_results = 3)
-        .start()
-        .await;
+    let app = spawn_app_with(|s| s.search_max_results = 3).await;
     let client = app.active_client(TENANT_A.id).await;
     let seeded = app.seed(&client, &[2, 5, 8, 11, 14, 17, 19]).await;
-    let (s, _, b) = app
-        .search(
-            TENANT_A.id,
-            json!({ "invoice_date_from": iso(last_month(1)), "invoice_date_to": iso(last_month(28)) }),
-        )
-        .await;
+    let (s, _, b) = app.search(TENANT_A.id, period(1, 28)).await;
     assert_eq!(s, 200, "{b}");
-    let mut want: Vec<String> = seeded.iter().map(|(_, id)| id.clone()).collect();
-    want.sort();
-    assert_eq!(found_ids(&b), want);
+    assert_eq!(found_ids(&b), sorted_ids(&seeded));
     assert_eq!(b["not_found"], json!([]));
 
     // Part of the period only.
-    let (s, _, b) = app
-        .search(
-            TENANT_A.id,
-            json!({ "invoice_date_from": iso(last_month(5)), "invoice_date_to": iso(last_month(11)) }),
-        )
-        .await;
+    let (s, _, b) = app.search(TENANT_A.id, period(5, 11)).await;
     assert_eq!(s, 200, "{b}");
-    let mut want: Vec<String> = seeded[1..4].iter().map(|(_, id)| id.clone()).collect();
-    want.sort();
-    assert_eq!(found_ids(&b), want);
+    assert_eq!(found_ids(&b), sorted_ids(&seeded[1..4]));
 }
 
 #[tokio::test]
@@ -146,18 +138,10 @@ async fn an_invoice_number_is_sent_trimmed_and_found_as_answered() {
 
 #[tokio::test]
 async fn a_single_day_with_too_many_results_cannot_be_split() {
-    let app = TestApp::builder()
-        .simulator(|s| s.search_max_results = 3)
-        .start()
-        .await;
+    let app = spawn_app_with(|s| s.search_max_results = 3).await;
     let client = app.active_client(TENANT_A.id).await;
     app.seed(&client, &[9, 9, 9, 9]).await;
-    let got = app
-        .search(
-            TENANT_A.id,
-            json!({ "invoice_date_from": iso(last_month(1)), "invoice_date_to": iso(last_month(28)) }),
-        )
-        .await;
+    let got = app.search(TENANT_A.id, period(1, 28)).await;
     let p = assert_problem(&got, 422, "urssaf_rejected");
     assert_eq!(p["urssaf"]["code"], "ERR_NBRE_MAX_RESULTAT", "{p}");
     assert!(p["hint"].is_string());

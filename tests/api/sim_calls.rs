@@ -95,19 +95,41 @@ impl TestApp {
         (StatusCode::from_u16(s).expect("status"), b)
     }
 
-    pub async fn sim_post_as(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+    /// A request to one of Urssaf's endpoints with `token`.
+    pub fn sim_request_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
         let url = format!("{}{BASE}{path}", self.sim_url);
-        self.sim_send(self.http.post(url).bearer_auth(token).json(body))
-            .await
+        self.http.request(method, url).bearer_auth(token)
+    }
+
+    /// A request to one of Urssaf's endpoints with tenant A's token.
+    pub fn sim_request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.sim_request_as(&self.token, method, path)
+    }
+
+    pub async fn sim_post_as(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        let req = self.sim_request_as(token, Method::POST, path).json(body);
+        self.sim_send(req).await
     }
 
     pub async fn sim_post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         self.sim_post_as(&self.token, path, body).await
     }
 
+    /// Posts `body` as is, announced as JSON.
+    pub async fn sim_post_raw(&self, path: &str, body: &str) -> (StatusCode, Value) {
+        let req = self.sim_request(Method::POST, path);
+        let req = req.header("content-type", "application/json");
+        self.sim_send(req.body(body.to_string())).await
+    }
+
     pub async fn sim_get_as(&self, token: &str, path_and_query: &str) -> (StatusCode, Value) {
-        let url = format!("{}{BASE}{path_and_query}", self.sim_url);
-        self.sim_send(self.http.get(url).bearer_auth(token)).await
+        let req = self.sim_request_as(token, Method::GET, path_and_query);
+        self.sim_send(req).await
     }
 
     pub async fn sim_get(&self, path_and_query: &str) -> (StatusCode, Value) {

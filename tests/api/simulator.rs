@@ -1,6 +1,6 @@
 //! The simulator's token endpoint, bearer checks and admin API.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::fixtures::*;
@@ -27,7 +27,7 @@ async fn token_call(
 
 #[tokio::test]
 async fn token_with_form_or_basic_credentials() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let grant = [
         ("grant_type", "client_credentials"),
         ("scope", "homeplus.tiersprestations"),
@@ -48,7 +48,7 @@ async fn token_with_form_or_basic_credentials() {
 
 #[tokio::test]
 async fn token_errors() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let cases: [(Form, u16, &str); 4] = [
         (
             &[
@@ -99,7 +99,7 @@ async fn token_errors() {
 
 #[tokio::test]
 async fn api_requires_a_valid_unexpired_bearer() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let url = format!("{}{BASE}/particulier?idClient=x", app.sim_url);
     let (s, _) = app.sim_send(app.http.get(&url)).await;
     assert_eq!(s, 401);
@@ -128,10 +128,8 @@ async fn api_requires_a_valid_unexpired_bearer() {
 
 #[tokio::test]
 async fn token_lifetime_is_configurable() {
-    let app = TestApp::simulator_only()
-        .simulator(|s| s.token_lifetime = std::time::Duration::from_secs(120))
-        .start()
-        .await;
+    let app =
+        spawn_simulator_with(|s| s.token_lifetime = std::time::Duration::from_secs(120)).await;
     let (_, b) = token_call(&app, &[("grant_type", "client_credentials")], Some(B)).await;
     assert_eq!(b["expires_in"], 120);
 }
@@ -140,10 +138,10 @@ async fn token_lifetime_is_configurable() {
 
 #[tokio::test]
 async fn admin_clock_stats_and_reset() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     app.set_clock("2030-01-01T00:00:00Z").await;
     app.advance(90).await;
-    let (s, b) = app.admin(reqwest::Method::GET, "/clock", None).await;
+    let (s, b) = app.admin(Method::GET, "/clock", None).await;
     assert_eq!(s, 200);
     assert!(
         b["now"].as_str().unwrap().starts_with("2030-01-01T00:01:3"),
@@ -151,14 +149,14 @@ async fn admin_clock_stats_and_reset() {
     );
     let id = app.sim_active_client().await;
     app.sim_submit(&json!([demande(&id, "F-1")])).await;
-    let (_, stats) = app.admin(reqwest::Method::GET, "/stats", None).await;
+    let (_, stats) = app.admin(Method::GET, "/stats", None).await;
     assert_eq!(stats, json!({ "token_requests": 1, "submissions": 1 }));
 
-    let (s, _) = app.admin(reqwest::Method::POST, "/reset", None).await;
+    let (s, _) = app.admin(Method::POST, "/reset", None).await;
     assert_eq!(s, 204);
-    let (_, stats) = app.admin(reqwest::Method::GET, "/stats", None).await;
+    let (_, stats) = app.admin(Method::GET, "/stats", None).await;
     assert_eq!(stats, json!({ "token_requests": 0, "submissions": 0 }));
-    let (_, b) = app.admin(reqwest::Method::GET, "/clock", None).await;
+    let (_, b) = app.admin(Method::GET, "/clock", None).await;
     assert_eq!(b["offset_seconds"], 0);
     // Data gone, token kept.
     let (s, b) = app.sim_get(&format!("/particulier?idClient={id}")).await;
@@ -167,72 +165,43 @@ async fn admin_clock_stats_and_reset() {
 
 #[tokio::test]
 async fn admin_rejects_bad_input_and_can_be_disabled() {
-    let app = TestApp::simulator_only().start().await;
-    let (s, _) = app
-        .admin(
-            reqwest::Method::PUT,
-            "/faults",
-            Some(json!({ "no_such_knob": true })),
-        )
-        .await;
+    let app = spawn_simulator().await;
+    let put = |path: &'static str, body: Value| app.admin(Method::PUT, path, Some(body));
+    let (s, _) = put("/faults", json!({ "no_such_knob": true })).await;
     assert_eq!(s, 400);
     for (knob, rate) in [
         ("error_500_rate", json!(1.5)),
         ("error_503_rate", json!(-0.1)),
         ("error_429_rate", json!(2)),
     ] {
-        let (s, b) = app
-            .admin(reqwest::Method::PUT, "/faults", Some(json!({ knob: rate })))
-            .await;
+        let (s, b) = put("/faults", json!({ knob: rate })).await;
         assert_eq!(s, 400, "{knob}");
         assert!(b["error"].as_str().unwrap().contains(knob), "{b}");
     }
-    let (_, faults) = app.admin(reqwest::Method::GET, "/faults", None).await;
+    let (_, faults) = app.admin(Method::GET, "/faults", None).await;
     assert_eq!(
         faults["error_500_rate"], 0.0,
         "a refused value is not stored"
     );
-    for rate in [0.0, 1.0] {
-        let (s, _) = app
-            .admin(
-                reqwest::Method::PUT,
-                "/faults",
-                Some(json!({ "error_429_rate": rate })),
-            )
-            .await;
-        assert_eq!(s, 200);
-    }
-    app.admin(reqwest::Method::PUT, "/faults", Some(json!({})))
-        .await;
-    let (s, _) = app
-        .admin(
-            reqwest::Method::PUT,
-            "/payment-requests/11000000000100/status",
-            Some(json!({ "code": "999" })),
-        )
-        .await;
-    assert_eq!(s, 400);
-    let (s, _) = app
-        .admin(
-            reqwest::Method::PUT,
-            "/payment-requests/11000000000100/status",
-            Some(json!({ "code": "40" })),
-        )
-        .await;
-    assert_eq!(s, 404);
-    let (s, _) = app
-        .admin(
-            reqwest::Method::PUT,
+    let dp = "/payment-requests/11000000000100/status";
+    let cases = [
+        ("/faults", json!({ "error_429_rate": 0.0 }), 200),
+        ("/faults", json!({ "error_429_rate": 1.0 }), 200),
+        ("/faults", json!({}), 200),
+        (dp, json!({ "code": "999" }), 400),
+        (dp, json!({ "code": "40" }), 404),
+        (
             "/clients/x/status",
-            Some(json!({ "code": "APPAREILLAGE_VALIDE" })),
-        )
-        .await;
-    assert_eq!(s, 404);
+            json!({ "code": "APPAREILLAGE_VALIDE" }),
+            404,
+        ),
+    ];
+    for (path, body, status) in cases {
+        let (s, b) = put(path, body.clone()).await;
+        assert_eq!(s, status, "{path} {body}: {b}");
+    }
 
-    let off = TestApp::simulator_only()
-        .simulator(|s| s.admin_enabled = false)
-        .start()
-        .await;
-    let (s, _) = off.admin(reqwest::Method::GET, "/stats", None).await;
+    let off = spawn_simulator_with(|s| s.admin_enabled = false).await;
+    let (s, _) = off.admin(Method::GET, "/stats", None).await;
     assert_eq!(s, 404);
 }

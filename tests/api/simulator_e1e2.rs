@@ -14,10 +14,7 @@ fn with(f: impl FnOnce(&mut Value)) -> Value {
 
 #[tokio::test]
 async fn registration_starts_pending_then_validates_after_the_delay() {
-    let app = TestApp::simulator_only()
-        .simulator(|s| s.activation_delay = Duration::from_secs(3600))
-        .start()
-        .await;
+    let app = spawn_simulator_with(|s| s.activation_delay = Duration::from_secs(3600)).await;
     app.set_clock("2026-11-02T09:15:00Z").await;
     let id = app.sim_register(&app.token, &particulier()).await;
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
@@ -50,7 +47,7 @@ async fn registration_starts_pending_then_validates_after_the_delay() {
 
 #[tokio::test]
 async fn re_registration_same_contact_gives_same_id_else_err_contact() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_register(&app.token, &particulier()).await;
     // Same person, same contact (phone spelled +33) → same idClient.
     let again = with(|p| p["numeroTelephonePortable"] = json!("+33605040302"));
@@ -78,7 +75,7 @@ async fn re_registration_same_contact_gives_same_id_else_err_contact() {
 
 #[tokio::test]
 async fn field_rules_answer_erreur_validation_naming_the_field() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let cases: Vec<(&str, Mutation)> = vec![
         ("civilite", Box::new(|p| p["civilite"] = json!("3"))),
         ("civilite", Box::new(|p| p["civilite"] = json!(1))),
@@ -175,12 +172,7 @@ async fn field_rules_answer_erreur_validation_naming_the_field() {
     for (path, mutate) in cases {
         let body = with(|p| mutate(p));
         let (s, b) = app.sim_post("/particulier", &body).await;
-        let e = assert_400(s, &b, "ERREUR_VALIDATION");
-        let expected = format!("champ inputParticulier.{path} :");
-        assert!(
-            e["message"].as_str().unwrap().contains(&expected),
-            "{path}: {b}"
-        );
+        assert_validation(s, &b, &format!("champ inputParticulier.{path} :"));
     }
     // Nothing was registered along the way.
     let (s, b) = app
@@ -191,7 +183,7 @@ async fn field_rules_answer_erreur_validation_naming_the_field() {
 
 #[tokio::test]
 async fn birthplace_and_address_rules_have_their_own_codes() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let cases: Vec<(&str, Mutation)> = vec![
         (
             "ERREUR_LIEU_NAISSANCE_OBLIGATOIRE",
@@ -296,24 +288,14 @@ async fn birthplace_and_address_rules_have_their_own_codes() {
 
 #[tokio::test]
 async fn unparsable_body_is_a_validation_error() {
-    let app = TestApp::simulator_only().start().await;
-    let resp = app
-        .http
-        .post(format!("{}{BASE}/particulier", app.sim_url))
-        .bearer_auth(&app.token)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    let s = resp.status();
-    let b: Value = resp.json().await.unwrap();
+    let app = spawn_simulator().await;
+    let (s, b) = app.sim_post_raw("/particulier", "{not json").await;
     assert_400(s, &b, "ERREUR_VALIDATION");
 }
 
 #[tokio::test]
 async fn status_lookup_errors_and_admin_driven_statuses() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let (s, b) = app.sim_get("/particulier").await;
     assert_400(s, &b, "ERREUR_VALIDATION");
     let (s, b) = app
@@ -361,7 +343,7 @@ async fn status_lookup_errors_and_admin_driven_statuses() {
 
 #[tokio::test]
 async fn providers_never_see_each_other() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     let (s, b) = app.sim_submit(&json!([demande(&id, "F-1")])).await;
     assert_eq!(s, 200);

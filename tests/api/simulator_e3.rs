@@ -1,5 +1,7 @@
 //! E3 (payment-request submission) against the simulator.
 
+use reqwest::Method;
+
 use crate::fixtures::*;
 use crate::helpers::*;
 use serde_json::{json, Value};
@@ -31,7 +33,7 @@ async fn item_errors(app: &TestApp, d: Value) -> Vec<String> {
 
 #[tokio::test]
 async fn valid_demandes_are_integrated_with_increasing_numeric_ids() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     let (s, b) = app
         .sim_submit(&json!([demande(&id, "F-1"), demande(&id, "F-2")]))
@@ -54,7 +56,7 @@ async fn valid_demandes_are_integrated_with_increasing_numeric_ids() {
 
 #[tokio::test]
 async fn business_rules_reject_the_item_inside_a_200() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     let p = "inputPrestations";
     let cases: Vec<(&str, Mutation)> = vec![
@@ -173,7 +175,7 @@ async fn business_rules_reject_the_item_inside_a_200() {
 
 #[tokio::test]
 async fn accepted_edge_values() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     let p = "inputPrestations";
     let cases: Vec<Mutation> = vec![
@@ -209,7 +211,7 @@ async fn accepted_edge_values() {
 
 #[tokio::test]
 async fn client_state_codes() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     for (status, code) in [
         ("PARTICULIER_BLOQUE", "ERR_CMPT_BLOQUE"),
@@ -225,7 +227,7 @@ async fn client_state_codes() {
 
 #[tokio::test]
 async fn duplicate_invoice_numbers() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     assert!(item_errors(&app, demande(&id, "F-1")).await.is_empty());
     assert_eq!(
@@ -257,19 +259,12 @@ async fn integrate_then_force(app: &TestApp, id: &str, num: &str, code: &str) {
     let (s, b) = app.sim_submit(&json!([demande(id, num)])).await;
     assert_eq!((s.as_u16(), &b[0]["statut"]), (200, &json!("10")), "{b}");
     let dp = b[0]["idDemandePaiement"].as_str().unwrap().to_string();
-    let (s, _) = app
-        .admin(
-            reqwest::Method::PUT,
-            &format!("/payment-requests/{dp}/status"),
-            Some(json!({ "code": code })),
-        )
-        .await;
-    assert_eq!(s, 200);
+    app.set_payment_status(&dp, json!({ "code": code })).await;
 }
 
 #[tokio::test]
 async fn refused_request_keeps_its_number_by_default() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     for (num, code) in [("F-40", "40"), ("F-110", "110"), ("F-113", "113")] {
         integrate_then_force(&app, &id, num, code).await;
@@ -279,22 +274,16 @@ async fn refused_request_keeps_its_number_by_default() {
             "{code}"
         );
     }
-    let (_, rules) = app.admin(reqwest::Method::GET, "/rules", None).await;
+    let (_, rules) = app.admin(Method::GET, "/rules", None).await;
     assert_eq!(rules["refused_frees_invoice_number"], false);
 }
 
 #[tokio::test]
 async fn refused_request_frees_its_number_when_the_rule_says_so() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
-    let (s, _) = app
-        .admin(
-            reqwest::Method::PUT,
-            "/rules",
-            Some(json!({ "refused_frees_invoice_number": true })),
-        )
-        .await;
-    assert_eq!(s, 200);
+    let rules = json!({ "refused_frees_invoice_number": true });
+    app.admin_ok(Method::PUT, "/rules", Some(rules)).await;
     for (num, code) in [
         ("F-40", "40"),
         ("F-100", "100"),
@@ -336,7 +325,7 @@ async fn refused_request_frees_its_number_when_the_rule_says_so() {
 
 #[tokio::test]
 async fn request_level_faults_are_400() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     let (s, b) = app.sim_submit(&demande(&id, "F-1")).await;
     assert_400(s, &b, "ERREUR_VALIDATION");
@@ -381,15 +370,8 @@ async fn request_level_faults_are_400() {
     for (path, mutate) in cases {
         let d = with(&id, "F-X", |d| mutate(d));
         let (s, b) = app.sim_submit(&json!([demande(&id, "F-OK"), d])).await;
-        let e = assert_400(s, &b, "ERREUR_VALIDATION");
-        let expected = format!(
-            "champ inputDemandePaiement{} :",
-            path.replacen("[0]", "[1]", 1)
-        );
-        assert!(
-            e["message"].as_str().unwrap().contains(&expected),
-            "{expected}: {b}"
-        );
+        let field = path.replacen("[0]", "[1]", 1);
+        assert_validation(s, &b, &format!("champ inputDemandePaiement{field} :"));
     }
     // The valid companion of each rejected request was not stored either.
     let (s, b) = app
@@ -404,10 +386,7 @@ async fn request_level_faults_are_400() {
 
 #[tokio::test]
 async fn business_errors_as_400_knob() {
-    let app = TestApp::simulator_only()
-        .simulator(|s| s.business_errors_as_400 = true)
-        .start()
-        .await;
+    let app = spawn_simulator_with(|s| s.business_errors_as_400 = true).await;
     let id = app.sim_active_client().await;
     let bad = with(&id, "F-2", |d| d["mntFactureTTC"] = json!(1));
     let (s, b) = app.sim_submit(&json!([demande(&id, "F-1"), bad])).await;
@@ -420,7 +399,7 @@ async fn business_errors_as_400_knob() {
 
 #[tokio::test]
 async fn configurable_rules() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     app.sim().set_rules(Rules {
         activity_codes: Some(vec![("100".into(), "100A001".into())]),
@@ -473,7 +452,7 @@ async fn configurable_rules() {
             assert_eq!(codes, vec![code.to_string()], "case {i}");
         }
     }
-    let (s, r) = app.admin(reqwest::Method::GET, "/rules", None).await;
+    let (s, r) = app.admin(Method::GET, "/rules", None).await;
     assert_eq!((s.as_u16(), &r["deposits_allowed"]), (200, &json!(false)));
     // A provider whose financial guarantee is not in order gets every request refused.
     app.sim().set_rules(Rules {
@@ -489,7 +468,7 @@ async fn configurable_rules() {
 
 #[tokio::test]
 async fn malformed_bodies_are_400_arrays_on_every_endpoint() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
     let bodies = [
@@ -508,13 +487,7 @@ async fn malformed_bodies_are_400_arrays_on_every_endpoint() {
         "/demandePaiement/rechercher",
     ] {
         for body in bodies {
-            let req = app
-                .http
-                .post(format!("{}{BASE}{path}", app.sim_url))
-                .bearer_auth(&app.token)
-                .header("content-type", "application/json")
-                .body(body.to_string());
-            let (s, b) = app.sim_send(req).await;
+            let (s, b) = app.sim_post_raw(path, body).await;
             assert_400(s, &b, "ERREUR_VALIDATION");
         }
     }
@@ -522,23 +495,9 @@ async fn malformed_bodies_are_400_arrays_on_every_endpoint() {
     let mut p = particulier();
     p["lieuNaissance"] = json!(["99100"]);
     let (s, b) = app.sim_post("/particulier", &p).await;
-    let e = assert_400(s, &b, "ERREUR_VALIDATION");
-    assert!(
-        e["message"]
-            .as_str()
-            .unwrap()
-            .contains("inputParticulier.lieuNaissance :"),
-        "{e}"
-    );
+    assert_validation(s, &b, "inputParticulier.lieuNaissance :");
     let (s, b) = app.sim_submit(&json!([["sap.fr", id]])).await;
-    let e = assert_400(s, &b, "ERREUR_VALIDATION");
-    assert!(
-        e["message"]
-            .as_str()
-            .unwrap()
-            .contains("inputDemandePaiement[0] :"),
-        "{e}"
-    );
+    assert_validation(s, &b, "inputDemandePaiement[0] :");
 
     // Huge but parseable amounts overflow nothing.
     let big = with(&id, "BIG", |d| {

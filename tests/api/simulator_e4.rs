@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn search_by_ids_with_non_blocking_errors() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     let ids = app.sim_seed(&id, &[16, 17]).await;
     let (s, b) = app
@@ -38,7 +38,7 @@ async fn search_by_ids_with_non_blocking_errors() {
 
 #[tokio::test]
 async fn search_criteria_errors() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     app.sim_seed(&id, &[16]).await;
     let (s, b) = app.sim_search(json!({})).await;
@@ -62,30 +62,16 @@ async fn search_criteria_errors() {
         .await;
     assert_400(s, &b, "ERR_RECHERCHE_VIDE");
     let (s, b) = app.sim_search(json!({ "dateDebut": "2026-03-01" })).await;
-    let e = assert_400(s, &b, "ERREUR_VALIDATION");
-    assert!(e["message"]
-        .as_str()
-        .unwrap()
-        .contains("champ inputRechercheDemandePaiement.dateDebut :"));
+    assert_validation(s, &b, "champ inputRechercheDemandePaiement.dateDebut :");
     let (s, b) = app
         .sim_search(json!({ "idDemandePaiements": "11000000000100" }))
         .await;
-    let e = assert_400(s, &b, "ERREUR_VALIDATION");
-    assert!(
-        e["message"]
-            .as_str()
-            .unwrap()
-            .contains("idDemandePaiements"),
-        "{e}"
-    );
+    assert_validation(s, &b, "idDemandePaiements");
 }
 
 #[tokio::test]
 async fn search_by_invoice_number_and_by_period() {
-    let app = TestApp::simulator_only()
-        .simulator(|s| s.search_max_results = 3)
-        .start()
-        .await;
+    let app = spawn_simulator_with(|s| s.search_max_results = 3).await;
     let id = app.sim_active_client().await;
     let ids = app.sim_seed(&id, &[10, 11, 12, 13]).await;
     let (s, b) = app
@@ -123,10 +109,8 @@ async fn search_by_invoice_number_and_by_period() {
 
 #[tokio::test]
 async fn lifecycle_from_registration_to_paid() {
-    let app = TestApp::simulator_only()
-        .simulator(|s| s.activation_delay = std::time::Duration::from_secs(600))
-        .start()
-        .await;
+    let app =
+        spawn_simulator_with(|s| s.activation_delay = std::time::Duration::from_secs(600)).await;
     app.set_clock(T0).await;
     let id = app.sim_register(&app.token, &particulier()).await;
     // Not yet activated: rejected.
@@ -173,7 +157,7 @@ async fn lifecycle_from_registration_to_paid() {
 
 #[tokio::test]
 async fn admin_driven_payment_statuses() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     let ids = app.sim_seed(&id, &[16, 16, 16, 16]).await;
     let put = |dp: &str, body: Value| {

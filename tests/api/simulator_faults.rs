@@ -9,7 +9,7 @@ use urssaf_gateway::simulator::Faults;
 
 #[tokio::test]
 async fn faults_round_trip_through_the_admin_api() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let (s, b) = app.admin(Method::GET, "/faults", None).await;
     assert_eq!(s, 200);
     assert_eq!(b, serde_json::to_value(Faults::default()).unwrap());
@@ -33,7 +33,7 @@ async fn faults_round_trip_through_the_admin_api() {
 
 #[tokio::test]
 async fn latency_applies_to_api_and_token_calls() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     app.sim().set_faults(Faults {
         latency_ms: 150,
         latency_jitter_ms: 50,
@@ -54,7 +54,7 @@ async fn latency_applies_to_api_and_token_calls() {
 
 #[tokio::test]
 async fn error_rates_500_503_429() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     app.sim().set_faults(Faults {
         error_500_rate: 1.0,
@@ -68,13 +68,8 @@ async fn error_rates_500_503_429() {
         error_503_rate: 1.0,
         ..Faults::default()
     });
-    let resp = app
-        .http
-        .get(format!("{}{BASE}/particulier?idClient={id}", app.sim_url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/particulier?idClient={id}");
+    let resp = app.sim_request(Method::GET, &path).send().await.unwrap();
     assert_eq!(resp.status(), 503);
     assert_eq!(resp.text().await.unwrap(), "");
 
@@ -82,14 +77,8 @@ async fn error_rates_500_503_429() {
         error_429_rate: 1.0,
         ..Faults::default()
     });
-    let resp = app
-        .http
-        .post(format!("{}{BASE}/demandePaiement/rechercher", app.sim_url))
-        .bearer_auth(&app.token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let search = app.sim_request(Method::POST, "/demandePaiement/rechercher");
+    let resp = search.json(&json!({})).send().await.unwrap();
     assert_eq!(resp.status(), 429);
     assert_eq!(resp.headers()["retry-after"], "1");
     // The token endpoint is not subject to API failures.
@@ -119,25 +108,20 @@ async fn error_rates_500_503_429() {
 
 #[tokio::test]
 async fn empty_400_bodies() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     app.sim().set_faults(Faults {
         empty_400: true,
         ..Faults::default()
     });
-    let resp = app
-        .http
-        .get(format!("{}{BASE}/particulier?idClient=x", app.sim_url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
+    let lookup = app.sim_request(Method::GET, "/particulier?idClient=x");
+    let resp = lookup.send().await.unwrap();
     assert_eq!(resp.status(), 400);
     assert_eq!(resp.text().await.unwrap(), "");
 }
 
 #[tokio::test]
 async fn capital_errors_and_status_as_array() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     let (_, b) = app.sim_submit(&json!([demande(&id, "F-1")])).await;
     let dp = b[0]["idDemandePaiement"].as_str().unwrap().to_string();
@@ -164,19 +148,14 @@ async fn capital_errors_and_status_as_array() {
 
 #[tokio::test]
 async fn drop_after_accept_stores_then_drops_the_connection() {
-    let app = TestApp::simulator_only().start().await;
+    let app = spawn_simulator().await;
     let id = app.sim_active_client().await;
     app.sim().set_faults(Faults {
         drop_after_accept: true,
         ..Faults::default()
     });
-    let result = app
-        .http
-        .post(format!("{}{BASE}/demandePaiement", app.sim_url))
-        .bearer_auth(&app.token)
-        .json(&json!([demande(&id, "F-1")]))
-        .send()
-        .await;
+    let submit = app.sim_request(Method::POST, "/demandePaiement");
+    let result = submit.json(&json!([demande(&id, "F-1")])).send().await;
     let err = match result {
         Err(e) => e,
         Ok(resp) => panic!("expected a connection error, got {}", resp.status()),

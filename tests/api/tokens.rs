@@ -5,18 +5,13 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
+use crate::fixtures::*;
 use crate::helpers::*;
 use crate::test_redis::*;
 
-/// Tenant A alone.
-fn tenant_a() -> TestAppBuilder {
-    TestApp::builder().tenants(&[&TENANT_A])
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cold_gateway_fetches_one_token_for_200_concurrent_calls() {
-    let app = tenant_a().redis().start().await;
-    let id = app.register_at_simulator(&TENANT_A).await;
+    let (app, id) = TestApp::builder().redis().start_with_client().await;
     let before = app.sim().token_requests();
     let gw = app.gw();
     let calls = (0..200).map(|_| gw.client_status("alpha", &id));
@@ -28,8 +23,8 @@ async fn cold_gateway_fetches_one_token_for_200_concurrent_calls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_replicas_sharing_redis_fetch_one_token() {
     // Same key prefix for the three: they are replicas of one deployment.
-    let app = tenant_a().redis().replicas(3).start().await;
-    let id = app.register_at_simulator(&TENANT_A).await;
+    let builder = TestApp::builder().redis().replicas(3);
+    let (app, id) = builder.start_with_client().await;
     let before = app.sim().token_requests();
     let gws = app.gateways();
     let calls = (0..300).map(|i| gws[i % 3].client_status("alpha", &id));
@@ -40,13 +35,12 @@ async fn three_replicas_sharing_redis_fetch_one_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn short_lived_tokens_are_refreshed_before_they_expire() {
-    let app = tenant_a()
+    let (app, id) = TestApp::builder()
         .simulator(|s| s.token_lifetime = Duration::from_secs(3))
         .redis()
         .replicas(2)
-        .start()
+        .start_with_client()
         .await;
-    let id = app.register_at_simulator(&TENANT_A).await;
     let before = app.sim().token_requests();
     let gws = app.gateways();
     let started = Instant::now();
@@ -75,12 +69,11 @@ async fn calls_keep_working_while_redis_is_away_and_use_it_again_when_back() {
     require_redis().await;
     let proxy = ChaosProxy::start(redis_addr()).await;
     let redis = format!("redis://{}", proxy.addr);
-    let app = tenant_a()
+    let (app, id) = TestApp::builder()
         .redis_at(&redis)
         .setting("GATEWAY__REDIS__RETRY_AFTER_MS", "200")
-        .start()
+        .start_with_client()
         .await;
-    let id = app.register_at_simulator(&TENANT_A).await;
     let first = app.gw();
     assert_eq!(first.client_status("alpha", &id).await, 200);
     let after_first = app.sim().token_requests();
@@ -116,67 +109,40 @@ async fn calls_keep_working_while_redis_is_away_and_use_it_again_when_back() {
 
 #[tokio::test]
 async fn credentials_can_go_as_http_basic() {
-    let app = tenant_a()
+    let (app, id) = TestApp::builder()
         .setting("GATEWAY__UPSTREAM__TOKEN_AUTH", "basic")
-        .start()
+        .start_with_client()
         .await;
-    let id = app.register_at_simulator(&TENANT_A).await;
-    let gw = app.gw();
-    assert_eq!(gw.client_status("alpha", &id).await, 200);
-    let fetched = gw.metrics.token_fetches.with_label_values(&["ok"]).get();
-    assert_eq!(fetched, 1);
+    assert_eq!(app.gw().client_status("alpha", &id).await, 200);
+    assert_eq!(app.gw().token_fetches("ok"), 1);
 }
 
 #[tokio::test]
 async fn wrong_urssaf_credentials_are_a_502_naming_the_cause() {
-    let app = tenant_a()
-        .simulator(|s| s.credentials = vec![(A.0.into(), "another-secret".into())])
-        .start()
-        .await;
-    let gw = app.gw();
-    let resp = gw.get("alpha", "/v1/clients/abc").send().await.unwrap();
-    assert_eq!(resp.status(), 502);
-    let body: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(body["code"], "upstream_auth_failed");
-    assert!(body["hint"]
-        .as_str()
-        .unwrap()
-        .contains("client id and secret"));
-    assert_eq!(
-        gw.metrics
-            .token_fetches
-            .with_label_values(&["refused"])
-            .get(),
-        1
-    );
+    let app = spawn_app_with(|s| s.credentials = vec![(A.0.into(), "another-secret".into())]).await;
+    let got = app.get("alpha", "/v1/clients/abc").await;
+    let body = assert_problem(&got, 502, "upstream_auth_failed");
+    let hint = body["hint"].as_str().unwrap_or_default();
+    assert!(hint.contains("client id and secret"), "{body}");
+    assert_eq!(app.gw().token_fetches("refused"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_in_redis_can_be_encrypted() {
     let key = "ab".repeat(32);
-    let app = tenant_a()
+    let (app, id) = TestApp::builder()
         .redis()
         .setting("GATEWAY__TOKEN__ENCRYPTION_KEY", &key)
-        .start()
+        .start_with_client()
         .await;
-    let id = app.register_at_simulator(&TENANT_A).await;
     let prefix = app.setting_value("GATEWAY__REDIS__KEY_PREFIX").unwrap();
     let before = app.sim().token_requests();
     assert_eq!(app.gw().client_status("alpha", &id).await, 200);
 
-    let client = redis::Client::open(redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let stored_keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:token:*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let mut conn = redis_conn().await;
+    let stored_keys = redis_keys(&mut conn, &format!("{prefix}:token:*")).await;
     assert_eq!(stored_keys.len(), 1);
-    let value: String = redis::cmd("GET")
-        .arg(&stored_keys[0])
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let value = redis_get(&mut conn, &stored_keys[0]).await;
     assert!(
         value.starts_with("v1.") && !value.contains("access_token"),
         "{value}"
