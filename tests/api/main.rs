@@ -8,6 +8,7 @@ mod contract_read;
 mod contract_sent;
 mod contract_strict;
 mod fixtures;
+mod gateway_calls;
 mod helpers;
 mod idempotency_store;
 mod openapi;
