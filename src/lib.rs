@@ -9,6 +9,7 @@ pub mod domain;
 pub mod idempotency;
 pub mod metrics;
 pub mod redis_store;
+pub mod service;
 pub mod simulator;
 pub mod startup;
 pub mod telemetry;

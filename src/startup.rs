@@ -10,14 +10,16 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 use secrecy::{ExposeSecret, SecretString};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 
 use crate::api::{self, AppState};
-use crate::config::{Environment, Settings};
+use crate::config::{Environment, KeyHash, Settings};
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
 use crate::simulator::{Simulator, SimulatorSettings};
-use crate::tenant::{hash_key, Endpoints, Tenant, Tenants};
+use crate::tenant::{Endpoints, Tenant, Tenants};
 use crate::token::TokenProvider;
 use crate::urssaf::client::{http_client, UrssafClient};
 
@@ -53,12 +55,13 @@ impl Application {
                 .any(|t| t.environment == Environment::Embedded);
         if settings.upstream.environment == Environment::Embedded && raw_tenants.is_empty() {
             let key = format!("demo-{}", uuid::Uuid::new_v4().simple());
+            let demo_hash = KeyHash::of(&key);
             raw_tenants.push(RawTenant {
                 id: "demo".into(),
                 client_id: "demo-client".into(),
                 client_secret: SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
                 environment: Environment::Embedded,
-                key_hashes: vec![hash_key(&key)],
+                key_hashes: vec![demo_hash],
                 billing_id: "demo".into(),
                 worker_id: Some("SAP123456789".into()),
             });
@@ -68,7 +71,11 @@ impl Application {
         let external_embedded = settings.upstream.environment == Environment::Embedded
             && settings.upstream.base_url.is_some();
         let embedded_host = if external_embedded {
-            settings.upstream.base_url.clone()
+            settings
+                .upstream
+                .base_url
+                .as_ref()
+                .map(|u| u.as_base().to_string())
         } else if uses_embedded {
             let sim = Simulator::new(SimulatorSettings {
                 credentials: raw_tenants
@@ -159,12 +166,16 @@ impl Application {
         let max_body = settings.server.max_body_bytes;
         let api_state = state.clone();
         let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(api_state.clone())
+            let (app, doc) = App::new()
+                .into_utoipa_app()
+                .openapi(api::openapi::ApiDoc::openapi())
+                .configure(|cfg| api::routes(cfg, !metrics_separate))
+                .split_for_parts();
+            app.app_data(api_state.clone())
                 .app_data(web::PayloadConfig::new(max_body))
+                .service(api::openapi::docs(api::openapi::finish(doc)))
                 .wrap(Compress::default())
                 .wrap(from_fn(api::observe::observe))
-                .configure(|cfg| api::configure(cfg, !metrics_separate))
                 .default_service(web::to(api::observe::not_found))
         })
         .disable_signals()
@@ -287,7 +298,7 @@ struct RawTenant {
     client_id: String,
     client_secret: SecretString,
     environment: Environment,
-    key_hashes: Vec<String>,
+    key_hashes: Vec<KeyHash>,
     billing_id: String,
     worker_id: Option<String>,
 }
@@ -317,11 +328,7 @@ fn resolve_tenants(settings: &Settings) -> Result<Vec<RawTenant>, Vec<String>> {
             client_id: t.client_id.clone().unwrap_or_default().trim().to_string(),
             client_secret: secret,
             environment: t.environment.unwrap_or(settings.upstream.environment),
-            key_hashes: t
-                .api_key_hashes
-                .iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect(),
+            key_hashes: t.api_key_hashes.clone(),
             billing_id: t.billing_id.clone().unwrap_or_else(|| id.clone()),
             worker_id: t.worker_id.clone(),
         });
@@ -341,13 +348,13 @@ fn endpoints_for(settings: &Settings, env: Environment, embedded_host: Option<&s
     // Hand-set URLs apply to the default environment (a proxy, a private simulator…).
     if env == settings.upstream.environment {
         if let Some(base) = &settings.upstream.base_url {
-            e.api_base = Endpoints::for_host(base).api_base;
+            e.api_base = Endpoints::for_host(base.as_base()).api_base;
             if settings.upstream.token_url.is_none() {
-                e.token_url = Endpoints::for_host(base).token_url;
+                e.token_url = Endpoints::for_host(base.as_base()).token_url;
             }
         }
         if let Some(t) = &settings.upstream.token_url {
-            e.token_url = t.clone();
+            e.token_url = t.as_base().to_string();
         }
     }
     e

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::Environment;
+use crate::config::{Environment, KeyHash};
 
 /// Where one Urssaf environment answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,13 +51,9 @@ impl Tenant {
         endpoints: Endpoints,
         billing_id: String,
         worker_id: Option<String>,
-        key_hashes_hex: &[String],
+        key_hashes: &[KeyHash],
     ) -> Tenant {
-        let key_hashes = key_hashes_hex
-            .iter()
-            .filter_map(|h| hex::decode(h.trim()).ok())
-            .filter_map(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
-            .collect();
+        let key_hashes = key_hashes.iter().map(|h| h.0).collect();
         Tenant {
             id,
             client_id,
@@ -84,7 +80,7 @@ impl Tenant {
 
 /// SHA-256 of an API key, hex-encoded: what the configuration stores.
 pub fn hash_key(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    KeyHash::of(key).to_hex()
 }
 
 #[derive(Debug, Default)]
@@ -132,7 +128,7 @@ mod tests {
             Endpoints::for_host("http://127.0.0.1:1"),
             id.into(),
             None,
-            &[hash_key(key)],
+            &[KeyHash::of(key)],
         )
     }
 

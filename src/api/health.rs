@@ -2,11 +2,10 @@
 
 use std::sync::atomic::Ordering;
 
-use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse, ResponseError};
 use serde_json::json;
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 use super::AppState;
 
 /// Liveness: the process answers.
@@ -26,14 +25,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.ready.load(Ordering::Acquire) {
         HttpResponse::Ok().json(json!({ "status": "ready" }))
     } else {
-        let mut p = Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "draining",
-            "Shutting down",
-            "this instance is draining",
-        );
-        p.retry_after_secs = Some(1);
-        p.error_response()
+        Problem::new(ProblemCode::Draining, "this instance is draining").error_response()
     }
 }
 

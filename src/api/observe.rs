@@ -14,7 +14,7 @@ use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse, ResponseErro
 use tracing::Instrument;
 
 use super::auth::TenantId;
-use super::problem::{Problem, REQUEST_ID};
+use super::problem::{Problem, ProblemCode, REQUEST_ID};
 use super::AppState;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -112,27 +112,19 @@ fn framework_problem(status: StatusCode) -> Problem {
     match status {
         StatusCode::NOT_FOUND => Problem::not_found("no such route; see /openapi.json or /docs"),
         StatusCode::METHOD_NOT_ALLOWED => Problem::new(
-            status,
-            "method_not_allowed",
-            "Method not allowed",
+            ProblemCode::MethodNotAllowed,
             "this route does not accept this method",
         ),
         StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
-            status,
-            "payload_too_large",
-            "Request body too large",
+            ProblemCode::PayloadTooLarge,
             "the body exceeds server.max_body_bytes",
         ),
         s if s.is_client_error() => Problem::new(
-            s,
-            "bad_request",
-            "Bad request",
+            ProblemCode::BadRequest,
             s.canonical_reason().unwrap_or("bad request"),
         ),
         s => Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Internal error",
+            ProblemCode::InternalError,
             format!("unexpected failure ({})", s.as_u16()),
         ),
     }
@@ -188,9 +180,7 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     allowed.dedup();
     let allow = allowed.join(", ");
     let mut res = Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Method not allowed",
+        ProblemCode::MethodNotAllowed,
         format!("this route accepts {allow}"),
     )
     .error_response();

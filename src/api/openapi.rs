@@ -1,10 +1,11 @@
 //! The OpenAPI document (generated from the code) and the offline docs page.
 
-use actix_web::web;
+use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
-use super::problem::{Problem, UrssafError};
+use super::problem::{Problem, ProblemCode, UrssafError};
 use crate::domain::FieldError;
 
 #[derive(OpenApi)]
@@ -14,18 +15,7 @@ use crate::domain::FieldError;
         description = "A simple REST API in front of Urssaf's API Tiers de Prestation (avance immédiate de crédit d'impôt): register households, send invoices as payment requests, and follow them to payment. Every field's description names the Urssaf field it maps to. Errors are RFC 9457 problems (`application/problem+json`).",
         license(name = "Apache-2.0")
     ),
-    paths(
-        super::clients::register,
-        super::clients::get_one,
-        super::clients::find_by_email,
-        super::payment_requests::submit,
-        super::payment_requests::get_one,
-        super::payment_requests::search,
-        super::health::healthz,
-        super::health::readyz,
-        super::health::metrics
-    ),
-    components(schemas(Problem, FieldError, UrssafError)),
+    components(schemas(Problem, ProblemCode, FieldError, UrssafError)),
     modifiers(&ApiKeyAuth),
     tags(
         (name = "clients", description = "Households (particuliers) registered with Urssaf"),
@@ -52,9 +42,49 @@ impl Modify for ApiKeyAuth {
     }
 }
 
-/// The document as committed in `openapi/openapi.json`.
+/// Puts the problem-code table in `ProblemCode`'s description, so integrators see each code's
+/// status where they read the code. Applied after the routes' schemas are merged (they carry
+/// their own copy of `ProblemCode`).
+fn describe_problem_codes(doc: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    if let Some(utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(o))) =
+        components.schemas.get_mut("ProblemCode")
+    {
+        let rows: Vec<String> = ProblemCode::ALL
+            .iter()
+            .map(|c| {
+                format!(
+                    "| `{}` | {} | {} |",
+                    c.as_str(),
+                    c.status().as_u16(),
+                    c.title()
+                )
+            })
+            .collect();
+        o.description = Some(format!(
+            "Stable machine code of a problem; the HTTP status follows from it.\n\n| code | status | title |\n|---|---|---|\n{}",
+            rows.join("\n")
+        ));
+    }
+}
+
+/// The full document for routes registered on `app` (see [`super::routes`]).
+pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    describe_problem_codes(&mut doc);
+    doc
+}
+
+/// The document as committed in `openapi/openapi.json`: the routes' own entries (see
+/// [`super::routes`]) on top of [`ApiDoc`].
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(|cfg| super::routes(cfg, true))
+        .split_for_parts();
+    finish(doc)
 }
 
 /// Pretty JSON with a final newline, as committed.
@@ -66,6 +96,6 @@ pub fn document_json() -> String {
 
 /// `/docs`: Swagger UI, its assets compiled into the binary (no CDN, works offline), and
 /// `/openapi.json`: the document it shows.
-pub fn docs(cfg: &mut web::ServiceConfig) {
-    cfg.service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document()));
+pub fn docs(doc: utoipa::openapi::OpenApi) -> utoipa_swagger_ui::SwaggerUi {
+    utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc)
 }

@@ -4,6 +4,7 @@ pub mod client;
 pub mod dates;
 pub mod decimal;
 pub mod invoice;
+pub mod payment_request;
 pub mod search;
 pub mod status;
 pub mod text;
@@ -22,6 +23,11 @@ macro_rules! redacted_debug {
     };
 }
 pub(crate) use redacted_debug;
+
+/// The seal of a parsed value. Only `domain` code can make one, so a type holding it can
+/// only be built by its own `parse`: "parse, don't validate".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parsed(());
 
 /// One failing field of a caller's request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -1,12 +1,18 @@
 //! Settings: built-in defaults → optional file → `GATEWAY__…` environment variables.
 //!
-//! Everything is checked at start; every problem becomes one readable line.
+//! Values are parsed into types as they are read (key hashes, the encryption key, URLs), so a
+//! bad one stops the gateway at start instead of being dropped later; the remaining rules are
+//! checked by [`Settings::problems`]. Every problem becomes one readable line.
+
+mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
+
+pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
 /// Prefix of every environment variable (`GATEWAY__SERVER__PORT=8080`).
 pub const ENV_PREFIX: &str = "GATEWAY";
@@ -100,9 +106,9 @@ pub enum TokenAuthStyle {
 pub struct UpstreamSettings {
     pub environment: Environment,
     /// Overrides the preset's API host (for the default environment), e.g. a proxy.
-    pub base_url: Option<String>,
+    pub base_url: Option<HttpUrl>,
     /// Overrides the preset's token URL (for the default environment).
-    pub token_url: Option<String>,
+    pub token_url: Option<HttpUrl>,
     pub token_auth: TokenAuthStyle,
     pub connect_timeout_ms: u64,
     /// Deadline of one upstream attempt, body included.
@@ -130,7 +136,7 @@ pub struct TokenSettings {
     /// Lifetime of the cross-replica refresh lock in Redis.
     pub lock_ttl_ms: u64,
     /// 64 hex characters: tokens kept in Redis are encrypted with it (AES-256-GCM).
-    pub encryption_key: Option<SecretString>,
+    pub encryption_key: Option<EncryptionKey>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -170,7 +176,7 @@ pub struct TenantSettings {
     pub client_secret_file: Option<PathBuf>,
     /// SHA-256 (hex) of each API key acting for this tenant; a list or comma-separated.
     #[serde(default, deserialize_with = "string_or_list")]
-    pub api_key_hashes: Vec<String>,
+    pub api_key_hashes: Vec<KeyHash>,
     /// Urssaf `idTiersFacturation` sent with every payment request.
     pub billing_id: Option<String>,
     /// Default intervenant identifier (Urssaf `complement2`), e.g. `SAP123456789`.
@@ -179,14 +185,15 @@ pub struct TenantSettings {
     pub environment: Option<Environment>,
 }
 
-fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+/// Hashes as a list, or one comma-separated string (the form environment variables give).
+fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<KeyHash>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {
         One(String),
         Many(Vec<String>),
     }
-    Ok(match Option::<OneOrMany>::deserialize(d)? {
+    let texts: Vec<String> = match Option::<OneOrMany>::deserialize(d)? {
         None => Vec::new(),
         Some(OneOrMany::One(s)) => s
             .split(',')
@@ -195,53 +202,14 @@ fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Err
             .map(String::from)
             .collect(),
         Some(OneOrMany::Many(v)) => v,
-    })
+    };
+    texts
+        .iter()
+        .map(|t| KeyHash::parse(t).map_err(serde::de::Error::custom))
+        .collect()
 }
 
-const DEFAULTS: &str = r#"
-[server]
-host = "0.0.0.0"
-port = 8080
-drain_seconds = 5
-shutdown_timeout_seconds = 25
-workers = 0
-max_body_bytes = 1048576
-
-[log]
-format = "json"
-level = "info"
-
-[upstream]
-environment = "embedded"
-token_auth = "form"
-connect_timeout_ms = 3000
-timeout_ms = 20000
-token_timeout_ms = 5000
-max_retries = 2
-retry_base_ms = 100
-retry_max_ms = 2000
-breaker_failures = 10
-breaker_open_seconds = 10
-
-[token]
-refresh_margin_seconds = 60
-default_lifetime_seconds = 3600
-lock_ttl_ms = 10000
-
-[redis]
-timeout_ms = 250
-retry_after_ms = 2000
-key_prefix = "urssaf-gateway"
-
-[idempotency]
-ttl_seconds = 86400
-in_flight_ttl_seconds = 120
-
-[simulator]
-port = 8090
-token_lifetime_seconds = 3600
-activation_delay_seconds = 0
-"#;
+const DEFAULTS: &str = include_str!("defaults.toml");
 
 impl Settings {
     /// Loads defaults, then the file (`path`, else `$GATEWAY_CONFIG`), then the environment.
@@ -292,28 +260,8 @@ impl Settings {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         let u = &self.upstream;
-        for (name, url) in [
-            ("upstream.base_url", &u.base_url),
-            ("upstream.token_url", &u.token_url),
-        ] {
-            if let Some(url) = url {
-                if reqwest::Url::parse(url)
-                    .map(|p| !p.has_host())
-                    .unwrap_or(true)
-                {
-                    // Not echoed: a URL may carry proxy credentials.
-                    out.push(format!("{name}: not an absolute http(s) URL"));
-                }
-            }
-        }
         if u.timeout_ms == 0 || u.connect_timeout_ms == 0 || u.token_timeout_ms == 0 {
             out.push("upstream: timeouts must be greater than 0".into());
-        }
-        if let Some(k) = &self.token.encryption_key {
-            let k = k.expose_secret();
-            if k.len() != 64 || !k.chars().all(|c| c.is_ascii_hexdigit()) {
-                out.push("token.encryption_key: must be 64 hex characters (32 bytes)".into());
-            }
         }
         let r = &self.redis;
         if r.timeout_ms == 0 || r.retry_after_ms == 0 {
@@ -327,13 +275,14 @@ impl Settings {
             ));
         }
         // One key acting for two tenants would send one tenant's calls with another's credentials.
-        let mut owners: BTreeMap<String, &str> = BTreeMap::new();
+        let mut owners: BTreeMap<[u8; 32], &str> = BTreeMap::new();
         for (id, t) in &self.tenants {
             for h in &t.api_key_hashes {
-                if let Some(first) = owners.insert(h.to_ascii_lowercase(), id) {
+                if let Some(first) = owners.insert(h.0, id) {
                     if first != id {
                         out.push(format!(
-                            "tenants.{id}.api_key_hashes: {h} is also a key of tenant {first}; a key acts for one tenant only"
+                            "tenants.{id}.api_key_hashes: {} is also a key of tenant {first}; a key acts for one tenant only",
+                            h.to_hex()
                         ));
                     }
                 }
@@ -393,13 +342,6 @@ impl Settings {
             if t.api_key_hashes.is_empty() {
                 out.push(format!("{p}.api_key_hashes: none; no caller could act for this tenant (make one with `urssaf-gateway hash-key`)"));
             }
-            for h in &t.api_key_hashes {
-                if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-                    out.push(format!(
-                        "{p}.api_key_hashes: {h:?} is not a SHA-256 hex digest (64 hex characters)"
-                    ));
-                }
-            }
             if let Some(w) = &t.worker_id {
                 if crate::domain::invoice::worker::check_worker_id(w, "").is_err() {
                     out.push(format!(
@@ -412,126 +354,14 @@ impl Settings {
     }
 }
 
-/// `config` errors name the key; keep that and drop the noise.
+/// `config` errors end with the key they are about: lead with it, as every other problem does.
 fn describe(e: &config::ConfigError) -> String {
-    format!("configuration: {e}")
+    let text = e.to_string();
+    match text.rsplit_once(" for key `") {
+        Some((what, key)) => format!("{}: {what}", key.trim_end_matches('`')),
+        None => format!("configuration: {text}"),
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn defaults_load_and_are_valid() {
-        let s = Settings::load_from(None, vars(&[])).unwrap();
-        assert_eq!(s.server.port, 8080);
-        assert_eq!(s.upstream.environment, Environment::Embedded);
-        assert!(s.problems().is_empty(), "{:?}", s.problems());
-    }
-
-    #[test]
-    fn env_overrides_and_tenants() {
-        let hash = "a".repeat(64);
-        let s = Settings::load_from(
-            None,
-            vars(&[
-                ("GATEWAY__SERVER__PORT", "9000"),
-                ("GATEWAY__UPSTREAM__ENVIRONMENT", "sandbox"),
-                ("GATEWAY__TENANTS__ACME__CLIENT_ID", "0012345"),
-                ("GATEWAY__TENANTS__ACME__CLIENT_SECRET", "s3cret"),
-                (
-                    "GATEWAY__TENANTS__ACME__API_KEY_HASHES",
-                    &format!("{hash},{hash}"),
-                ),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(s.server.port, 9000);
-        let t = &s.tenants["acme"];
-        // Values that look like numbers stay as written.
-        assert_eq!(t.client_id.as_deref(), Some("0012345"));
-        assert_eq!(t.api_key_hashes.len(), 2);
-        assert!(s.problems().is_empty(), "{:?}", s.problems());
-        assert!(!format!("{s:?}").contains("s3cret"));
-    }
-
-    #[test]
-    fn problems_one_line_each() {
-        let s = Settings::load_from(
-            None,
-            vars(&[
-                ("GATEWAY__UPSTREAM__ENVIRONMENT", "production"),
-                ("GATEWAY__TENANTS__ACME__API_KEY_HASHES", "nothex"),
-            ]),
-        )
-        .unwrap();
-        let p = s.problems();
-        assert!(
-            p.iter().any(|l| l == "tenants.acme.client_id: missing"),
-            "{p:?}"
-        );
-        assert!(
-            p.iter()
-                .any(|l| l.starts_with("tenants.acme.client_secret: missing")),
-            "{p:?}"
-        );
-        assert!(
-            p.iter().any(|l| l.contains("is not a SHA-256 hex digest")),
-            "{p:?}"
-        );
-    }
-
-    #[test]
-    fn a_key_shared_by_two_tenants_is_refused() {
-        let hash = "b".repeat(64);
-        let s = Settings::load_from(
-            None,
-            vars(&[
-                ("GATEWAY__TENANTS__ACME__CLIENT_ID", "a"),
-                ("GATEWAY__TENANTS__ACME__CLIENT_SECRET", "1e5"),
-                ("GATEWAY__TENANTS__ACME__API_KEY_HASHES", &hash),
-                ("GATEWAY__TENANTS__BETA__CLIENT_ID", "b"),
-                ("GATEWAY__TENANTS__BETA__CLIENT_SECRET", "s"),
-                ("GATEWAY__TENANTS__BETA__API_KEY_HASHES", &hash),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(
-            s.problems(),
-            [format!("tenants.beta.api_key_hashes: {hash} is also a key of tenant acme; a key acts for one tenant only")]
-        );
-        let secret = s.tenants["acme"].client_secret.as_ref().unwrap();
-        assert_eq!(secret.expose_secret(), "1e5");
-    }
-
-    #[test]
-    fn tls_redis_urls_are_accepted() {
-        let s = Settings::load_from(
-            None,
-            vars(&[(
-                "GATEWAY__REDIS__URL",
-                "rediss://user:pw@redis.example:6380/0",
-            )]),
-        )
-        .unwrap();
-        assert!(s.problems().is_empty(), "{:?}", s.problems());
-        let s = Settings::load_from(None, vars(&[("GATEWAY__REDIS__URL", "http://nope")])).unwrap();
-        assert_eq!(
-            s.problems(),
-            ["redis.url: not a valid redis:// or rediss:// URL"]
-        );
-    }
-
-    #[test]
-    fn bad_enum_is_reported() {
-        let e = Settings::load_from(None, vars(&[("GATEWAY__LOG__FORMAT", "xml")])).unwrap_err();
-        assert!(e[0].contains("xml"), "{e:?}");
-    }
-}
+mod tests;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use futures_util::{stream, StreamExt, TryStreamExt};
 
-use crate::api::AppState;
+use crate::domain::payment_request::PaymentRequest;
 use crate::domain::search::split_period;
 use crate::tenant::Tenant;
-use crate::urssaf::{wire, UpstreamError, MAX_PER_CALL};
+use crate::urssaf::{CodeKind, SearchQuery, UpstreamError, UrssafClient, MAX_PER_CALL};
 
 /// Urssaf calls one period search may make while splitting, at most; beyond, the caller is
 /// asked for a shorter period rather than the gateway hammering Urssaf.
@@ -19,39 +19,27 @@ const MAX_PERIOD_CALLS: usize = 64;
 pub const CONCURRENT_CALLS: usize = 4;
 
 pub async fn by_ids(
-    state: &AppState,
+    urssaf: &UrssafClient,
     tenant: &Arc<Tenant>,
     ids: &[String],
-) -> Result<Vec<wire::InfoDemandePaiement>, UpstreamError> {
-    in_chunks(state, tenant, ids, |chunk| {
-        wire::InputRechercheDemandePaiement {
-            id_demande_paiements: Some(chunk.to_vec()),
-            ..Default::default()
-        }
-    })
-    .await
+) -> Result<Vec<PaymentRequest>, UpstreamError> {
+    in_chunks(urssaf, tenant, ids, |c| SearchQuery::Ids(c)).await
 }
 
 pub async fn by_invoice_numbers(
-    state: &AppState,
+    urssaf: &UrssafClient,
     tenant: &Arc<Tenant>,
     numbers: &[String],
-) -> Result<Vec<wire::InfoDemandePaiement>, UpstreamError> {
-    in_chunks(state, tenant, numbers, |chunk| {
-        wire::InputRechercheDemandePaiement {
-            num_facture_tiers: Some(chunk.to_vec()),
-            ..Default::default()
-        }
-    })
-    .await
+) -> Result<Vec<PaymentRequest>, UpstreamError> {
+    in_chunks(urssaf, tenant, numbers, |c| SearchQuery::InvoiceNumbers(c)).await
 }
 
 async fn in_chunks(
-    state: &AppState,
+    urssaf: &UrssafClient,
     tenant: &Arc<Tenant>,
     values: &[String],
-    criteria: impl Fn(&[String]) -> wire::InputRechercheDemandePaiement,
-) -> Result<Vec<wire::InfoDemandePaiement>, UpstreamError> {
+    query: impl for<'a> Fn(&'a [String]) -> SearchQuery<'a>,
+) -> Result<Vec<PaymentRequest>, UpstreamError> {
     let unique: Vec<String> = {
         let mut seen = HashSet::new();
         values
@@ -60,10 +48,9 @@ async fn in_chunks(
             .cloned()
             .collect()
     };
-    let calls = unique.chunks(MAX_PER_CALL).map(|chunk| {
-        let c = criteria(chunk);
-        async move { state.urssaf.search_payment_requests(tenant, &c).await }
-    });
+    let calls = unique
+        .chunks(MAX_PER_CALL)
+        .map(|chunk| urssaf.search_payment_requests(tenant, query(chunk)));
     let answers: Vec<_> = stream::iter(calls)
         .buffered(CONCURRENT_CALLS)
         .try_collect()
@@ -73,30 +60,23 @@ async fn in_chunks(
 
 /// Everything invoiced in the period (by invoice date), however many there are.
 pub async fn by_period(
-    state: &AppState,
+    urssaf: &UrssafClient,
     tenant: &Arc<Tenant>,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<wire::InfoDemandePaiement>, UpstreamError> {
+) -> Result<Vec<PaymentRequest>, UpstreamError> {
     let mut pending = vec![(from, to)];
     let mut found = Vec::new();
     let mut calls = 0;
     while let Some((from, to)) = pending.pop() {
         calls += 1;
-        let criteria = wire::InputRechercheDemandePaiement {
-            date_debut: Some(crate::domain::dates::to_wire_date(from)),
-            date_fin: Some(crate::domain::dates::to_wire_date(to)),
-            ..Default::default()
-        };
-        match state
-            .urssaf
-            .search_payment_requests(tenant, &criteria)
+        match urssaf
+            .search_payment_requests(tenant, SearchQuery::Period { from, to })
             .await
         {
             Ok(answer) => found.extend(answer.found),
             Err(e)
-                if e.has_code("ERR_NBRE_MAX_RESULTAT")
-                    && calls + pending.len() < MAX_PERIOD_CALLS =>
+                if e.has(CodeKind::TooManyResults) && calls + pending.len() < MAX_PERIOD_CALLS =>
             {
                 match split_period(from, to) {
                     Some((a1, a2, b1, b2)) => {
