@@ -174,9 +174,7 @@ async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
     // Without credentials on the command line, the configured tenants' credentials work.
     if credentials.is_empty() {
         for t in settings.tenants.values() {
-            if let (Some(id), Some(secret)) = (&t.client_id, &t.client_secret) {
-                credentials.push((id.clone(), secret.clone()));
-            }
+            credentials.push((t.client_id.clone(), t.client_secret.clone()));
         }
     }
     if credentials.is_empty() {

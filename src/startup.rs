@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
@@ -48,7 +48,7 @@ impl Application {
         let mut demo_api_key = None;
         let mut simulator = None;
 
-        let mut raw_tenants = resolve_tenants(&settings)?;
+        let mut raw_tenants = resolve_tenants(&settings);
         let uses_embedded = settings.upstream.environment == Environment::Embedded
             || raw_tenants
                 .iter()
@@ -293,6 +293,7 @@ async fn wait_for_signal() {
     }
 }
 
+/// A tenant with its defaults resolved.
 struct RawTenant {
     id: String,
     client_id: String,
@@ -303,41 +304,20 @@ struct RawTenant {
     worker_id: Option<String>,
 }
 
-fn resolve_tenants(settings: &Settings) -> Result<Vec<RawTenant>, Vec<String>> {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for (id, t) in &settings.tenants {
-        let secret = match &t.client_secret_file {
-            Some(path) => match std::fs::read_to_string(path) {
-                Ok(s) if !s.trim().is_empty() => SecretString::from(s.trim().to_string()),
-                _ => {
-                    problems.push(format!(
-                        "tenants.{id}.client_secret_file: {} is empty or unreadable",
-                        path.display()
-                    ));
-                    continue;
-                }
-            },
-            None => match &t.client_secret {
-                Some(s) => SecretString::from(s.expose_secret().trim().to_string()),
-                None => continue,
-            },
-        };
-        out.push(RawTenant {
+fn resolve_tenants(settings: &Settings) -> Vec<RawTenant> {
+    settings
+        .tenants
+        .iter()
+        .map(|(id, t)| RawTenant {
             id: id.clone(),
-            client_id: t.client_id.clone().unwrap_or_default().trim().to_string(),
-            client_secret: secret,
+            client_id: t.client_id.clone(),
+            client_secret: t.client_secret.clone(),
             environment: t.environment.unwrap_or(settings.upstream.environment),
             key_hashes: t.api_key_hashes.clone(),
             billing_id: t.billing_id.clone().unwrap_or_else(|| id.clone()),
             worker_id: t.worker_id.clone(),
-        });
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
+        })
+        .collect()
 }
 
 fn endpoints_for(settings: &Settings, env: Environment, embedded_host: Option<&str>) -> Endpoints {

@@ -4,14 +4,16 @@
 //! bad one stops the gateway at start instead of being dropped later; the remaining rules are
 //! checked by [`Settings::problems`]. Every problem becomes one readable line.
 
+mod tenant;
 mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
+pub use tenant::TenantSettings;
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
 /// Prefix of every environment variable (`GATEWAY__SERVER__PORT=8080`).
@@ -19,7 +21,7 @@ pub const ENV_PREFIX: &str = "GATEWAY";
 /// Environment variable naming an optional configuration file.
 pub const CONFIG_FILE_ENV: &str = "GATEWAY_CONFIG";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub server: ServerSettings,
     pub log: LogSettings,
@@ -28,8 +30,22 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub idempotency: IdempotencySettings,
     pub simulator: EmbeddedSimulatorSettings,
-    #[serde(default)]
     pub tenants: BTreeMap<String, TenantSettings>,
+}
+
+/// The settings as read; tenants are parsed apart so that every tenant problem is reported
+/// at once.
+#[derive(Deserialize)]
+struct RawSettings {
+    server: ServerSettings,
+    log: LogSettings,
+    upstream: UpstreamSettings,
+    token: TokenSettings,
+    redis: RedisSettings,
+    idempotency: IdempotencySettings,
+    simulator: EmbeddedSimulatorSettings,
+    #[serde(default)]
+    tenants: BTreeMap<String, tenant::RawTenant>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -167,48 +183,6 @@ pub struct EmbeddedSimulatorSettings {
     pub activation_delay_seconds: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct TenantSettings {
-    /// Urssaf OAuth2 client id.
-    pub client_id: Option<String>,
-    pub client_secret: Option<SecretString>,
-    /// File holding the client secret (a Kubernetes Secret mount); wins over `client_secret`.
-    pub client_secret_file: Option<PathBuf>,
-    /// SHA-256 (hex) of each API key acting for this tenant; a list or comma-separated.
-    #[serde(default, deserialize_with = "string_or_list")]
-    pub api_key_hashes: Vec<KeyHash>,
-    /// Urssaf `idTiersFacturation` sent with every payment request.
-    pub billing_id: Option<String>,
-    /// Default intervenant identifier (Urssaf `complement2`), e.g. `SAP123456789`.
-    pub worker_id: Option<String>,
-    /// Overrides `upstream.environment` for this tenant.
-    pub environment: Option<Environment>,
-}
-
-/// Hashes as a list, or one comma-separated string (the form environment variables give).
-fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<KeyHash>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    let texts: Vec<String> = match Option::<OneOrMany>::deserialize(d)? {
-        None => Vec::new(),
-        Some(OneOrMany::One(s)) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
-        Some(OneOrMany::Many(v)) => v,
-    };
-    texts
-        .iter()
-        .map(|t| KeyHash::parse(t).map_err(serde::de::Error::custom))
-        .collect()
-}
-
 const DEFAULTS: &str = include_str!("defaults.toml");
 
 impl Settings {
@@ -251,9 +225,32 @@ impl Settings {
                 .source(Some(env)),
         );
         let built = builder.build().map_err(|e| vec![describe(&e)])?;
-        built
-            .try_deserialize::<Settings>()
-            .map_err(|e| vec![describe(&e)])
+        let raw = built
+            .try_deserialize::<RawSettings>()
+            .map_err(|e| vec![describe(&e)])?;
+        let mut tenants = BTreeMap::new();
+        let mut problems = Vec::new();
+        for (id, t) in raw.tenants {
+            match TenantSettings::parse(&id, t) {
+                Ok(t) => {
+                    tenants.insert(id, t);
+                }
+                Err(p) => problems.extend(p),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Settings {
+            server: raw.server,
+            log: raw.log,
+            upstream: raw.upstream,
+            token: raw.token,
+            redis: raw.redis,
+            idempotency: raw.idempotency,
+            simulator: raw.simulator,
+            tenants,
+        })
     }
 
     /// Every problem of a loaded configuration, one line each.
@@ -302,53 +299,6 @@ impl Settings {
                 "tenants: none configured; upstream.environment = {} needs at least one (e.g. GATEWAY__TENANTS__ACME__CLIENT_ID)",
                 self.upstream.environment.as_str()
             ));
-        }
-        for (id, t) in &self.tenants {
-            let p = format!("tenants.{id}");
-            if !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                out.push(format!(
-                    "{p}: tenant ids use letters, digits, '-' and '_' only"
-                ));
-            }
-            if t.client_id
-                .as_deref()
-                .map(str::trim)
-                .unwrap_or("")
-                .is_empty()
-            {
-                out.push(format!("{p}.client_id: missing"));
-            }
-            match &t.client_secret_file {
-                Some(f) if !f.is_file() => out.push(format!(
-                    "{p}.client_secret_file: {} is not a readable file",
-                    f.display()
-                )),
-                Some(_) => {}
-                None if t
-                    .client_secret
-                    .as_ref()
-                    .map(|s| s.expose_secret().is_empty())
-                    .unwrap_or(true) =>
-                {
-                    out.push(format!(
-                        "{p}.client_secret: missing (set it, or client_secret_file)"
-                    ))
-                }
-                None => {}
-            }
-            if t.api_key_hashes.is_empty() {
-                out.push(format!("{p}.api_key_hashes: none; no caller could act for this tenant (make one with `urssaf-gateway hash-key`)"));
-            }
-            if let Some(w) = &t.worker_id {
-                if crate::domain::invoice::worker::check_worker_id(w, "").is_err() {
-                    out.push(format!(
-                        "{p}.worker_id: {w:?} must be SAP + 9 digits or SIR + 14 digits"
-                    ));
-                }
-            }
         }
         out
     }

@@ -128,7 +128,7 @@ fn configuration_errors_are_one_clear_line_each() {
     let (code, err) = run_to_end(&[("GATEWAY__LOG__FORMAT", "xml")]);
     assert_eq!(code, 2);
     assert!(
-        err.starts_with("error: configuration:") && err.contains("xml"),
+        err.starts_with("error: log.format:") && err.contains("xml"),
         "{err}"
     );
 
