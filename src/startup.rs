@@ -294,17 +294,17 @@ async fn wait_for_signal() {
 }
 
 /// A tenant with its defaults resolved.
-struct RawTenant {
-    id: String,
-    client_id: String,
-    client_secret: SecretString,
-    environment: Environment,
-    key_hashes: Vec<KeyHash>,
-    billing_id: String,
-    worker_id: Option<String>,
+pub(crate) struct RawTenant {
+    pub(crate) id: String,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: SecretString,
+    pub(crate) environment: Environment,
+    pub(crate) key_hashes: Vec<KeyHash>,
+    pub(crate) billing_id: String,
+    pub(crate) worker_id: Option<String>,
 }
 
-fn resolve_tenants(settings: &Settings) -> Vec<RawTenant> {
+pub(crate) fn resolve_tenants(settings: &Settings) -> Vec<RawTenant> {
     settings
         .tenants
         .iter()
@@ -320,7 +320,11 @@ fn resolve_tenants(settings: &Settings) -> Vec<RawTenant> {
         .collect()
 }
 
-fn endpoints_for(settings: &Settings, env: Environment, embedded_host: Option<&str>) -> Endpoints {
+pub(crate) fn endpoints_for(
+    settings: &Settings,
+    env: Environment,
+    embedded_host: Option<&str>,
+) -> Endpoints {
     let mut e = match env.preset_host() {
         Some(host) => Endpoints::for_host(host),
         None => Endpoints::for_host(embedded_host.unwrap_or("http://127.0.0.1:1")),

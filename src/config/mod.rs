@@ -30,6 +30,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub idempotency: IdempotencySettings,
     pub simulator: EmbeddedSimulatorSettings,
+    pub check: CheckSettings,
     pub tenants: BTreeMap<String, TenantSettings>,
 }
 
@@ -44,6 +45,7 @@ struct RawSettings {
     redis: RedisSettings,
     idempotency: IdempotencySettings,
     simulator: EmbeddedSimulatorSettings,
+    check: CheckSettings,
     #[serde(default)]
     tenants: BTreeMap<String, tenant::RawTenant>,
 }
@@ -183,6 +185,13 @@ pub struct EmbeddedSimulatorSettings {
     pub activation_delay_seconds: u64,
 }
 
+/// The gateway's own check of each tenant's Urssaf access (token, then a harmless search).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckSettings {
+    /// Run at start, then every this many seconds; 0 = never.
+    pub interval_seconds: u64,
+}
+
 const DEFAULTS: &str = include_str!("defaults.toml");
 
 impl Settings {
@@ -249,6 +258,7 @@ impl Settings {
             redis: raw.redis,
             idempotency: raw.idempotency,
             simulator: raw.simulator,
+            check: raw.check,
             tenants,
         })
     }
