@@ -14,6 +14,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::api::{self, AppState};
+use crate::campaign::check::{self, CheckBoard};
 use crate::config::{Environment, KeyHash, Settings};
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
@@ -30,6 +31,8 @@ pub struct Application {
     metrics_server: Option<Server>,
     ready: Arc<AtomicBool>,
     drain: Duration,
+    /// The periodic tenant check (`check.interval_seconds`), stopped with the server.
+    check_task: Option<tokio::task::JoinHandle<()>>,
     /// Set in the embedded default: the demo tenant's API key, printed at start.
     pub demo_api_key: Option<String>,
     /// The in-process simulator of the embedded default.
@@ -151,6 +154,18 @@ impl Application {
             ready: ready.clone(),
         });
 
+        let check_every = Duration::from_secs(settings.check.interval_seconds);
+        let checks = CheckBoard::new(check_every);
+        let check_task = (!check_every.is_zero()).then(|| {
+            tokio::spawn(check::run_periodically(
+                state.urssaf.clone(),
+                state.tenants.clone(),
+                metrics.clone(),
+                checks.clone(),
+                check_every,
+            ))
+        });
+
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(|e| {
                 vec![format!(
@@ -194,10 +209,13 @@ impl Application {
                     vec![format!("server.metrics_port: cannot listen on {mp}: {e}")]
                 })?;
                 let mp = l.local_addr().map_err(|e| vec![e.to_string()])?.port();
+                let checks = web::Data::new(checks);
                 let s = HttpServer::new(move || {
                     App::new()
                         .app_data(state.clone())
+                        .app_data(checks.clone())
                         .service(api::health::metrics)
+                        .service(api::checks::checks)
                 })
                 .disable_signals()
                 .workers(1)
@@ -216,6 +234,7 @@ impl Application {
             metrics_server,
             ready,
             drain: Duration::from_secs(settings.server.drain_seconds),
+            check_task,
             demo_api_key,
             simulator,
             metrics,
@@ -239,7 +258,11 @@ impl Application {
         if let Some(m) = self.metrics_server {
             tokio::spawn(m);
         }
-        self.server.await
+        let result = self.server.await;
+        if let Some(task) = self.check_task {
+            task.abort();
+        }
+        result
     }
 
     /// Serves until SIGTERM or SIGINT, then: not ready → drain period → stop accepting →

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod checks;
 pub mod clients;
 pub mod dto;
 pub mod errors;

@@ -111,6 +111,8 @@ pub fn gateway_vars(
         ("GATEWAY__UPSTREAM__BASE_URL".into(), upstream.into()),
         ("GATEWAY__UPSTREAM__RETRY_BASE_MS".into(), "10".into()),
         ("GATEWAY__UPSTREAM__RETRY_MAX_MS".into(), "50".into()),
+        // Tests count Urssaf calls: the periodic tenant check is on only where a test wants it.
+        ("GATEWAY__CHECK__INTERVAL_SECONDS".into(), "0".into()),
         // Tests sharing one Redis must not share keys.
         (
             "GATEWAY__REDIS__KEY_PREFIX".into(),

@@ -1,6 +1,7 @@
 //! One integration-test binary: real HTTP on OS-chosen ports, the built-in simulator as
 //! Urssaf, a real Redis.
 
+mod access_check;
 mod auth;
 mod clients_api;
 mod fixtures;
