@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
-use urssaf_gateway::campaign::cli::{self as access, CheckArgs};
+use urssaf_gateway::campaign::cli::{self as access, CampaignArgs, CheckArgs};
 use urssaf_gateway::config::Settings;
 use urssaf_gateway::simulator::{Faults, Simulator, SimulatorSettings};
 use urssaf_gateway::startup::Application;
@@ -69,6 +69,9 @@ enum Command {
     /// Check each tenant's Urssaf access (token, then a harmless search); exit 0 only when
     /// every tenant passes.
     Check(CheckArgs),
+    /// Run Urssaf's test campaign (M010, M020, M050, M070) for one tenant and write the
+    /// report (Markdown, HTML, JSON); exit 0 only when the four scenarios pass.
+    Campaign(CampaignArgs),
     /// Print the OpenAPI document (JSON).
     Openapi,
     /// Print the SHA-256 of an API key for `api_key_hashes`; with no key, make a new one.
@@ -83,6 +86,10 @@ async fn main() -> ExitCode {
         Command::Simulator(args) => simulator(cli.config, args).await,
         Command::Check(args) => match load(cli.config) {
             Ok(settings) => access::check_command(settings, args).await,
+            Err(code) => code,
+        },
+        Command::Campaign(args) => match load(cli.config) {
+            Ok(settings) => access::campaign_command(settings, args).await,
             Err(code) => code,
         },
         Command::Openapi => {

@@ -4,4 +4,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod report;
 pub mod rig;
+pub mod scenario;
+pub mod steps;
