@@ -3,6 +3,7 @@
 
 mod access_check;
 mod auth;
+mod campaign;
 mod clients_api;
 mod fixtures;
 mod helpers;
