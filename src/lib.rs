@@ -6,6 +6,7 @@
 pub mod api;
 pub mod campaign;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod idempotency;
 pub mod metrics;

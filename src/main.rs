@@ -141,7 +141,8 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
     if let (Some(key), Some(sim)) = (&app.demo_api_key, simulator_port) {
         // Printed on stderr, outside the JSON log stream, and only for the demo tenant.
         eprintln!(
-            "\nurssaf-gateway is running on the embedded default: built-in Urssaf simulator, in-process token cache.\n  API:       http://127.0.0.1:{port}/v1\n  docs:      http://127.0.0.1:{port}/docs\n  demo key:  {key}\n  simulator: http://127.0.0.1:{sim} (admin API under /__admin/)\n  try:       curl -H 'Authorization: Bearer {key}' 'http://127.0.0.1:{port}/v1/clients?email=jeanne.durand@example.org'\n"
+            "\nurssaf-gateway is running on the embedded default: built-in Urssaf simulator, in-process token cache.\n  API:       http://127.0.0.1:{port}/v1\n  docs:      http://127.0.0.1:{port}/docs\n  demo key:  {key}\n  simulator: http://127.0.0.1:{sim} (admin API under /__admin/)\n  try:       curl -H 'Authorization: Bearer {key}' 'http://127.0.0.1:{port}/v1/clients?email={email}'\n",
+            email = urssaf_gateway::demo::CLIENT_EMAIL
         );
     }
     tracing::info!(

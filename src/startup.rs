@@ -16,6 +16,7 @@ use utoipa_actix_web::AppExt;
 use crate::api::{self, AppState};
 use crate::campaign::check::{self, CheckBoard};
 use crate::config::{Environment, KeyHash, Settings};
+use crate::demo;
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
@@ -57,16 +58,15 @@ impl Application {
                 .iter()
                 .any(|t| t.environment == Environment::Embedded);
         if settings.upstream.environment == Environment::Embedded && raw_tenants.is_empty() {
-            let key = format!("demo-{}", uuid::Uuid::new_v4().simple());
-            let demo_hash = KeyHash::of(&key);
+            let key = demo::new_api_key();
             raw_tenants.push(RawTenant {
-                id: "demo".into(),
-                client_id: "demo-client".into(),
+                id: demo::TENANT_ID.into(),
+                client_id: demo::CLIENT_ID.into(),
                 client_secret: SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
                 environment: Environment::Embedded,
-                key_hashes: vec![demo_hash],
-                billing_id: "demo".into(),
-                worker_id: Some("SAP123456789".into()),
+                key_hashes: vec![KeyHash::of(&key)],
+                billing_id: demo::TENANT_ID.into(),
+                worker_id: Some(demo::WORKER_ID.into()),
             });
             demo_api_key = Some(key);
         }
@@ -141,6 +141,11 @@ impl Application {
             metrics.clone(),
         );
         let urssaf = UrssafClient::new(http, tokens, &settings.upstream, metrics.clone());
+        if demo_api_key.is_some() {
+            if let Some(t) = tenants.iter().find(|t| t.id == demo::TENANT_ID) {
+                demo::seed_client(&urssaf, t).await;
+            }
+        }
         let ready = Arc::new(AtomicBool::new(false));
         let state = web::Data::new(AppState {
             tenants: Arc::new(tenants),
@@ -189,6 +194,7 @@ impl Application {
             app.app_data(api_state.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .service(api::openapi::docs(api::openapi::finish(doc)))
+                .route("/docs", web::get().to(api::openapi::docs_redirect))
                 .wrap(Compress::default())
                 .wrap(from_fn(api::observe::observe))
                 .default_service(web::to(api::observe::not_found))

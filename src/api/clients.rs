@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::auth::Caller;
-use super::body::parse_json;
+use super::body::{parse_json, require_json};
 use super::errors::upstream_problem;
 use super::idempotent::{self, IdempotencyKeyHeader, Reply};
 use super::problem::Problem;
@@ -25,7 +25,7 @@ use crate::urssaf::UpstreamError;
 /// Every field is checked before Urssaf is called; all failing fields come back at once.
 /// The answer carries the account status read right after registration: a new client is
 /// usually `pending_activation` until they activate their Urssaf account.
-#[utoipa::path(post, path = "/v1/clients", tag = "clients", request_body = RegisterClientRequest,
+#[utoipa::path(post, path = "/v1/clients", tag = "clients", operation_id = "registerClient", request_body = RegisterClientRequest,
     params(IdempotencyKeyHeader),
     security(("api_key" = [])),
     responses(
@@ -42,6 +42,9 @@ pub async fn register(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    if let Err(p) = require_json(&req) {
+        return p.error_response();
+    }
     idempotent::run(
         state,
         caller.0,
@@ -76,7 +79,7 @@ async fn register_client(
 }
 
 /// Read a client's account status (Urssaf E2 `GET /particulier?idClient=`).
-#[utoipa::path(get, path = "/v1/clients/{client_id}", tag = "clients",
+#[utoipa::path(get, path = "/v1/clients/{client_id}", tag = "clients", operation_id = "getClient",
     params(("client_id" = String, Path, description = "Urssaf `idClient`, as answered at registration", pattern = "^[A-Za-z0-9-]{1,50}$")),
     security(("api_key" = [])),
     responses(
@@ -107,7 +110,7 @@ pub struct ClientLookup {
 }
 
 /// Look a client up by e-mail (Urssaf E2 `GET /particulier?adresseMail=`).
-#[utoipa::path(get, path = "/v1/clients", tag = "clients", params(ClientLookup),
+#[utoipa::path(get, path = "/v1/clients", tag = "clients", operation_id = "findClientByEmail", params(ClientLookup),
     security(("api_key" = [])),
     responses(
         CommonProblems,

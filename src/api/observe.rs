@@ -8,7 +8,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ResourceDef;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use tracing::Instrument;
@@ -31,7 +31,7 @@ fn request_id(req: &ServiceRequest) -> String {
 }
 
 pub async fn observe(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = request_id(&req);
@@ -41,6 +41,10 @@ pub async fn observe(
         m @ ("GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS") => m.to_string(),
         _ => "OTHER".to_string(),
     };
+    // HEAD is answered wherever GET is: served as a GET, the body is left out on the wire.
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", request_id = %id);
     let outcome = REQUEST_ID
@@ -175,6 +179,9 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     // A documented route not served here (e.g. /metrics on its own port) is simply absent.
     if allowed.is_empty() || allowed.contains(&req.method().as_str()) {
         return Problem::not_found("no such route; see /openapi.json or /docs").error_response();
+    }
+    if allowed.contains(&"GET") {
+        allowed.push("HEAD");
     }
     allowed.sort_unstable();
     allowed.dedup();

@@ -1,11 +1,11 @@
 //! `/v1/payment-requests`: send invoices once and only once, and follow each to payment.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse, ResponseError};
 use chrono::NaiveDate;
 
 use super::auth::Caller;
-use super::body::parse_json;
+use super::body::{parse_json, require_json};
 use super::errors::upstream_problem;
 use super::idempotent::{self, IdempotencyKeyHeader, Reply};
 use super::problem::{Problem, ProblemCode};
@@ -28,7 +28,7 @@ use crate::urssaf::{CodeKind, UpstreamError, UrssafError};
 /// holds under another content, **422** Urssaf rejected them, **502/503/504** Urssaf failed or was
 /// unreachable (the problem's `results` lists each invoice). Send an `Idempotency-Key` to make
 /// retries safe: the first answer is replayed for the same key and body.
-#[utoipa::path(post, path = "/v1/payment-requests", tag = "payment-requests", request_body = SubmitPaymentRequests,
+#[utoipa::path(post, path = "/v1/payment-requests", tag = "payment-requests", operation_id = "submitPaymentRequests", request_body = SubmitPaymentRequests,
     params(IdempotencyKeyHeader),
     security(("api_key" = [])),
     responses(
@@ -46,6 +46,9 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    if let Err(p) = require_json(&req) {
+        return p.error_response();
+    }
     idempotent::run(
         state,
         caller.0,
@@ -68,7 +71,7 @@ pub async fn submit(
 }
 
 /// Read one payment request (Urssaf E4 `POST /demandePaiement/rechercher` by id).
-#[utoipa::path(get, path = "/v1/payment-requests/{payment_request_id}", tag = "payment-requests",
+#[utoipa::path(get, path = "/v1/payment-requests/{payment_request_id}", tag = "payment-requests", operation_id = "getPaymentRequest",
     params(("payment_request_id" = String, Path, description = "Urssaf `idDemandePaiement`", pattern = "^[A-Za-z0-9_-]{1,50}$")),
     security(("api_key" = [])),
     responses(
@@ -89,11 +92,13 @@ pub async fn get_one(
 
 /// Search payment requests by ids, invoice numbers and/or an invoice-date period (Urssaf E4).
 ///
-/// Any number of ids or invoice numbers (sent 10 per call). A period is searched whole: when
-/// Urssaf says it has too many results, the gateway splits the period and merges the answers.
-/// Criteria combine as a union. Nothing found is an empty list, not an error; ids and invoice
-/// numbers Urssaf did not find are listed in `not_found`.
-#[utoipa::path(post, path = "/v1/payment-requests/search", tag = "payment-requests", request_body = SearchPaymentRequests,
+/// Criteria narrow each other (AND): with ids and invoice numbers, only requests matching both;
+/// with a period as well, only those invoiced within it. Any number of ids or invoice numbers
+/// (sent to Urssaf 10 per call). A period alone is searched whole: when Urssaf says it has too
+/// many results, the gateway splits the period and merges the answers. Nothing found is an
+/// empty list, not an error; ids and invoice numbers that matched nothing are listed in
+/// `not_found`.
+#[utoipa::path(post, path = "/v1/payment-requests/search", tag = "payment-requests", operation_id = "searchPaymentRequests", request_body = SearchPaymentRequests,
     security(("api_key" = [])),
     responses(
         CommonProblems,
@@ -104,8 +109,10 @@ pub async fn get_one(
 pub async fn search(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
+    require_json(&req)?;
     let request: SearchPaymentRequests = parse_json(&body)?;
     let today = today();
     let found = service::search(&state.urssaf, &caller.0, &request.input(), today).await?;

@@ -56,6 +56,8 @@ problem_codes! {
     NotFound = "not_found": NOT_FOUND, "Not found";
     MethodNotAllowed = "method_not_allowed": METHOD_NOT_ALLOWED, "Method not allowed";
     PayloadTooLarge = "payload_too_large": PAYLOAD_TOO_LARGE, "Request body too large";
+    /// The body is not JSON (`Content-Type` other than `application/json` or `…+json`).
+    UnsupportedMediaType = "unsupported_media_type": UNSUPPORTED_MEDIA_TYPE, "Unsupported media type";
     BadRequest = "bad_request": BAD_REQUEST, "Bad request";
     InvalidIdempotencyKey = "invalid_idempotency_key": BAD_REQUEST, "Invalid Idempotency-Key";
     /// A request with this Idempotency-Key is still running.
@@ -104,13 +106,16 @@ pub struct Problem {
     pub code: ProblemCode,
     pub detail: String,
     /// The request id (also in the `X-Request-Id` header); quote it when asking for help.
+    #[schema(required = true)]
     pub request_id: Option<String>,
     /// Every failing field, by JSON pointer into the request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// Urssaf's error when Urssaf refused the request.
+    #[schema(required = true)]
     pub urssaf: Option<UrssafError>,
     /// Plain words on what to do next.
+    #[schema(required = true)]
     pub hint: Option<String>,
     /// For a submission of invoices none of which was accepted: each invoice's result, in order.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -13,6 +13,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::config::{Environment, Settings};
+use crate::demo;
 use crate::metrics::Metrics;
 use crate::simulator::{Simulator, SimulatorSettings};
 use crate::startup::{endpoints_for, resolve_tenants, RawTenant};
@@ -39,13 +40,13 @@ impl Rig {
         let embedded_default = settings.upstream.environment == Environment::Embedded;
         if embedded_default && raw.is_empty() {
             raw.push(RawTenant {
-                id: "demo".into(),
-                client_id: "demo-client".into(),
+                id: demo::TENANT_ID.into(),
+                client_id: demo::CLIENT_ID.into(),
                 client_secret: SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
                 environment: Environment::Embedded,
                 key_hashes: Vec::new(),
-                billing_id: "demo".into(),
-                worker_id: Some("SAP123456789".into()),
+                billing_id: demo::TENANT_ID.into(),
+                worker_id: Some(demo::WORKER_ID.into()),
             });
         }
         let needs_simulator = raw.iter().any(|t| t.environment == Environment::Embedded)

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use super::payment_request::PaymentRequest;
 use super::{dates, text, FieldError};
 
 /// Longest id / invoice number, and most values per list (the client sends 10 per call).
@@ -98,6 +99,26 @@ pub fn parse(req: &SearchInput<'_>) -> Result<SearchCriteria, Vec<FieldError>> {
         Ok(criteria)
     } else {
         Err(errors)
+    }
+}
+
+impl SearchCriteria {
+    /// Whether a payment request meets every criterion given: its id among the ids, its
+    /// invoice number among the numbers, its invoice date within `period` (a date Urssaf did
+    /// not echo cannot be shown within it).
+    pub fn matches(&self, p: &PaymentRequest, period: Option<(NaiveDate, NaiveDate)>) -> bool {
+        let id_ok = self.ids.is_empty() || self.ids.contains(&p.id);
+        let number_ok = self.invoice_numbers.is_empty()
+            || p.invoice_number
+                .as_ref()
+                .is_some_and(|n| self.invoice_numbers.contains(n));
+        let date_ok = period.is_none_or(|(from, to)| {
+            p.invoice
+                .as_ref()
+                .and_then(|e| e.invoice_date)
+                .is_some_and(|d| from <= d && d <= to)
+        });
+        id_ok && number_ok && date_ok
     }
 }
 

@@ -4,21 +4,19 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use urssaf_gateway::config::Settings;
-use urssaf_gateway::startup::Application;
 
 use crate::helpers::*;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_urssaf-gateway");
 
-/// Environment for the real binary: tenants A and B in front of `upstream`, B's secret as given.
-pub fn binary_env(upstream: &str, beta_secret: &str) -> Vec<(String, String)> {
-    let (mut vars, _) = gateway_vars(upstream, &[&TENANT_A, &TENANT_B], None);
-    set(
-        &mut vars,
-        "GATEWAY__TENANTS__BETA__CLIENT_SECRET",
-        beta_secret,
-    );
+/// The app's gateway settings (tenants A and B in front of its simulator) with some changed:
+/// the environment of the real binary.
+pub fn binary_env(app: &TestApp, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut vars = app.gateway_env().to_vec();
+    for (k, v) in changes {
+        vars.retain(|(key, _)| key != k);
+        vars.push((k.to_string(), v.to_string()));
+    }
     vars
 }
 
@@ -38,18 +36,11 @@ pub async fn run(args: &[&str], env: &[(String, String)]) -> (i32, String, Strin
     )
 }
 
-fn creds() -> Vec<(&'static str, &'static str)> {
-    vec![
-        (TENANT_A.client_id, TENANT_A.client_secret),
-        (TENANT_B.client_id, TENANT_B.client_secret),
-    ]
-}
-
 #[tokio::test]
 async fn check_passes_with_good_credentials_and_names_the_tenant_with_a_wrong_secret() {
-    let sim = spawn_simulator(&creds(), |_| {});
+    let app = TestApp::builder().no_gateway().start().await;
 
-    let good = binary_env(&sim.url, TENANT_B.client_secret);
+    let good = binary_env(&app, &[]);
     let (code, out, err) = run(&["check"], &good).await;
     assert_eq!(code, 0, "{out}{err}");
     let rows: Vec<&str> = out.lines().filter(|l| l.ends_with("pass")).collect();
@@ -67,7 +58,10 @@ async fn check_passes_with_good_credentials_and_names_the_tenant_with_a_wrong_se
         assert!(r["latency_ms"].is_u64());
     }
 
-    let wrong = binary_env(&sim.url, "not-the-secret");
+    let wrong = binary_env(
+        &app,
+        &[("GATEWAY__TENANTS__BETA__CLIENT_SECRET", "not-the-secret")],
+    );
     let (code, out, err) = run(&["check"], &wrong).await;
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("check failed for tenant beta"), "{err}");
@@ -103,11 +97,12 @@ async fn check_passes_with_good_credentials_and_names_the_tenant_with_a_wrong_se
 
 #[tokio::test]
 async fn check_says_which_tenant_urssaf_refuses_when_the_api_is_down() {
-    let sim = spawn_simulator(&creds(), |s| {
-        s.faults.error_503_rate = 1.0;
-    });
-    let mut env = binary_env(&sim.url, TENANT_B.client_secret);
-    set(&mut env, "GATEWAY__UPSTREAM__MAX_RETRIES", "0");
+    let app = TestApp::builder()
+        .simulator(|s| s.faults.error_503_rate = 1.0)
+        .no_gateway()
+        .start()
+        .await;
+    let env = binary_env(&app, &[("GATEWAY__UPSTREAM__MAX_RETRIES", "0")]);
     let (code, out, _) = run(&["check", "--json", "--tenant", "alpha"], &env).await;
     assert_eq!(code, 1, "{out}");
     let results: Vec<Value> = serde_json::from_str(&out).unwrap();
@@ -120,15 +115,13 @@ async fn check_says_which_tenant_urssaf_refuses_when_the_api_is_down() {
 #[tokio::test]
 async fn the_gateway_checks_its_tenants_at_start_on_the_metrics_port() {
     // The simulator knows tenant A only: B's credentials are refused.
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let (mut vars, _) = gateway_vars(&sim.url, &[&TENANT_A, &TENANT_B], None);
-    set(&mut vars, "GATEWAY__SERVER__METRICS_PORT", "0");
-    set(&mut vars, "GATEWAY__CHECK__INTERVAL_SECONDS", "3600");
-    let app = Application::build(Settings::load_from(None, vars).unwrap())
-        .await
-        .unwrap();
-    let admin = format!("http://127.0.0.1:{}", app.metrics_port().unwrap());
-    tokio::spawn(app.run_until_stopped());
+    let app = TestApp::builder()
+        .simulator(|s| s.credentials.retain(|(id, _)| id == A.0))
+        .setting("GATEWAY__SERVER__METRICS_PORT", "0")
+        .setting("GATEWAY__CHECK__INTERVAL_SECONDS", "3600")
+        .start()
+        .await;
+    let admin = format!("http://127.0.0.1:{}", app.gw().metrics_port.unwrap());
     let http = reqwest::Client::new();
 
     let mut answer = (0, Value::Null);
@@ -179,16 +172,13 @@ async fn the_gateway_checks_its_tenants_at_start_on_the_metrics_port() {
 
 #[tokio::test]
 async fn all_tenants_passing_answers_200_and_checks_can_be_off() {
-    let sim = spawn_simulator(&creds(), |_| {});
     for (interval, want_status, want) in [("60", 200, "pass"), ("0", 503, "off")] {
-        let (mut vars, _) = gateway_vars(&sim.url, &[&TENANT_A, &TENANT_B], None);
-        set(&mut vars, "GATEWAY__SERVER__METRICS_PORT", "0");
-        set(&mut vars, "GATEWAY__CHECK__INTERVAL_SECONDS", interval);
-        let app = Application::build(Settings::load_from(None, vars).unwrap())
-            .await
-            .unwrap();
-        let admin = format!("http://127.0.0.1:{}", app.metrics_port().unwrap());
-        tokio::spawn(app.run_until_stopped());
+        let app = TestApp::builder()
+            .setting("GATEWAY__SERVER__METRICS_PORT", "0")
+            .setting("GATEWAY__CHECK__INTERVAL_SECONDS", interval)
+            .start()
+            .await;
+        let admin = format!("http://127.0.0.1:{}", app.gw().metrics_port.unwrap());
         let mut last = (0, Value::Null);
         for _ in 0..100 {
             let resp = reqwest::get(format!("{admin}/checks")).await.unwrap();

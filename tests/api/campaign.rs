@@ -128,7 +128,12 @@ fn assert_no_secret(out: &Out, secret: &str) {
 #[tokio::test]
 async fn the_campaign_passes_against_the_standalone_simulator_without_leaking_a_secret() {
     let sim = standalone_simulator();
-    let env = binary_env(&sim.url, TENANT_B.client_secret);
+    let app = TestApp::builder()
+        .upstream(&sim.url)
+        .no_gateway()
+        .start()
+        .await;
+    let env = app.gateway_env().to_vec();
 
     let out = Out::new();
     let (code, stdout, stderr) = run(
@@ -222,12 +227,10 @@ async fn the_campaign_passes_against_the_standalone_simulator_without_leaking_a_
 
 #[tokio::test]
 async fn a_wrong_secret_fails_m010_on_the_token() {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let mut env = binary_env(&sim.url, TENANT_B.client_secret);
-    set(
-        &mut env,
-        "GATEWAY__TENANTS__ALPHA__CLIENT_SECRET",
-        "wrong-secret-123",
+    let app = TestApp::builder().no_gateway().start().await;
+    let env = binary_env(
+        &app,
+        &[("GATEWAY__TENANTS__ALPHA__CLIENT_SECRET", "wrong-secret-123")],
     );
     let out = Out::new();
     let (code, stdout, _) = run(
@@ -254,16 +257,18 @@ async fn a_wrong_secret_fails_m010_on_the_token() {
         .as_str()
         .unwrap()
         .contains("client id and secret"));
-    assert_eq!(sim.sim.registrations(), 0, "nothing registered");
+    assert_eq!(app.sim().registrations(), 0, "nothing registered");
     assert_no_secret(&out, "wrong-secret-123");
 }
 
 #[tokio::test]
 async fn a_client_never_activated_fails_m020_after_its_bounded_wait() {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |s| {
-        s.activation_delay = std::time::Duration::from_secs(30 * 24 * 3600);
-    });
-    let env = binary_env(&sim.url, TENANT_B.client_secret);
+    let app = TestApp::builder()
+        .simulator(|s| s.activation_delay = std::time::Duration::from_secs(30 * 24 * 3600))
+        .no_gateway()
+        .start()
+        .await;
+    let env = binary_env(&app, &[]);
     let out = Out::new();
     let started = std::time::Instant::now();
     let args = [
@@ -302,18 +307,18 @@ async fn a_client_never_activated_fails_m020_after_its_bounded_wait() {
         m020["exchanges"].as_array().unwrap().len() >= 2,
         "every read recorded"
     );
-    assert_eq!(sim.sim.submissions(), 0, "no payment request sent");
+    assert_eq!(app.sim().submissions(), 0, "no payment request sent");
     assert!(stdout.contains("Urssaf code: APPAREILLAGE_EC"), "{stdout}");
 }
 
 #[tokio::test]
 async fn a_rejected_submission_fails_m050_with_urssafs_code_and_the_hint() {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    sim.sim.set_rules(Rules {
+    let app = TestApp::builder().no_gateway().start().await;
+    app.sim().set_rules(Rules {
         financial_guarantee_ok: false,
         ..Rules::default()
     });
-    let env = binary_env(&sim.url, TENANT_B.client_secret);
+    let env = binary_env(&app, &[]);
     let out = Out::new();
     let (code, stdout, _) = run(
         &["campaign", "--tenant", "alpha", "--out", out.path()],
@@ -355,17 +360,16 @@ async fn outside_the_simulator_a_client_activated_today_is_not_backdated() {
     // The tenant says "sandbox": the campaign must not touch the simulator's admin API, even
     // though the host happens to be one. A client activated at noon today has no whole day
     // to invoice yet.
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
+    let app = TestApp::builder().no_gateway().start().await;
     let today = chrono::Utc::now().date_naive();
     let noon = reqwest::Client::new()
-        .put(format!("{}/__admin/clock", sim.url))
+        .put(format!("{}/__admin/clock", app.sim_url))
         .json(&serde_json::json!({"now": format!("{today}T12:00:00Z")}))
         .send()
         .await
         .unwrap();
     assert!(noon.status().is_success());
-    let mut env = binary_env(&sim.url, TENANT_B.client_secret);
-    set(&mut env, "GATEWAY__UPSTREAM__ENVIRONMENT", "sandbox");
+    let env = binary_env(&app, &[("GATEWAY__UPSTREAM__ENVIRONMENT", "sandbox")]);
     let out = Out::new();
     let (code, stdout, _) = run(
         &["campaign", "--tenant", "alpha", "--out", out.path()],
@@ -387,13 +391,13 @@ async fn outside_the_simulator_a_client_activated_today_is_not_backdated() {
         )),
         "{failure}"
     );
-    assert_eq!(sim.sim.submissions(), 0);
+    assert_eq!(app.sim().submissions(), 0);
 }
 
 #[tokio::test]
 async fn dry_run_prints_the_plan_and_sends_nothing() {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let env = binary_env(&sim.url, TENANT_B.client_secret);
+    let app = TestApp::builder().no_gateway().start().await;
+    let env = binary_env(&app, &[]);
     let args = ["campaign", "--tenant", "alpha", "--dry-run", "--one-cent"];
     let (code, stdout, stderr) = run(&args, &env).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
@@ -402,8 +406,8 @@ async fn dry_run_prints_the_plan_and_sends_nothing() {
         assert!(stdout.contains(step), "{stdout}");
     }
     assert!(stdout.contains("adjusts /invoices/0/lines/0/unit_price from 33.33 to 33.34"));
-    assert_eq!(sim.sim.token_requests(), 0);
-    assert_eq!(sim.sim.registrations(), 0);
+    assert_eq!(app.sim().token_requests(), 0);
+    assert_eq!(app.sim().registrations(), 0);
 
     let (code, _, stderr) = run(&["campaign", "--tenant", "alpha"], &env).await;
     assert_eq!(code, 2);

@@ -179,6 +179,7 @@ pub struct ClientAccount {
     /// Whether payment requests can be sent now. Urssaf: `statut.etat` = `OK`.
     pub can_receive_payment_requests: bool,
     /// Date from which services can be invoiced, read from Urssaf's `statut.description` (`dd/mm/yyyy`).
+    #[schema(required = true)]
     pub active_since: Option<chrono::NaiveDate>,
     /// Urssaf's raw status. Urssaf: `statut`.
     pub urssaf: UrssafClientStatus,
@@ -206,14 +207,18 @@ pub struct RegisteredClient {
     "account": {"state": "active", "can_receive_payment_requests": true, "active_since": "2026-03-05",
         "urssaf": {"code": "APPAREILLAGE_VALIDE", "description": "Transmission DP possible à partir du 05/03/2026", "etat": "OK"}}
 }))]
+#[schema(as = ClientDetails)]
 pub struct Client {
     /// Urssaf's client id. Urssaf: `idClient`.
     pub client_id: String,
     /// Birth name as Urssaf holds it. Urssaf: `nomNaissance`.
+    #[schema(required = true)]
     pub birth_name: Option<String>,
     /// Usage name as Urssaf holds it. Urssaf: `nomUsage`.
+    #[schema(required = true)]
     pub usage_name: Option<String>,
     /// First names as Urssaf holds them. Urssaf: `prenoms`.
+    #[schema(required = true)]
     pub first_names: Option<String>,
     /// The account status. Urssaf: `statut`.
     pub account: ClientAccount,

@@ -52,24 +52,29 @@ pub struct Rejection {
     /// English label of the reason.
     pub label: String,
     /// The client's own words, if any. Urssaf: `infoRejet.commentaire`.
+    #[schema(required = true)]
     pub comment: Option<String>,
 }
 
 /// Transfer to the provider. Urssaf: `infoVirement`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Transfer {
-    /// Amount in euros; absent while only scheduled. Urssaf: `mntVirement`.
+    /// Amount in euros, a decimal string with 2 decimals; absent while only scheduled. Urssaf: `mntVirement`.
+    #[schema(required = true, pattern = r"^-?[0-9]+\.[0-9]{2}$")]
     pub amount: Option<String>,
     /// Transfer date (may be in the future). Urssaf: `dateVirement`.
+    #[schema(required = true)]
     pub date: Option<NaiveDate>,
 }
 
 /// Deposit as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DepositView {
-    /// Amount in euros. Urssaf: `mntAcompte`.
+    /// Amount in euros, a decimal string with 2 decimals. Urssaf: `mntAcompte`.
+    #[schema(pattern = r"^-?[0-9]+\.[0-9]{2}$")]
     pub amount: String,
     /// Payment date. Urssaf: `dateVersementAcompte`.
+    #[schema(required = true)]
     pub paid_on: Option<NaiveDate>,
 }
 
@@ -77,16 +82,22 @@ pub struct DepositView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct InvoiceSummary {
     /// Urssaf: `dateFacture`.
+    #[schema(required = true)]
     pub invoice_date: Option<NaiveDate>,
-    /// Euros; `null` when Urssaf does not echo it. Urssaf: `mntFactureTTC`.
+    /// Euros, a decimal string with 2 decimals; `null` when Urssaf does not echo it. Urssaf: `mntFactureTTC`.
+    #[schema(required = true, pattern = r"^-?[0-9]+\.[0-9]{2}$")]
     pub total_incl_tax: Option<String>,
-    /// Euros; `null` when Urssaf does not echo it. Urssaf: `mntFactureHT`.
+    /// Euros, a decimal string with 2 decimals; `null` when Urssaf does not echo it. Urssaf: `mntFactureHT`.
+    #[schema(required = true, pattern = r"^-?[0-9]+\.[0-9]{2}$")]
     pub total_excl_tax: Option<String>,
     /// Urssaf: `dateDebutEmploi`.
+    #[schema(required = true)]
     pub service_start: Option<NaiveDate>,
     /// Urssaf: `dateFinEmploi`.
+    #[schema(required = true)]
     pub service_end: Option<NaiveDate>,
     /// Urssaf: `mntAcompte`, `dateVersementAcompte`.
+    #[schema(required = true)]
     pub deposit: Option<DepositView>,
 }
 
@@ -103,16 +114,21 @@ pub struct PaymentRequest {
     /// Urssaf's payment request id. Urssaf: `idDemandePaiement`.
     pub id: String,
     /// Your invoice number. Urssaf: `numFactureTiers`.
+    #[schema(required = true)]
     pub invoice_number: Option<String>,
     /// Urssaf: `idClient`.
+    #[schema(required = true)]
     pub client_id: Option<String>,
     /// Urssaf: `statut`.
     pub status: PaymentStatus,
     /// Urssaf: `infoRejet`.
+    #[schema(required = true)]
     pub rejection: Option<Rejection>,
     /// Urssaf: `infoVirement`.
+    #[schema(required = true)]
     pub transfer: Option<Transfer>,
     /// Urssaf: `demandePaiement` (when Urssaf echoes it).
+    #[schema(required = true)]
     pub invoice: Option<InvoiceSummary>,
 }
 
@@ -135,14 +151,17 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ResultError {
     /// JSON pointer into your request, when the failing field is known.
+    #[schema(required = true)]
     pub pointer: Option<String>,
     /// Stable rule name: a local rule (e.g. `same_month`) or `urssaf_rejected`.
     pub rule: String,
     /// Plain-English explanation.
     pub message: String,
     /// Urssaf's error, for upstream rejections.
+    #[schema(required = true)]
     pub urssaf: Option<UrssafError>,
     /// What to do next, when known.
+    #[schema(required = true)]
     pub hint: Option<String>,
 }
 
@@ -184,6 +203,7 @@ pub struct InvoiceResult {
     /// Accepted or rejected.
     pub outcome: Outcome,
     /// The payment request, when accepted.
+    #[schema(required = true)]
     pub payment_request: Option<PaymentRequest>,
     /// `true` when Urssaf already had this invoice (a retried submission) and it matched.
     pub reconciled: bool,
@@ -207,8 +227,8 @@ pub struct SubmitResults {
     pub results: Vec<InvoiceResult>,
 }
 
-/// Search payment requests: give ids, invoice numbers, or an invoice-date period.
-/// Urssaf: `InputRechercheDemandePaiement` (when ids are given Urssaf ignores the period).
+/// Search payment requests by ids, invoice numbers and/or an invoice-date period; criteria
+/// narrow each other (AND). Urssaf: `InputRechercheDemandePaiement`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"ids": ["11000000000104"], "invoice_date_from": null}))]
@@ -221,9 +241,11 @@ pub struct SearchPaymentRequests {
     pub invoice_numbers: Option<Vec<String>>,
     /// First invoice date `YYYY-MM-DD`. Urssaf: `dateDebut`.
     #[serde(default)]
+    #[schema(format = Date)]
     pub invoice_date_from: Option<String>,
     /// Last invoice date `YYYY-MM-DD`. Urssaf: `dateFin`.
     #[serde(default)]
+    #[schema(format = Date)]
     pub invoice_date_to: Option<String>,
 }
 

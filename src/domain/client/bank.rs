@@ -3,38 +3,18 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::domain::{redacted_debug, text, FieldError};
+use crate::domain::{checked_text, text, FieldError};
 
-/// A checked IBAN: no spaces, upper case, Urssaf's pattern, a right ISO 13616 checksum.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Iban(String);
-
-/// A checked BIC, upper case, 8 or 11 characters.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Bic(String);
-
-redacted_debug!(Iban);
-redacted_debug!(Bic);
-
-impl Iban {
-    pub fn parse(raw: &str, pointer: &str) -> Result<Iban, FieldError> {
-        check_iban(raw, pointer).map(Iban)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Bic {
-    pub fn parse(raw: &str, pointer: &str) -> Result<Bic, FieldError> {
-        check_bic(raw, pointer).map(Bic)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+checked_text!(
+    /// A checked IBAN: no spaces, upper case, Urssaf's pattern, a right ISO 13616 checksum.
+    Iban,
+    check_iban
+);
+checked_text!(
+    /// A checked BIC, upper case, 8 or 11 characters.
+    Bic,
+    check_bic
+);
 
 /// Urssaf's IBAN pattern, on the upper-cased IBAN without spaces.
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {

@@ -3,38 +3,18 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::domain::{redacted_debug, FieldError};
+use crate::domain::{checked_text, FieldError};
 
-/// A French mobile number as Urssaf wants it: `06XXXXXXXX` or `07XXXXXXXX`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct MobilePhone(String);
-
-/// An e-mail address that passes Urssaf's own pattern.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Email(String);
-
-redacted_debug!(MobilePhone);
-redacted_debug!(Email);
-
-impl MobilePhone {
-    pub fn parse(raw: &str, pointer: &str) -> Result<MobilePhone, FieldError> {
-        normalize_mobile(raw, pointer).map(MobilePhone)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Email {
-    pub fn parse(raw: &str, pointer: &str) -> Result<Email, FieldError> {
-        check_email(raw, pointer).map(Email)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+checked_text!(
+    /// A French mobile number as Urssaf wants it: `06XXXXXXXX` or `07XXXXXXXX`.
+    MobilePhone,
+    normalize_mobile
+);
+checked_text!(
+    /// An e-mail address that passes Urssaf's own pattern.
+    Email,
+    check_email
+);
 
 /// Urssaf's `adresseMail` pattern, verbatim (§2.1).
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {

@@ -170,39 +170,33 @@ impl Registration {
     }
 }
 
-/// A valid registration (the sketch's example), for tests.
+/// The public API sketch's household, with its fictitious identity (the one Urssaf's sandbox
+/// is known to accept): the demo client, and the tests' valid registration.
+pub const EXAMPLE: RegistrationInput<'static> = RegistrationInput {
+    title: Title::Mrs,
+    birth_name: "Durand",
+    usage_name: Some("Martin"),
+    first_names: "Jeanne Marie",
+    birth_date: "1980-03-29",
+    birth_place: BirthplaceInput {
+        country_code: Some("99100"),
+        commune_code: Some("44109"),
+        commune_name: Some("Nantes"),
+    },
+    mobile_phone: "06 05 04 03 02",
+    email: "jeanne.durand@example.org",
+    address: AddressInput::EXAMPLE,
+    bank_account: BankAccountInput {
+        iban: "FR76 3000 4000 0312 3456 7890 143",
+        bic: "BNPAFRPP",
+        holder: "Mme Jeanne Durand",
+    },
+    normalize_names: false,
+};
+
 #[cfg(test)]
 pub(crate) fn example() -> RegistrationInput<'static> {
-    RegistrationInput {
-        title: Title::Mrs,
-        birth_name: "Durand",
-        usage_name: Some("Martin"),
-        first_names: "Jeanne Marie",
-        birth_date: "1980-03-29",
-        birth_place: BirthplaceInput {
-            country_code: Some("99100"),
-            commune_code: Some("44109"),
-            commune_name: Some("Nantes"),
-        },
-        mobile_phone: "06 05 04 03 02",
-        email: "jeanne.durand@example.org",
-        address: AddressInput {
-            street_number: Some("12"),
-            street_letter: Some("bis"),
-            street_type: Some("r"),
-            street_name: Some("de la Paix"),
-            commune_code: "44109",
-            commune_name: "Nantes",
-            postal_code: "44000",
-            ..Default::default()
-        },
-        bank_account: BankAccountInput {
-            iban: "FR76 3000 4000 0312 3456 7890 143",
-            bic: "BNPAFRPP",
-            holder: "Mme Jeanne Durand",
-        },
-        normalize_names: false,
-    }
+    EXAMPLE
 }
 
 #[cfg(test)]

@@ -52,7 +52,10 @@ pub struct Found {
     pub not_found: Vec<String>,
 }
 
-/// Searches by ids, invoice numbers and/or an invoice-date period; each result once.
+/// Searches by ids, invoice numbers and/or an invoice-date period. Criteria narrow each other:
+/// Urssaf is asked by the most selective one (ids, else invoice numbers, else the period) and
+/// the others filter its answer. Each result once; ids and numbers that matched nothing are
+/// listed apart.
 pub async fn search(
     urssaf: &UrssafClient,
     tenant: &Arc<Tenant>,
@@ -60,58 +63,63 @@ pub async fn search(
     today: NaiveDate,
 ) -> Result<Found, ServiceError> {
     let criteria = search::parse(input)?;
-    let mut found = Vec::new();
-    let mut not_found = Vec::new();
-    if !criteria.ids.is_empty() {
-        let got = lookup::by_ids(urssaf, tenant, &criteria.ids).await?;
-        let have: HashSet<&str> = got.iter().map(|p| p.id.as_str()).collect();
-        not_found.extend(
-            criteria
-                .ids
-                .iter()
-                .filter(|id| !have.contains(id.as_str()))
-                .cloned(),
-        );
-        found.extend(got);
-    }
-    if !criteria.invoice_numbers.is_empty() {
-        let got = lookup::by_invoice_numbers(urssaf, tenant, &criteria.invoice_numbers).await?;
-        let have: HashSet<&str> = got
-            .iter()
-            .filter_map(|p| p.invoice_number.as_deref())
-            .collect();
-        not_found.extend(
+    let period = period(&criteria, today)?;
+    let found = if !criteria.ids.is_empty() {
+        lookup::by_ids(urssaf, tenant, &criteria.ids).await?
+    } else if !criteria.invoice_numbers.is_empty() {
+        lookup::by_invoice_numbers(urssaf, tenant, &criteria.invoice_numbers).await?
+    } else if let Some((from, to)) = period {
+        lookup::by_period(urssaf, tenant, from, to).await?
+    } else {
+        Vec::new()
+    };
+    let mut seen = HashSet::new();
+    let kept: Vec<PaymentRequest> = found
+        .into_iter()
+        .filter(|p| criteria.matches(p, period) && seen.insert(p.id.clone()))
+        .collect();
+    let ids: HashSet<&str> = kept.iter().map(|p| p.id.as_str()).collect();
+    let numbers: HashSet<&str> = kept
+        .iter()
+        .filter_map(|p| p.invoice_number.as_deref())
+        .collect();
+    let not_found = (criteria.ids.iter().filter(|id| !ids.contains(id.as_str())))
+        .chain(
             criteria
                 .invoice_numbers
                 .iter()
-                .filter(|n| !have.contains(n.as_str()))
-                .cloned(),
-        );
-        found.extend(got);
-    }
-    if criteria.from.is_some() || criteria.to.is_some() {
-        let from = criteria.from.unwrap_or(FIRST_INVOICE_DATE);
-        let to = criteria.to.unwrap_or(today);
-        if from > to {
-            // Point at the date the caller gave (the other one is a default).
-            let pointer = if criteria.from.is_some() {
-                "/invoice_date_from"
-            } else {
-                "/invoice_date_to"
-            };
-            return Err(FieldError::new(
-                pointer,
-                "period_order",
-                format!("the period is empty: {from} is after {to} (invoice_date_to, or today when omitted)"),
-            )
-            .into());
-        }
-        found.extend(lookup::by_period(urssaf, tenant, from, to).await?);
-    }
-    let mut seen = HashSet::new();
-    found.retain(|p| seen.insert(p.id.clone()));
+                .filter(|n| !numbers.contains(n.as_str())),
+        )
+        .cloned()
+        .collect();
     Ok(Found {
-        payment_requests: found,
+        payment_requests: kept,
         not_found,
     })
+}
+
+/// The invoice-date period, open ends filled (from the scheme's start, to today).
+fn period(
+    criteria: &search::SearchCriteria,
+    today: NaiveDate,
+) -> Result<Option<(NaiveDate, NaiveDate)>, FieldError> {
+    if criteria.from.is_none() && criteria.to.is_none() {
+        return Ok(None);
+    }
+    let from = criteria.from.unwrap_or(FIRST_INVOICE_DATE);
+    let to = criteria.to.unwrap_or(today);
+    if from > to {
+        // Point at the date the caller gave (the other one is a default).
+        let pointer = if criteria.from.is_some() {
+            "/invoice_date_from"
+        } else {
+            "/invoice_date_to"
+        };
+        return Err(FieldError::new(
+            pointer,
+            "period_order",
+            format!("the period is empty: {from} is after {to} (invoice_date_to, or today when omitted)"),
+        ));
+    }
+    Ok(Some((from, to)))
 }

@@ -5,6 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
+mod contract;
+
 use super::problem::{Problem, ProblemCode, UrssafError};
 use crate::domain::FieldError;
 
@@ -13,8 +15,9 @@ use crate::domain::FieldError;
     info(
         title = "Urssaf gateway",
         description = "A simple REST API in front of Urssaf's API Tiers de Prestation (avance immédiate de crédit d'impôt): register households, send invoices as payment requests, and follow them to payment. Every field's description names the Urssaf field it maps to. Errors are RFC 9457 problems (`application/problem+json`).",
-        license(name = "Apache-2.0")
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
+    servers((url = "/", description = "The gateway that serves this document")),
     components(schemas(Problem, ProblemCode, FieldError, UrssafError)),
     modifiers(&ApiKeyAuth),
     tags(
@@ -42,37 +45,10 @@ impl Modify for ApiKeyAuth {
     }
 }
 
-/// Puts the problem-code table in `ProblemCode`'s description, so integrators see each code's
-/// status where they read the code. Applied after the routes' schemas are merged (they carry
-/// their own copy of `ProblemCode`).
-fn describe_problem_codes(doc: &mut utoipa::openapi::OpenApi) {
-    let Some(components) = doc.components.as_mut() else {
-        return;
-    };
-    if let Some(utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(o))) =
-        components.schemas.get_mut("ProblemCode")
-    {
-        let rows: Vec<String> = ProblemCode::ALL
-            .iter()
-            .map(|c| {
-                format!(
-                    "| `{}` | {} | {} |",
-                    c.as_str(),
-                    c.status().as_u16(),
-                    c.title()
-                )
-            })
-            .collect();
-        o.description = Some(format!(
-            "Stable machine code of a problem; the HTTP status follows from it.\n\n| code | status | title |\n|---|---|---|\n{}",
-            rows.join("\n")
-        ));
-    }
-}
-
-/// The full document for routes registered on `app` (see [`super::routes`]).
+/// The full document for the routes registered (see [`super::routes`]): what the
+/// annotations cannot say is added by [`contract::complete`].
 pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    describe_problem_codes(&mut doc);
+    contract::complete(&mut doc);
     doc
 }
 
@@ -98,4 +74,11 @@ pub fn document_json() -> String {
 /// `/openapi.json`: the document it shows.
 pub fn docs(doc: utoipa::openapi::OpenApi) -> utoipa_swagger_ui::SwaggerUi {
     utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc)
+}
+
+/// `/docs` without its slash: Swagger UI lives at `/docs/`.
+pub async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
 }
