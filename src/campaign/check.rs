@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::api::errors::upstream_problem;
 use crate::metrics::Metrics;
 use crate::service::payment_requests::lookup;
-use crate::tenant::{Tenant, Tenants};
+use crate::tenant::{Tenant, TenantRegistry};
 use crate::urssaf::error::parse_errors;
 use crate::urssaf::{Exchange, ExchangeObserver, UpstreamError, UrssafClient};
 
@@ -116,8 +116,11 @@ pub async fn check_all(urssaf: &UrssafClient, tenants: &[Arc<Tenant>]) -> Vec<Te
     join_all(tenants.iter().map(|t| check_tenant(urssaf, t))).await
 }
 
-/// Publishes results as `gateway_tenant_check_ok` and `gateway_tenant_check_latency_seconds`.
+/// Publishes results as `gateway_tenant_check_ok` and `gateway_tenant_check_latency_seconds`:
+/// exactly the tenants checked (a tenant removed since leaves the gauges).
 pub fn record_metrics(metrics: &Metrics, checks: &[TenantCheck]) {
+    metrics.tenant_check_ok.reset();
+    metrics.tenant_check_latency.reset();
     for c in checks {
         metrics
             .tenant_check_ok
@@ -185,17 +188,18 @@ impl CheckBoard {
     }
 }
 
-/// Checks every tenant now, then every `interval`, until the task is dropped; each result is
-/// logged (tenant, verdict, Urssaf's code: nothing personal), published and measured.
+/// Checks every tenant now, then every `interval`, until the task is aborted; each round takes
+/// the tenants of that moment (the tenants directory may change). Each result is logged
+/// (tenant, verdict, Urssaf's code: nothing personal), published and measured.
 pub async fn run_periodically(
     urssaf: UrssafClient,
-    tenants: Arc<Tenants>,
+    tenants: Arc<TenantRegistry>,
     metrics: Metrics,
     board: CheckBoard,
     interval: Duration,
 ) {
-    let list: Vec<Arc<Tenant>> = tenants.iter().cloned().collect();
     loop {
+        let list: Vec<Arc<Tenant>> = tenants.current().iter().cloned().collect();
         let results = check_all(&urssaf, &list).await;
         for c in &results {
             if c.passed {

@@ -10,14 +10,12 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use secrecy::SecretString;
-
-use crate::config::{Environment, Settings};
+use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
 use crate::metrics::Metrics;
 use crate::simulator::{Simulator, SimulatorSettings};
-use crate::startup::{endpoints_for, resolve_tenants, RawTenant};
-use crate::tenant::Tenant;
+use crate::tenant::registry::Factory;
+use crate::tenant::{Source, Tenant, TenantRegistry};
 use crate::token::TokenProvider;
 use crate::urssaf::client::{http_client, UrssafClient};
 use crate::urssaf::wire::BASE_PATH;
@@ -31,51 +29,46 @@ pub struct Rig {
 }
 
 impl Rig {
+    /// The tenants as the gateway would build them (configuration, tenants directory, or the
+    /// demo tenant), read once.
     pub async fn build(settings: &Settings) -> Result<Rig, Vec<String>> {
         let problems = settings.problems();
         if !problems.is_empty() {
             return Err(problems);
         }
-        let mut raw = resolve_tenants(settings);
-        let embedded_default = settings.upstream.environment == Environment::Embedded;
-        if embedded_default && raw.is_empty() {
-            raw.push(RawTenant {
-                id: demo::TENANT_ID.into(),
-                client_id: demo::CLIENT_ID.into(),
-                client_secret: SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
-                environment: Environment::Embedded,
-                key_hashes: Vec::new(),
-                billing_id: demo::TENANT_ID.into(),
-                worker_id: Some(demo::WORKER_ID.into()),
-            });
-        }
-        let needs_simulator = raw.iter().any(|t| t.environment == Environment::Embedded)
-            && !(embedded_default && settings.upstream.base_url.is_some());
-        let simulator = if needs_simulator {
-            Some(start_simulator(settings, &raw)?)
-        } else {
-            None
-        };
-        let embedded_host = match &settings.upstream.base_url {
-            Some(base) if embedded_default => Some(base.as_base().to_string()),
-            _ => simulator.clone(),
-        };
-        let tenants = raw
-            .into_iter()
-            .map(|t| {
-                let endpoints = endpoints_for(settings, t.environment, embedded_host.as_deref());
-                Arc::new(Tenant::new(
-                    t.id,
-                    t.client_id,
-                    t.client_secret,
-                    t.environment,
-                    endpoints,
-                    t.billing_id,
-                    t.worker_id,
-                    &t.key_hashes,
-                ))
-            })
+        let mut fixed: Vec<(String, TenantSettings, Source)> = settings
+            .tenants
+            .iter()
+            .map(|(id, t)| (id.clone(), t.clone(), Source::Config))
             .collect();
+        let embedded_default = settings.upstream.environment == Environment::Embedded;
+        if embedded_default && settings.tenants.is_empty() && settings.tenants_dir.is_none() {
+            fixed.push((
+                demo::TENANT_ID.into(),
+                demo::tenant(&demo::new_api_key()),
+                Source::Demo,
+            ));
+        }
+        let external = embedded_default && settings.upstream.base_url.is_some();
+        let uses_embedded = embedded_default
+            || settings
+                .tenants
+                .values()
+                .any(|t| t.environment == Some(Environment::Embedded));
+        let (simulator, embedded_host) = if external {
+            let base = settings.upstream.base_url.as_ref();
+            (None, base.map(|u| u.as_base().to_string()))
+        } else if uses_embedded {
+            let (sim, url) = start_simulator(settings)?;
+            (Some(sim), Some(url))
+        } else {
+            (None, None)
+        };
+        let local = simulator.as_ref().and(embedded_host.clone());
+        // The factory gives the in-process simulator each embedded tenant's credentials.
+        let factory = Factory::new(settings.clone(), embedded_host, simulator);
+        let registry = TenantRegistry::start(factory, fixed).await;
+        let tenants = registry.current().iter().cloned().collect();
         let metrics = Metrics::new();
         let http =
             http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
@@ -92,7 +85,7 @@ impl Rig {
             tenants,
             urssaf,
             metrics,
-            simulator,
+            simulator: local,
         })
     }
 
@@ -123,13 +116,8 @@ pub fn host_of(tenant: &Tenant) -> &str {
     base.strip_suffix(BASE_PATH).unwrap_or(base)
 }
 
-fn start_simulator(settings: &Settings, raw: &[RawTenant]) -> Result<String, Vec<String>> {
+fn start_simulator(settings: &Settings) -> Result<(Simulator, String), Vec<String>> {
     let sim = Simulator::new(SimulatorSettings {
-        credentials: raw
-            .iter()
-            .filter(|t| t.environment == Environment::Embedded)
-            .map(|t| (t.client_id.clone(), t.client_secret.clone()))
-            .collect(),
         token_lifetime: Duration::from_secs(settings.simulator.token_lifetime_seconds.max(1)),
         activation_delay: Duration::from_secs(settings.simulator.activation_delay_seconds),
         admin_enabled: true,
@@ -145,5 +133,5 @@ fn start_simulator(settings: &Settings, raw: &[RawTenant]) -> Result<String, Vec
         .serve(listener)
         .map_err(|e| vec![format!("embedded simulator: {e}")])?;
     tokio::spawn(server);
-    Ok(format!("http://127.0.0.1:{port}"))
+    Ok((sim, format!("http://127.0.0.1:{port}")))
 }

@@ -138,7 +138,7 @@ impl UrssafClient {
         let url = format!("{}/particulier", tenant.endpoints.api_base);
         let input = translate::client::registration_to_wire(registration);
         let body = self
-            .send(tenant, Operation::RegisterClient, |h| {
+            .call(tenant, Operation::RegisterClient, |h| {
                 h.request(Method::POST, &url).json(&input)
             })
             .await?;
@@ -159,7 +159,7 @@ impl UrssafClient {
             ClientKey::Email(email) => [("adresseMail", email.as_str())],
         };
         let body = self
-            .send(tenant, op, |h| h.request(Method::GET, &url).query(&query))
+            .call(tenant, op, |h| h.request(Method::GET, &url).query(&query))
             .await?;
         let is_list = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
         if !is_list {
@@ -194,7 +194,7 @@ impl UrssafClient {
             .map(|inv| translate::invoice::invoice_to_wire(inv, &tenant.billing_id))
             .collect();
         let body = self
-            .send(tenant, op, |h| h.request(Method::POST, &url).json(&wires))
+            .call(tenant, op, |h| h.request(Method::POST, &url).json(&wires))
             .await?;
         let out: Vec<wire::OutputDemandePaiement> = decode(op, &body)?;
         if out.len() != chunk.len() {
@@ -222,7 +222,7 @@ impl UrssafClient {
         let url = format!("{}/demandePaiement/rechercher", tenant.endpoints.api_base);
         let criteria = translate::search::search_to_wire(query);
         let sent = self
-            .send(tenant, op, |h| {
+            .call(tenant, op, |h| {
                 h.request(Method::POST, &url).json(&criteria)
             })
             .await;
@@ -246,6 +246,22 @@ impl UrssafClient {
             Err(e) if e.has(CodeKind::NothingFound) => Ok(SearchAnswer::default()),
             Err(e) => Err(e),
         }
+    }
+
+    /// One logical call; a failure (not a rejection) is remembered in the tenant's health.
+    async fn call(
+        &self,
+        tenant: &Arc<Tenant>,
+        op: Operation,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Bytes, UpstreamError> {
+        let result = self.send(tenant, op, build).await;
+        if let Err(e) = &result {
+            if !matches!(e, UpstreamError::Rejected { .. }) {
+                tenant.health.urssaf_failed(format!("{}: {e}", op.name()));
+            }
+        }
+        result
     }
 
     async fn send(

@@ -26,5 +26,6 @@ mod simulator_e1e2;
 mod simulator_e3;
 mod simulator_e4;
 mod simulator_faults;
+mod tenants_dir;
 mod test_redis;
 mod tokens;
