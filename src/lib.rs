@@ -4,11 +4,14 @@
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
 pub mod api;
+pub mod campaign;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod idempotency;
 pub mod metrics;
 pub mod redis_store;
+pub mod service;
 pub mod simulator;
 pub mod startup;
 pub mod telemetry;

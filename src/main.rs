@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
+use urssaf_gateway::campaign::cli::{self as access, CampaignArgs, CheckArgs};
 use urssaf_gateway::config::Settings;
 use urssaf_gateway::simulator::{Faults, Simulator, SimulatorSettings};
 use urssaf_gateway::startup::Application;
@@ -65,6 +66,12 @@ enum Command {
     },
     /// Run the Urssaf simulator standalone, admin API on.
     Simulator(SimulatorArgs),
+    /// Check each tenant's Urssaf access (token, then a harmless search); exit 0 only when
+    /// every tenant passes.
+    Check(CheckArgs),
+    /// Run Urssaf's test campaign (M010, M020, M050, M070) for one tenant and write the
+    /// report (Markdown, HTML, JSON); exit 0 only when the four scenarios pass.
+    Campaign(CampaignArgs),
     /// Print the OpenAPI document (JSON).
     Openapi,
     /// Print the SHA-256 of an API key for `api_key_hashes`; with no key, make a new one.
@@ -77,6 +84,14 @@ async fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve { port: None }) {
         Command::Serve { port } => serve(cli.config, port).await,
         Command::Simulator(args) => simulator(cli.config, args).await,
+        Command::Check(args) => match load(cli.config) {
+            Ok(settings) => access::check_command(settings, args).await,
+            Err(code) => code,
+        },
+        Command::Campaign(args) => match load(cli.config) {
+            Ok(settings) => access::campaign_command(settings, args).await,
+            Err(code) => code,
+        },
         Command::Openapi => {
             print!("{}", api::openapi::document_json());
             ExitCode::SUCCESS
@@ -126,7 +141,8 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
     if let (Some(key), Some(sim)) = (&app.demo_api_key, simulator_port) {
         // Printed on stderr, outside the JSON log stream, and only for the demo tenant.
         eprintln!(
-            "\nurssaf-gateway is running on the embedded default: built-in Urssaf simulator, in-process token cache.\n  API:       http://127.0.0.1:{port}/v1\n  docs:      http://127.0.0.1:{port}/docs\n  demo key:  {key}\n  simulator: http://127.0.0.1:{sim} (admin API under /__admin/)\n  try:       curl -H 'Authorization: Bearer {key}' 'http://127.0.0.1:{port}/v1/clients?email=jeanne.durand@example.org'\n"
+            "\nurssaf-gateway is running on the embedded default: built-in Urssaf simulator, in-process token cache.\n  API:       http://127.0.0.1:{port}/v1\n  docs:      http://127.0.0.1:{port}/docs\n  demo key:  {key}\n  simulator: http://127.0.0.1:{sim} (admin API under /__admin/)\n  try:       curl -H 'Authorization: Bearer {key}' 'http://127.0.0.1:{port}/v1/clients?email={email}'\n",
+            email = urssaf_gateway::demo::CLIENT_EMAIL
         );
     }
     tracing::info!(
@@ -174,9 +190,7 @@ async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
     // Without credentials on the command line, the configured tenants' credentials work.
     if credentials.is_empty() {
         for t in settings.tenants.values() {
-            if let (Some(id), Some(secret)) = (&t.client_id, &t.client_secret) {
-                credentials.push((id.clone(), secret.clone()));
-            }
+            credentials.push((t.client_id.clone(), t.client_secret.clone()));
         }
     }
     if credentials.is_empty() {

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::{header, ConnectionType, StatusCode};
+use actix_web::http::{header, ConnectionType};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, ResponseError};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 
 /// What the middleware needs, as app data.
 #[derive(Clone, Copy)]
@@ -52,9 +52,7 @@ pub async fn read_body_in_time(
             Err(_) => {
                 let seconds = limits.timeout.as_secs();
                 let problem = Problem::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "request_timeout",
-                    "Request body too slow",
+                    ProblemCode::RequestTimeout,
                     format!("the request body did not arrive within {seconds} s (server.body_read_timeout_seconds)"),
                 );
                 return Ok(refuse(req, &problem));
@@ -67,9 +65,7 @@ pub async fn read_body_in_time(
             }
             Ok(Some(Err(_))) => {
                 let problem = Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    "Bad request",
+                    ProblemCode::BadRequest,
                     "the request body could not be read",
                 );
                 return Ok(refuse(req, &problem));

@@ -1,6 +1,6 @@
 //! Bounded fan-out: one request cannot become hundreds of Urssaf calls. A submission holds at
-//! most `server.max_invoices_per_submission` invoices, a search at most
-//! `server.max_search_values` ids and as many invoice numbers; beyond, a 422 names the field.
+//! most `limits.max_invoices_per_submission` invoices, a search at most
+//! `limits.max_search_values` ids and as many invoice numbers; beyond, a 422 names the field.
 
 use actix_web::{web, HttpRequest};
 
@@ -40,7 +40,7 @@ impl FanOut {
             "/invoices",
             "max_items",
             format!(
-                "must hold at most {} invoices (server.max_invoices_per_submission); send the others in another request",
+                "must hold at most {} invoices (limits.max_invoices_per_submission); send the others in another request",
                 self.max_invoices
             ),
         )]))
@@ -55,7 +55,7 @@ impl FanOut {
                 FieldError::new(
                     format!("/{field}"),
                     "max_items",
-                    format!("must hold at most {max} values (server.max_search_values); search the others in another request"),
+                    format!("must hold at most {max} values (limits.max_search_values); search the others in another request"),
                 )
             })
             .collect();

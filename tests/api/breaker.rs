@@ -7,25 +7,21 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::tokens::register_at_simulator;
 
+/// A gateway in front of the simulator, with a registered client whose status it reads.
 struct Rig {
-    sim: TestSim,
-    gw: TestGateway,
+    app: TestApp,
     path: String,
 }
 
 async fn rig(settings: &[(&str, &str)]) -> Rig {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let id = register_at_simulator(&sim.url, TENANT_A.client_id, TENANT_A.client_secret).await;
-    let (mut vars, keys) = gateway_vars(&sim.url, &[&TENANT_A], None);
+    let mut builder = TestApp::builder().tenants(&[&TENANT_A]);
     for (k, v) in settings {
-        set(&mut vars, k, v);
+        builder = builder.setting(k, v);
     }
-    let gw = spawn_gateway_with(vars, keys).await;
+    let (app, id) = builder.start_with_client().await;
     let rig = Rig {
-        sim,
-        gw,
+        app,
         path: format!("/v1/clients/{id}"),
     };
     // A first read: the token is cached before any fault is set.
@@ -46,19 +42,12 @@ impl Rig {
     }
 
     async fn faults(&self, v: serde_json::Value) {
-        let r = self
-            .gw
-            .http
-            .put(format!("{}/__admin/faults", self.sim.url))
-            .json(&v)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
+        self.app.faults(v).await;
     }
 
     async fn read(&self) -> u16 {
-        self.gw
+        self.app
+            .gw()
             .get("alpha", &self.path)
             .send()
             .await
@@ -69,8 +58,9 @@ impl Rig {
 
     /// 0 closed, 1 half-open, 2 open.
     fn state(&self) -> i64 {
-        let host = self.sim.url.trim_start_matches("http://");
-        self.gw
+        let host = self.app.sim_url.trim_start_matches("http://");
+        self.app
+            .gw()
             .metrics
             .urssaf_breaker_state
             .get_metric_with_label_values(&[host])
@@ -79,11 +69,7 @@ impl Rig {
     }
 
     fn calls(&self, outcome: &str) -> u64 {
-        self.gw
-            .metrics
-            .upstream_requests
-            .with_label_values(&["client_status", outcome])
-            .get()
+        self.app.gw().upstream_calls("client_status", outcome)
     }
 }
 
@@ -163,7 +149,8 @@ async fn a_spent_retry_budget_stops_retries() {
     assert_eq!(rig.read().await, 503);
     assert_eq!(rig.calls("server_error"), 1, "one attempt, no retry");
     let refused = rig
-        .gw
+        .app
+        .gw()
         .metrics
         .urssaf_retries
         .with_label_values(&["client_status", "budget_exhausted"])

@@ -16,33 +16,29 @@ async fn until_closed(stream: &mut TcpStream) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn gateway(body_timeout_seconds: &str, header_timeout_ms: &str) -> (TestGateway, u16) {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let (mut vars, keys) = gateway_vars(&sim.url, &[&TENANT_A], None);
-    set(
-        &mut vars,
-        "GATEWAY__SERVER__BODY_READ_TIMEOUT_SECONDS",
-        body_timeout_seconds,
-    );
-    set(
-        &mut vars,
-        "GATEWAY__SERVER__HEADER_READ_TIMEOUT_MS",
-        header_timeout_ms,
-    );
-    let gw = spawn_gateway_with(vars, keys).await;
-    let port = gw.url.rsplit(':').next().unwrap().parse().unwrap();
-    (gw, port)
+async fn gateway(body_timeout_seconds: &str, header_timeout_ms: &str) -> (TestApp, u16) {
+    let app = TestApp::builder()
+        .tenants(&[&TENANT_A])
+        .setting(
+            "GATEWAY__SERVER__BODY_READ_TIMEOUT_SECONDS",
+            body_timeout_seconds,
+        )
+        .setting("GATEWAY__SERVER__HEADER_READ_TIMEOUT_MS", header_timeout_ms)
+        .start()
+        .await;
+    let port = app.gw().url.rsplit(':').next().unwrap().parse().unwrap();
+    (app, port)
 }
 
 #[tokio::test]
 async fn a_body_that_never_arrives_gets_a_408_problem() {
-    let (gw, port) = gateway("1", "5000").await;
+    let (app, port) = gateway("1", "5000").await;
     for trickle in [false, true] {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         let head = format!(
             "POST /v1/payment-requests HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n",
-            gw.key("alpha")
+            app.key("alpha")
         );
         stream.write_all(head.as_bytes()).await.unwrap();
         if trickle {
@@ -57,7 +53,8 @@ async fn a_body_that_never_arrives_gets_a_408_problem() {
         assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
         assert!(answer.contains(r#""request_id":""#), "{answer}");
     }
-    let timeouts = gw
+    let timeouts = app
+        .gw()
         .metrics
         .http_requests
         .with_label_values(&["/v1/payment-requests", "POST", "408"])
@@ -67,7 +64,7 @@ async fn a_body_that_never_arrives_gets_a_408_problem() {
 
 #[tokio::test]
 async fn a_head_that_never_ends_gets_a_408() {
-    let (_gw, port) = gateway("10", "300").await;
+    let (_app, port) = gateway("10", "300").await;
     let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -79,9 +76,10 @@ async fn a_head_that_never_ends_gets_a_408() {
 
 #[tokio::test]
 async fn bodies_within_the_deadline_are_read_as_before() {
-    let (gw, _) = gateway("1", "5000").await;
+    let (app, port) = gateway("1", "5000").await;
     // Too large by its announced size: refused without being read.
-    let resp = gw
+    let resp = app
+        .gw()
         .post("alpha", "/v1/payment-requests/search")
         .body("x".repeat(2 * 1024 * 1024))
         .send()
@@ -89,12 +87,11 @@ async fn bodies_within_the_deadline_are_read_as_before() {
         .unwrap();
     assert_eq!(resp.status(), 413);
     // A chunked body (no Content-Length), in two parts, is read whole.
-    let port: u16 = gw.url.rsplit(':').next().unwrap().parse().unwrap();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     let head = format!(
         "POST /v1/payment-requests/search HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
          Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-        gw.key("alpha")
+        app.key("alpha")
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     for part in [r#"{"invoice_numbers""#, r#": ["F-1"]}"#] {

@@ -8,17 +8,13 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn submissions_and_searches_past_the_limits_are_refused_naming_the_field() {
-    let env = env_with(
-        |_| {},
-        |v| {
-            set(v, "GATEWAY__SERVER__MAX_INVOICES_PER_SUBMISSION", "2");
-            set(v, "GATEWAY__SERVER__MAX_SEARCH_VALUES", "3");
-        },
-        None,
-    )
-    .await;
+    let app = TestApp::builder()
+        .setting("GATEWAY__LIMITS__MAX_INVOICES_PER_SUBMISSION", "2")
+        .setting("GATEWAY__LIMITS__MAX_SEARCH_VALUES", "3")
+        .start()
+        .await;
     let invoices: Vec<_> = (0..3).map(|i| invoice("c", &format!("F-{i}"))).collect();
-    let got = env
+    let got = app
         .post(
             TENANT_A.id,
             "/v1/payment-requests",
@@ -31,7 +27,7 @@ async fn submissions_and_searches_past_the_limits_are_refused_naming_the_field()
         vec![("/invoices".to_string(), "max_items".to_string())]
     );
 
-    let got = env
+    let got = app
         .post(
             TENANT_A.id,
             "/v1/payment-requests/search",
@@ -43,10 +39,10 @@ async fn submissions_and_searches_past_the_limits_are_refused_naming_the_field()
         pointers(&b),
         vec![("/ids".to_string(), "max_items".to_string())]
     );
-    assert_eq!(env.sim.sim.token_requests(), 0, "nothing reached Urssaf");
+    assert_eq!(app.sim().token_requests(), 0, "nothing reached Urssaf");
 
     // At the limits: served.
-    let got = env
+    let got = app
         .post(
             TENANT_A.id,
             "/v1/payment-requests/search",
