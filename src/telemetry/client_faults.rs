@@ -125,11 +125,8 @@ mod tests {
             .with(EnvFilter::new("info"))
             .with(
                 tracing_subscriber::fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_target(false)
-                    .with_writer(move || writer.clone())
-                    .map_event_format(|f| Demote::new(f, true)),
+                    .event_format(Demote::new(super::super::json::JsonLines, true))
+                    .with_writer(move || writer.clone()),
             );
         tracing::subscriber::with_default(subscriber, || {
             tracing::error!(target: "actix_http::h1::dispatcher", "stream error: request parse error: invalid Header provided");
