@@ -1,6 +1,7 @@
 //! Per-request plumbing: request id, one access-log line, HTTP metrics, and problem+json
 //! for every error the framework itself produces.
 
+use std::sync::atomic::Ordering;
 use std::sync::LazyLock;
 use std::time::Instant;
 
@@ -28,7 +29,12 @@ fn request_id(req: &ServiceRequest) -> String {
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(String::from)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+        // A v4 UUID from the thread's generator: no system call per request.
+        .unwrap_or_else(|| {
+            uuid::Builder::from_random_bytes(rand::random())
+                .into_uuid()
+                .to_string()
+        })
 }
 
 pub async fn observe(
@@ -38,31 +44,44 @@ pub async fn observe(
     let id = request_id(&req);
     let started = Instant::now();
     // A label per invented method would let anyone grow the metrics without bound.
-    let method = match req.method().as_str() {
-        m @ ("GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS") => m.to_string(),
-        _ => "OTHER".to_string(),
+    let method: &'static str = match req.method().as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
     };
     // HEAD is answered wherever GET is: served as a GET, the body is left out on the wire.
     if req.method() == Method::HEAD {
         req.head_mut().method = Method::GET;
     }
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    // The server span (OpenTelemetry's HTTP conventions), continuing the caller's trace.
-    let span = tracing::info_span!(
-        "request",
-        otel.name = %method,
-        otel.kind = "server",
-        http.request.method = %method,
-        url.path = %req.path(),
-        http.route = tracing::field::Empty,
-        http.response.status_code = tracing::field::Empty,
-        otel.status_code = tracing::field::Empty,
-        request_id = %id,
-    );
-    otel::continue_trace(&span, req.headers());
+    // The server span (OpenTelemetry's HTTP conventions), continuing the caller's trace;
+    // made only when traces are exported (log lines take their ids from the context).
+    let span = if otel::enabled() {
+        let span = tracing::info_span!(
+            "request",
+            otel.name = method,
+            otel.kind = "server",
+            http.request.method = method,
+            url.path = %req.path(),
+            http.route = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            request_id = %id,
+        );
+        otel::continue_trace(&span, req.headers());
+        span
+    } else {
+        tracing::Span::none()
+    };
     let context = RequestContext {
         request_id: id.clone(),
         trace_id: otel::trace_id(&span, req.headers()),
+        urssaf: Default::default(),
     };
     let outcome = CONTEXT
         .scope(context.clone(), next.call(req).instrument(span.clone()))
@@ -109,20 +128,24 @@ pub async fn observe(
     if let Some(state) = state {
         let m = &state.metrics;
         m.http_requests
-            .with_label_values(&[&route, &method, &status.to_string()])
+            .with_label_values(&[&route, method, res.status().as_str()])
             .inc();
         m.http_duration
-            .with_label_values(&[&route, &method])
+            .with_label_values(&[&route, method])
             .observe(elapsed.as_secs_f64());
     }
     let _entered = span.enter();
+    let urssaf_calls = context.urssaf.calls.load(Ordering::Relaxed);
+    let urssaf_ms = context.urssaf.micros.load(Ordering::Relaxed) as f64 / 1000.0;
     CONTEXT.sync_scope(context, || {
         tracing::info!(
             tenant = tenant.as_deref(),
-            method = %method,
+            method,
             route = %route,
             status,
             latency_ms = elapsed.as_secs_f64() * 1000.0,
+            urssaf_calls,
+            urssaf_ms,
             "request"
         )
     });

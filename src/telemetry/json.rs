@@ -59,9 +59,24 @@ impl Line {
 
     fn string(&mut self, name: &str, value: &str) {
         self.key(name);
-        push_json_str(&mut self.buf, value);
+        if LIST_FIELDS.contains(&name) {
+            self.buf.push('[');
+            for (i, item) in value.split(',').filter(|s| !s.is_empty()).enumerate() {
+                if i > 0 {
+                    self.buf.push(',');
+                }
+                push_json_str(&mut self.buf, item);
+            }
+            self.buf.push(']');
+        } else {
+            push_json_str(&mut self.buf, value);
+        }
     }
 }
+
+/// Fields written comma-separated by the code and printed as JSON arrays (`tracing` fields
+/// cannot hold a list).
+const LIST_FIELDS: &[&str] = &["urssaf_codes"];
 
 impl Visit for Line {
     fn record_str(&mut self, field: &Field, value: &str) {
@@ -75,7 +90,8 @@ impl Visit for Line {
         if field.name() == "request_id" {
             self.has_request_id = true;
         }
-        self.string(field.name(), &format!("{value:?}"));
+        let text = format!("{value:?}");
+        self.string(field.name(), &text);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {

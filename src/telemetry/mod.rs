@@ -8,6 +8,9 @@ mod json;
 pub mod otel;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -17,11 +20,31 @@ use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, Env
 use crate::config::{LogFormat, LogSettings};
 
 /// What identifies the request being served, for problems and every log line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RequestContext {
     pub request_id: String,
     /// The trace the request belongs to (ours when traces are on, else the caller's).
     pub trace_id: Option<String>,
+    /// The Urssaf calls made for it (shared with work it hands to other tasks).
+    pub urssaf: Arc<CallTally>,
+}
+
+/// How many Urssaf calls a request made and how long they took, for its access line.
+#[derive(Debug, Default)]
+pub struct CallTally {
+    pub calls: AtomicU32,
+    pub micros: AtomicU64,
+}
+
+/// Counts one Urssaf call (an attempt) for the request being served.
+pub fn count_urssaf_call(took: Duration) {
+    let _ = CONTEXT.try_with(|c| {
+        c.urssaf.calls.fetch_add(1, Ordering::Relaxed);
+        c.urssaf.micros.fetch_add(
+            u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    });
 }
 
 tokio::task_local! {
@@ -35,10 +58,7 @@ pub fn request_id() -> Option<String> {
 
 /// `fut`, run with the current request's context (for work moved to another task).
 pub fn with_current_context<F: Future>(fut: F) -> impl Future<Output = F::Output> {
-    let context = CONTEXT.try_with(Clone::clone).unwrap_or(RequestContext {
-        request_id: String::new(),
-        trace_id: None,
-    });
+    let context = CONTEXT.try_with(Clone::clone).unwrap_or_default();
     CONTEXT.scope(context, fut)
 }
 
@@ -99,6 +119,8 @@ pub fn init(settings: &LogSettings) -> Telemetry {
         .with(logs)
         .try_init()
         .is_ok();
+    // Spans are only made when something exports them.
+    otel::ENABLED.store(installed && traces.is_some(), Ordering::Relaxed);
     Telemetry {
         _logs: installed.then_some(guard),
         traces: if installed { traces } else { None },

@@ -3,12 +3,21 @@
 //! child spans for each Urssaf call, token fetch and Redis command, and `traceparent` sent on
 //! the Urssaf calls. Exported over OTLP/HTTP (protobuf).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::Context;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+/// Set once at start when traces are exported: spans are only made then.
+pub static ENABLED: AtomicBool = AtomicBool::new(false);
+
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
 
 /// Whether the environment asks for traces: an OTLP endpoint is set and neither
 /// `OTEL_SDK_DISABLED=true` nor `OTEL_TRACES_EXPORTER=none` says otherwise.

@@ -1,7 +1,9 @@
 //! One client-credentials request to Urssaf's token endpoint.
 
 use std::sync::Arc;
+
 use std::time::Duration;
+use tracing::Instrument;
 
 use secrecy::ExposeSecret;
 
@@ -45,6 +47,19 @@ pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Tok
         }
     }
     let issued_at = now_ms();
+    let span = if crate::telemetry::otel::enabled() {
+        tracing::info_span!(
+            "urssaf token",
+            otel.name = "urssaf token",
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = "POST",
+            tenant = %tenant.id,
+        )
+    } else {
+        tracing::Span::none()
+    };
+    let req = req.headers(crate::telemetry::otel::outgoing_headers(&span));
     let outcome = async {
         let resp = req.form(&form).send().await.map_err(|e| {
             if e.is_timeout() {
@@ -82,7 +97,11 @@ pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Tok
             inner.margin,
         ))
     }
+    .instrument(span.clone())
     .await;
+    if outcome.is_err() {
+        span.record("otel.status_code", "ERROR");
+    }
     let label = match &outcome {
         Ok(_) => "ok",
         Err(TokenError::Refused(_)) => "refused",

@@ -1,17 +1,16 @@
 //! The one typed client of Urssaf's API: token handling, deadlines, bounded retries.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bytes::Bytes;
-use rand::Rng;
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
+use thread_local::ThreadLocal;
 
 use super::codes::{CodeKind, UrssafCode};
-use super::error::{parse_errors, DecodeError, UpstreamError, UrssafError};
+use super::error::{DecodeError, UpstreamError, UrssafError};
 use super::exchange::{ExchangeObserver, Hook};
-use super::hosts::{HostGuard, Hosts};
+use super::hosts::Hosts;
 use super::translate::{self, Receipt, SearchQuery};
 use super::wire;
 use crate::config::UpstreamSettings;
@@ -44,8 +43,15 @@ impl Operation {
         }
     }
 
+    pub fn method(self) -> &'static str {
+        match self {
+            Operation::ClientStatus => "GET",
+            _ => "POST",
+        }
+    }
+
     /// Creating calls are retried only when Urssaf provably did not process them.
-    fn creates(self) -> bool {
+    pub(super) fn creates(self) -> bool {
         matches!(
             self,
             Operation::RegisterClient | Operation::SubmitPaymentRequests
@@ -70,28 +76,36 @@ pub enum ClientKey<'a> {
 
 #[derive(Clone)]
 pub struct UrssafClient {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
     /// Set only on a copy made for evidence (`with_observer`); unset on the serving path.
-    hook: Hook,
+    pub(super) hook: Hook,
 }
 
-struct Inner {
-    http: reqwest::Client,
-    tokens: TokenProvider,
-    max_retries: u32,
-    retry_base: Duration,
-    retry_max: Duration,
-    metrics: Metrics,
+pub(super) struct Inner {
+    /// One HTTP client per thread: each actix worker runs its own runtime, and a connection's
+    /// task lives on the runtime that opened it; shared, a worker would hand its requests to
+    /// another worker's thread and wait for it to wake (docs/performance.md).
+    http: ThreadLocal<reqwest::Client>,
+    http_settings: UpstreamSettings,
+    /// The client built at start, used if a thread's own cannot be built.
+    http_fallback: reqwest::Client,
+    pub(super) tokens: TokenProvider,
+    pub(super) max_retries: u32,
+    pub(super) retry_base: Duration,
+    pub(super) retry_max: Duration,
+    pub(super) metrics: Metrics,
     /// Circuit breaker and retry budget per Urssaf host.
-    hosts: Hosts,
+    pub(super) hosts: Hosts,
 }
 
-/// The process-wide HTTP client: pooled keep-alive connections, rustls, deadlines.
+/// An HTTP client to Urssaf: pooled keep-alive connections, rustls, deadlines, no redirects
+/// (Urssaf's API answers, it does not redirect).
 pub fn http_client(settings: &UpstreamSettings) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
         .timeout(Duration::from_millis(settings.timeout_ms))
         .pool_idle_timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("urssaf-gateway/", env!("CARGO_PKG_VERSION")))
         .build()
 }
@@ -105,7 +119,9 @@ impl UrssafClient {
     ) -> Self {
         UrssafClient {
             inner: Arc::new(Inner {
-                http,
+                http: ThreadLocal::new(),
+                http_settings: settings.clone(),
+                http_fallback: http,
                 tokens,
                 max_retries: settings.max_retries,
                 retry_base: Duration::from_millis(settings.retry_base_ms),
@@ -115,6 +131,14 @@ impl UrssafClient {
             }),
             hook: Hook::default(),
         }
+    }
+
+    /// This thread's HTTP client.
+    pub(super) fn http(&self) -> &reqwest::Client {
+        let inner = &self.inner;
+        inner.http.get_or(|| {
+            http_client(&inner.http_settings).unwrap_or_else(|_| inner.http_fallback.clone())
+        })
     }
 
     /// A copy sharing everything (connections, tokens, breakers) that also hands each attempt,
@@ -243,248 +267,6 @@ impl UrssafClient {
             Err(e) if e.has(CodeKind::NothingFound) => Ok(SearchAnswer::default()),
             Err(e) => Err(e),
         }
-    }
-
-    /// One logical call; a failure (not a rejection) is remembered in the tenant's health.
-    async fn call(
-        &self,
-        tenant: &Arc<Tenant>,
-        op: Operation,
-        build: impl Fn(&reqwest::Client) -> RequestBuilder,
-    ) -> Result<Bytes, UpstreamError> {
-        let result = self.send(tenant, op, build).await;
-        if let Err(e) = &result {
-            if !matches!(e, UpstreamError::Rejected { .. }) {
-                tenant.health.urssaf_failed(format!("{}: {e}", op.name()));
-            }
-        }
-        result
-    }
-
-    /// The attempts of one call pass the host's breaker once, and the call's outcome (not each
-    /// attempt's) is what the breaker counts.
-    async fn send(
-        &self,
-        tenant: &Arc<Tenant>,
-        op: Operation,
-        build: impl Fn(&reqwest::Client) -> RequestBuilder,
-    ) -> Result<Bytes, UpstreamError> {
-        let mut token = self.inner.tokens.token(tenant).await?;
-        let host = self.inner.hosts.of(&tenant.endpoints.api_base);
-        let permit = match host.breaker.acquire() {
-            Ok(p) => p,
-            Err(wait) => {
-                self.observe(op, Instant::now(), "breaker_open", None, &[]);
-                return Err(UpstreamError::Unavailable {
-                    retry_after_secs: Some(wait.as_secs().max(1)),
-                    cause: None,
-                });
-            }
-        };
-        host.budget.deposit(Instant::now());
-        // Whether the last attempt got no usable answer (no connection, timeout, 5xx).
-        let mut failed = false;
-        let result = self
-            .attempts(tenant, op, &build, &host, &mut token, &mut failed)
-            .await;
-        if failed {
-            permit.failed();
-        } else {
-            permit.succeeded();
-        }
-        result
-    }
-
-    async fn attempts(
-        &self,
-        tenant: &Arc<Tenant>,
-        op: Operation,
-        build: &impl Fn(&reqwest::Client) -> RequestBuilder,
-        host: &HostGuard,
-        token: &mut Arc<crate::token::Token>,
-        failed: &mut bool,
-    ) -> Result<Bytes, UpstreamError> {
-        let inner = &self.inner;
-        let mut token_replaced = false;
-        let mut attempt = 0u32;
-        loop {
-            let started = Instant::now();
-            let request = build(&inner.http)
-                .bearer_auth(token.secret())
-                .header(reqwest::header::ACCEPT, "application/json");
-            let seen = self.hook.capture(&request);
-            let sent = request.send().await;
-            let (status, retry_after, outcome) = match sent {
-                Err(e) => {
-                    self.hook.record(op, seen.as_ref(), started, None, Err(&e));
-                    *failed = true;
-                    let never_reached = e.is_connect();
-                    let timed_out = e.is_timeout();
-                    self.observe(
-                        op,
-                        started,
-                        if e.is_timeout() {
-                            "timeout"
-                        } else {
-                            "transport_error"
-                        },
-                        None,
-                        &[],
-                    );
-                    // Reads are retried on any transport failure; creating calls only when
-                    // nothing reached Urssaf.
-                    let retry = never_reached || !op.creates();
-                    if retry && self.may_retry(op, attempt, host) {
-                        attempt += 1;
-                        tokio::time::sleep(self.backoff(attempt, None)).await;
-                        continue;
-                    }
-                    let cause: Option<super::error::Cause> = Some(Arc::new(e));
-                    return Err(if timed_out {
-                        UpstreamError::Timeout { cause }
-                    } else if never_reached {
-                        UpstreamError::Unavailable {
-                            retry_after_secs: None,
-                            cause,
-                        }
-                    } else {
-                        UpstreamError::Interrupted { cause }
-                    });
-                }
-                Ok(resp) => {
-                    let status = resp.status();
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok());
-                    (status, retry_after, resp.bytes().await)
-                }
-            };
-            let body = match outcome {
-                Ok(b) => b,
-                Err(e) => {
-                    self.hook
-                        .record(op, seen.as_ref(), started, Some(status), Err(&e));
-                    *failed = true;
-                    self.observe(op, started, "transport_error", Some(status), &[]);
-                    let timed_out = e.is_timeout();
-                    let cause: Option<super::error::Cause> = Some(Arc::new(e));
-                    return Err(if timed_out {
-                        UpstreamError::Timeout { cause }
-                    } else {
-                        UpstreamError::Interrupted { cause }
-                    });
-                }
-            };
-            self.hook
-                .record(op, seen.as_ref(), started, Some(status), Ok(&body));
-            // A 429 may be one tenant's quota: it does not count against the breaker shared by all.
-            *failed = status.is_server_error();
-            if status.is_success() {
-                self.observe(op, started, "ok", Some(status), &[]);
-                return Ok(body);
-            }
-            let errors = parse_errors(&body);
-            let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
-            let label = match status.as_u16() {
-                400..=499 => "rejected",
-                _ => "server_error",
-            };
-            self.observe(op, started, label, Some(status), &codes);
-            if status == StatusCode::UNAUTHORIZED && !token_replaced {
-                token_replaced = true;
-                *token = inner.tokens.replace(tenant, token).await?;
-                continue;
-            }
-            // 429 and 503 mean "not processed"; other 5xx are retried for reads only.
-            let transient = status == StatusCode::TOO_MANY_REQUESTS
-                || status == StatusCode::SERVICE_UNAVAILABLE
-                || (status.is_server_error() && !op.creates());
-            if transient && self.may_retry(op, attempt, host) {
-                attempt += 1;
-                tokio::time::sleep(self.backoff(attempt, retry_after)).await;
-                continue;
-            }
-            return Err(match status.as_u16() {
-                401 => UpstreamError::Unauthorized,
-                403 => UpstreamError::Forbidden,
-                429 | 503 => UpstreamError::Unavailable {
-                    retry_after_secs: retry_after,
-                    cause: None,
-                },
-                400..=499 => UpstreamError::Rejected {
-                    status: status.as_u16(),
-                    errors,
-                },
-                s => UpstreamError::BadGateway {
-                    status: s,
-                    errors,
-                    cause: None,
-                },
-            });
-        }
-    }
-
-    /// Another attempt is allowed: attempts left, the host's breaker not opened meanwhile, and
-    /// the host's retry budget not spent.
-    fn may_retry(&self, op: Operation, attempt: u32, host: &HostGuard) -> bool {
-        if attempt >= self.inner.max_retries || host.breaker.is_open() {
-            return false;
-        }
-        let allowed = host.budget.withdraw(Instant::now());
-        let decision = if allowed {
-            "retried"
-        } else {
-            "budget_exhausted"
-        };
-        self.inner
-            .metrics
-            .urssaf_retries
-            .with_label_values(&[op.name(), decision])
-            .inc();
-        allowed
-    }
-
-    /// Full-jitter exponential back-off, never shorter than a `Retry-After` (both capped).
-    fn backoff(&self, attempt: u32, retry_after_secs: Option<u64>) -> Duration {
-        let inner = &self.inner;
-        let ceiling = inner
-            .retry_base
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(inner.retry_max);
-        let jitter = rand::thread_rng().gen_range(0..=ceiling.as_millis() as u64);
-        let floor = retry_after_secs
-            .map(|s| Duration::from_secs(s).min(inner.retry_max))
-            .unwrap_or_default();
-        Duration::from_millis(jitter).max(floor)
-    }
-
-    fn observe(
-        &self,
-        op: Operation,
-        started: Instant,
-        outcome: &str,
-        status: Option<StatusCode>,
-        codes: &[&str],
-    ) {
-        let elapsed = started.elapsed();
-        let m = &self.inner.metrics;
-        m.upstream_requests
-            .with_label_values(&[op.name(), outcome])
-            .inc();
-        m.upstream_duration
-            .with_label_values(&[op.name()])
-            .observe(elapsed.as_secs_f64());
-        tracing::info!(
-            request_id = crate::telemetry::request_id(),
-            urssaf_operation = op.name(),
-            urssaf_status = status.map(|s| s.as_u16()),
-            outcome,
-            urssaf_codes = %codes.join(","),
-            latency_ms = elapsed.as_millis() as u64,
-            "urssaf call"
-        );
     }
 }
 

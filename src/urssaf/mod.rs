@@ -9,6 +9,7 @@ pub mod exchange;
 pub mod hosts;
 pub mod retry_budget;
 pub mod translate;
+mod transport;
 pub mod window;
 pub mod wire;
 

@@ -1,9 +1,7 @@
 //! Meaning of a client's Urssaf account status (E2 `statut`, urssaf-atp.md §4.2).
 
 use chrono::NaiveDate;
-use regex::Regex;
 use serde::Serialize;
-use std::sync::LazyLock;
 
 /// Where the client's Urssaf account stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -38,16 +36,24 @@ impl AccountState {
 }
 
 /// `dd/mm/yyyy` anywhere in a text.
-static DMY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b([0-9]{2})/([0-9]{2})/([0-9]{4})\b").expect("static regex"));
-
-/// First real `dd/mm/yyyy` date found in Urssaf's description (a time may follow; it is ignored).
+/// First real `dd/mm/yyyy` date found in Urssaf's description, as a whole word (a time may
+/// follow; it is ignored). Read by position: it runs on every account status read.
 pub fn date_in_description(description: &str) -> Option<NaiveDate> {
-    DMY.captures_iter(description).find_map(|c| {
-        let day = c.get(1)?.as_str().parse().ok()?;
-        let month = c.get(2)?.as_str().parse().ok()?;
-        let year = c.get(3)?.as_str().parse().ok()?;
-        NaiveDate::from_ymd_opt(year, month, day)
+    let b = description.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let number = |s: &[u8]| {
+        s.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    (0..b.len().saturating_sub(9)).find_map(|i| {
+        let d = &b[i..i + 10];
+        let bounded = (i == 0 || !word(b[i - 1])) && b.get(i + 10).is_none_or(|c| !word(*c));
+        if !bounded || d[2] != b'/' || d[5] != b'/' {
+            return None;
+        }
+        let year = i32::try_from(number(&d[6..10])?).ok()?;
+        NaiveDate::from_ymd_opt(year, number(&d[3..5])?, number(&d[0..2])?)
     })
 }
 
@@ -160,6 +166,12 @@ mod tests {
             d(2025, 3, 1)
         );
         assert_eq!(date_in_description("appareillage en cours"), None);
+        assert_eq!(
+            date_in_description("x05/03/2026 05/03/20261"),
+            None,
+            "whole words only"
+        );
+        assert_eq!(date_in_description("(05/03/2026)"), d(2026, 3, 5));
         assert_eq!(date_in_description(""), None);
     }
 

@@ -1,0 +1,338 @@
+//! One logical call to Urssaf: the host's circuit breaker, the token, attempts with
+//! jittered back-off within the host's retry budget, and what each attempt leaves behind
+//! (metrics, a log line, a trace span).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rand::Rng;
+use reqwest::{RequestBuilder, StatusCode};
+use tracing::Instrument;
+
+use super::client::{Operation, UrssafClient};
+use super::error::{parse_errors, UpstreamError};
+use super::hosts::HostGuard;
+use crate::telemetry::{self, otel};
+use crate::tenant::Tenant;
+
+impl UrssafClient {
+    /// One logical call; a failure (not a rejection) is remembered in the tenant's health.
+    pub(super) async fn call(
+        &self,
+        tenant: &Arc<Tenant>,
+        op: Operation,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Bytes, UpstreamError> {
+        let result = self.send(tenant, op, build).await;
+        if let Err(e) = &result {
+            if !matches!(e, UpstreamError::Rejected { .. }) {
+                tenant.health.urssaf_failed(format!("{}: {e}", op.name()));
+            }
+        }
+        result
+    }
+
+    /// The attempts of one call pass the host's breaker once, and the call's outcome (not each
+    /// attempt's) is what the breaker counts.
+    async fn send(
+        &self,
+        tenant: &Arc<Tenant>,
+        op: Operation,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Bytes, UpstreamError> {
+        let mut token = self.inner.tokens.token(tenant).await?;
+        let host = self.inner.hosts.of(&tenant.endpoints.api_base);
+        let permit = match host.breaker.acquire() {
+            Ok(p) => p,
+            Err(wait) => {
+                self.observe(
+                    tenant,
+                    op,
+                    0,
+                    Instant::now(),
+                    "breaker_open",
+                    None,
+                    &[],
+                    &tracing::Span::none(),
+                );
+                return Err(UpstreamError::Unavailable {
+                    retry_after_secs: Some(wait.as_secs().max(1)),
+                    cause: None,
+                });
+            }
+        };
+        host.budget.deposit(Instant::now());
+        // Whether the last attempt got no usable answer (no connection, timeout, 5xx).
+        let mut failed = false;
+        let result = self
+            .attempts(tenant, op, &build, &host, &mut token, &mut failed)
+            .await;
+        if failed {
+            permit.failed();
+        } else {
+            permit.succeeded();
+        }
+        result
+    }
+
+    async fn attempts(
+        &self,
+        tenant: &Arc<Tenant>,
+        op: Operation,
+        build: &impl Fn(&reqwest::Client) -> RequestBuilder,
+        host: &HostGuard,
+        token: &mut Arc<crate::token::Token>,
+        failed: &mut bool,
+    ) -> Result<Bytes, UpstreamError> {
+        let inner = &self.inner;
+        let mut token_replaced = false;
+        let mut attempt = 0u32;
+        loop {
+            let started = Instant::now();
+            let span = attempt_span(op, tenant, attempt);
+            let request = build(self.http())
+                .bearer_auth(token.secret())
+                .header(reqwest::header::ACCEPT, "application/json")
+                .headers(otel::outgoing_headers(&span));
+            let seen = self.hook.capture(&request);
+            let sent = request.send().instrument(span.clone()).await;
+            let (status, retry_after, outcome) = match sent {
+                Err(e) => {
+                    self.hook.record(op, seen.as_ref(), started, None, Err(&e));
+                    *failed = true;
+                    let never_reached = e.is_connect();
+                    let timed_out = e.is_timeout();
+                    self.observe(
+                        tenant,
+                        op,
+                        attempt,
+                        started,
+                        if e.is_timeout() {
+                            "timeout"
+                        } else {
+                            "transport_error"
+                        },
+                        None,
+                        &[],
+                        &span,
+                    );
+                    // Reads are retried on any transport failure; creating calls only when
+                    // nothing reached Urssaf.
+                    let retry = never_reached || !op.creates();
+                    if retry && self.may_retry(op, attempt, host) {
+                        attempt += 1;
+                        tokio::time::sleep(self.backoff(attempt, None)).await;
+                        continue;
+                    }
+                    let cause: Option<super::error::Cause> = Some(Arc::new(e));
+                    return Err(if timed_out {
+                        UpstreamError::Timeout { cause }
+                    } else if never_reached {
+                        UpstreamError::Unavailable {
+                            retry_after_secs: None,
+                            cause,
+                        }
+                    } else {
+                        UpstreamError::Interrupted { cause }
+                    });
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok());
+                    (
+                        status,
+                        retry_after,
+                        resp.bytes().instrument(span.clone()).await,
+                    )
+                }
+            };
+            let body = match outcome {
+                Ok(b) => b,
+                Err(e) => {
+                    self.hook
+                        .record(op, seen.as_ref(), started, Some(status), Err(&e));
+                    *failed = true;
+                    self.observe(
+                        tenant,
+                        op,
+                        attempt,
+                        started,
+                        "transport_error",
+                        Some(status),
+                        &[],
+                        &span,
+                    );
+                    let timed_out = e.is_timeout();
+                    let cause: Option<super::error::Cause> = Some(Arc::new(e));
+                    return Err(if timed_out {
+                        UpstreamError::Timeout { cause }
+                    } else {
+                        UpstreamError::Interrupted { cause }
+                    });
+                }
+            };
+            self.hook
+                .record(op, seen.as_ref(), started, Some(status), Ok(&body));
+            // A 429 may be one tenant's quota: it does not count against the breaker shared by all.
+            *failed = status.is_server_error();
+            if status.is_success() {
+                self.observe(tenant, op, attempt, started, "ok", Some(status), &[], &span);
+                return Ok(body);
+            }
+            let errors = parse_errors(&body);
+            let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
+            let label = match status.as_u16() {
+                400..=499 => "rejected",
+                _ => "server_error",
+            };
+            self.observe(
+                tenant,
+                op,
+                attempt,
+                started,
+                label,
+                Some(status),
+                &codes,
+                &span,
+            );
+            if status == StatusCode::UNAUTHORIZED && !token_replaced {
+                token_replaced = true;
+                *token = inner.tokens.replace(tenant, token).await?;
+                continue;
+            }
+            // 429 and 503 mean "not processed"; other 5xx are retried for reads only.
+            let transient = status == StatusCode::TOO_MANY_REQUESTS
+                || status == StatusCode::SERVICE_UNAVAILABLE
+                || (status.is_server_error() && !op.creates());
+            if transient && self.may_retry(op, attempt, host) {
+                attempt += 1;
+                tokio::time::sleep(self.backoff(attempt, retry_after)).await;
+                continue;
+            }
+            return Err(match status.as_u16() {
+                401 => UpstreamError::Unauthorized,
+                403 => UpstreamError::Forbidden,
+                429 | 503 => UpstreamError::Unavailable {
+                    retry_after_secs: retry_after,
+                    cause: None,
+                },
+                400..=499 => UpstreamError::Rejected {
+                    status: status.as_u16(),
+                    errors,
+                },
+                s => UpstreamError::BadGateway {
+                    status: s,
+                    errors,
+                    cause: None,
+                },
+            });
+        }
+    }
+
+    /// Another attempt is allowed: attempts left, the host's breaker not opened meanwhile, and
+    /// the host's retry budget not spent.
+    fn may_retry(&self, op: Operation, attempt: u32, host: &HostGuard) -> bool {
+        if attempt >= self.inner.max_retries || host.breaker.is_open() {
+            return false;
+        }
+        let allowed = host.budget.withdraw(Instant::now());
+        let decision = if allowed {
+            "retried"
+        } else {
+            "budget_exhausted"
+        };
+        self.inner
+            .metrics
+            .urssaf_retries
+            .with_label_values(&[op.name(), decision])
+            .inc();
+        allowed
+    }
+
+    /// Full-jitter exponential back-off, never shorter than a `Retry-After` (both capped).
+    fn backoff(&self, attempt: u32, retry_after_secs: Option<u64>) -> Duration {
+        let inner = &self.inner;
+        let ceiling = inner
+            .retry_base
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(inner.retry_max);
+        let jitter = rand::thread_rng().gen_range(0..=ceiling.as_millis() as u64);
+        let floor = retry_after_secs
+            .map(|s| Duration::from_secs(s).min(inner.retry_max))
+            .unwrap_or_default();
+        Duration::from_millis(jitter).max(floor)
+    }
+
+    /// What an attempt leaves behind: metrics, the trace span's outcome, the request's call
+    /// tally (for its access line), and a log line: at debug when Urssaf answered 2xx (the
+    /// access line says it all), at info otherwise.
+    #[allow(clippy::too_many_arguments)]
+    fn observe(
+        &self,
+        tenant: &Tenant,
+        op: Operation,
+        attempt: u32,
+        started: Instant,
+        outcome: &'static str,
+        status: Option<StatusCode>,
+        codes: &[&str],
+        span: &tracing::Span,
+    ) {
+        let elapsed = started.elapsed();
+        let m = &self.inner.metrics;
+        m.upstream_requests
+            .with_label_values(&[op.name(), outcome])
+            .inc();
+        m.upstream_duration
+            .with_label_values(&[op.name()])
+            .observe(elapsed.as_secs_f64());
+        telemetry::count_urssaf_call(elapsed);
+        let status = status.map(|s| s.as_u16());
+        if let Some(s) = status {
+            span.record("http.response.status_code", s);
+        }
+        if outcome != "ok" {
+            span.record("otel.status_code", "ERROR");
+            span.record("urssaf.outcome", outcome);
+            span.record("urssaf.codes", codes.join(",").as_str());
+        }
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        let codes = codes.join(",");
+        if outcome == "ok" {
+            tracing::debug!(tenant = %tenant.id, urssaf_operation = op.name(), urssaf_status = status, outcome, attempt, latency_ms, "urssaf call");
+        } else {
+            tracing::info!(tenant = %tenant.id, urssaf_operation = op.name(), urssaf_status = status, outcome, urssaf_codes = %codes, attempt, latency_ms, "urssaf call");
+        }
+    }
+}
+
+/// The client span of one attempt, when traces are on (OpenTelemetry's HTTP conventions;
+/// the URL's query is left out: it may hold an e-mail).
+fn attempt_span(op: Operation, tenant: &Tenant, attempt: u32) -> tracing::Span {
+    if !otel::enabled() {
+        return tracing::Span::none();
+    }
+    tracing::info_span!(
+        "urssaf call",
+        otel.name = op.name(),
+        otel.kind = "client",
+        otel.status_code = tracing::field::Empty,
+        http.request.method = op.method(),
+        server.address = tenant
+            .endpoints
+            .api_base
+            .split('/')
+            .nth(2)
+            .unwrap_or_default(),
+        urssaf.operation = op.name(),
+        urssaf.attempt = attempt,
+        urssaf.outcome = tracing::field::Empty,
+        urssaf.codes = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+    )
+}
