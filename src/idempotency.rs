@@ -13,7 +13,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::redis_store::RedisStore;
+use crate::redis_store::{RedisStore, Script};
 
 /// A stored answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,7 +97,7 @@ pub struct IdempotencyStore {
     redis: Option<RedisStore>,
     memory: Arc<Mutex<HashMap<String, (Record, Instant)>>>,
     last_sweep: Arc<Mutex<Instant>>,
-    if_owned: Arc<redis::Script>,
+    if_owned: Arc<Script>,
     ttl: Duration,
     in_flight_ttl: Duration,
 }
@@ -122,7 +122,7 @@ impl IdempotencyStore {
             redis,
             memory: Arc::new(Mutex::new(HashMap::new())),
             last_sweep: Arc::new(Mutex::new(Instant::now())),
-            if_owned: Arc::new(redis::Script::new(IF_OWNED)),
+            if_owned: Arc::new(Script::new(IF_OWNED)),
             ttl,
             in_flight_ttl,
         }
@@ -133,16 +133,25 @@ impl IdempotencyStore {
         self.in_flight_ttl / 3
     }
 
-    fn storage_key(&self, scope: &str, key: &str) -> String {
+    /// `<prefix>:{<tenant tag>}:idem:<scope>:<SHA-256 of the key>`.
+    fn storage_key(&self, tenant_tag: &str, scope: &str, key: &str) -> String {
         let digest = hex::encode(Sha256::digest(key.as_bytes()));
         match &self.redis {
-            Some(r) => r.key(&["idem", scope, &digest]),
-            None => format!("{scope}:{digest}"),
+            Some(r) => r.tenant_key(tenant_tag, &["idem", scope, &digest]),
+            None => format!("{tenant_tag}:{scope}:{digest}"),
         }
     }
 
-    pub async fn begin(&self, scope: &str, key: &str, fingerprint: String) -> Begin {
-        let skey = self.storage_key(scope, key);
+    /// `tenant_tag` groups a tenant's records (one Redis Cluster slot), `scope` says what the
+    /// key is for within it.
+    pub async fn begin(
+        &self,
+        tenant_tag: &str,
+        scope: &str,
+        key: &str,
+        fingerprint: String,
+    ) -> Begin {
+        let skey = self.storage_key(tenant_tag, scope, key);
         let owner = uuid::Uuid::new_v4().to_string();
         let claim_record = Record::InFlight {
             fingerprint: fingerprint.clone(),
@@ -321,20 +330,20 @@ mod tests {
     async fn first_claims_then_in_flight_then_replay() {
         let s = store();
         let fp = fingerprint(br#"{"a":1,"b":2}"#);
-        let Begin::Fresh(claim) = s.begin("t", "k", fp.clone()).await else {
+        let Begin::Fresh(claim) = s.begin("g", "t", "k", fp.clone()).await else {
             panic!("fresh")
         };
         assert!(matches!(
-            s.begin("t", "k", fp.clone()).await,
+            s.begin("g", "t", "k", fp.clone()).await,
             Begin::InFlight
         ));
         assert!(matches!(
-            s.begin("t", "k", fingerprint(b"{}")).await,
+            s.begin("g", "t", "k", fingerprint(b"{}")).await,
             Begin::Mismatch
         ));
         // Same key for another tenant is independent.
         assert!(matches!(
-            s.begin("u", "k", fp.clone()).await,
+            s.begin("g", "u", "k", fp.clone()).await,
             Begin::Fresh(_)
         ));
         s.complete(
@@ -347,7 +356,10 @@ mod tests {
         )
         .await;
         // Key order does not change the fingerprint.
-        match s.begin("t", "k", fingerprint(br#"{ "b":2, "a":1 }"#)).await {
+        match s
+            .begin("g", "t", "k", fingerprint(br#"{ "b":2, "a":1 }"#))
+            .await
+        {
             Begin::Replay(a) => assert_eq!(a.status, 200),
             other => panic!("{other:?}"),
         }
@@ -356,12 +368,12 @@ mod tests {
     #[tokio::test]
     async fn released_keys_can_be_claimed_again() {
         let s = store();
-        let Begin::Fresh(claim) = s.begin("t", "k", "f".into()).await else {
+        let Begin::Fresh(claim) = s.begin("g", "t", "k", "f".into()).await else {
             panic!("fresh")
         };
         s.release(claim).await;
         assert!(matches!(
-            s.begin("t", "k", "f".into()).await,
+            s.begin("g", "t", "k", "f".into()).await,
             Begin::Fresh(_)
         ));
     }

@@ -4,15 +4,16 @@
 //! bad one stops the gateway at start instead of being dropped later; the remaining rules are
 //! checked by [`Settings::problems`]. Every problem becomes one readable line.
 
+mod redis;
 mod tenant;
 mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use self::redis::{RedisMode, RedisServer, RedisSettings};
 pub use tenant::TenantSettings;
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
@@ -41,7 +42,7 @@ struct RawSettings {
     log: LogSettings,
     upstream: UpstreamSettings,
     token: TokenSettings,
-    redis: RedisSettings,
+    redis: self::redis::RawRedis,
     idempotency: IdempotencySettings,
     simulator: EmbeddedSimulatorSettings,
     #[serde(default)]
@@ -156,17 +157,6 @@ pub struct TokenSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct RedisSettings {
-    /// `redis://host:6379/0`; none = tokens and idempotency records kept in process only.
-    pub url: Option<SecretString>,
-    /// Deadline of one Redis command (and of connecting).
-    pub timeout_ms: u64,
-    /// After a Redis failure, go without Redis for this long before trying again.
-    pub retry_after_ms: u64,
-    pub key_prefix: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct IdempotencySettings {
     /// How long an answer is kept for replay.
     pub ttl_seconds: u64,
@@ -230,6 +220,9 @@ impl Settings {
             .map_err(|e| vec![describe(&e)])?;
         let mut tenants = BTreeMap::new();
         let mut problems = Vec::new();
+        let redis = RedisSettings::parse(raw.redis)
+            .map_err(|p| problems.extend(p))
+            .ok();
         for (id, t) in raw.tenants {
             match TenantSettings::parse(&id, t) {
                 Ok(t) => {
@@ -238,15 +231,15 @@ impl Settings {
                 Err(p) => problems.extend(p),
             }
         }
-        if !problems.is_empty() {
+        let Some(redis) = redis.filter(|_| problems.is_empty()) else {
             return Err(problems);
-        }
+        };
         Ok(Settings {
             server: raw.server,
             log: raw.log,
             upstream: raw.upstream,
             token: raw.token,
-            redis: raw.redis,
+            redis,
             idempotency: raw.idempotency,
             simulator: raw.simulator,
             tenants,
@@ -287,11 +280,6 @@ impl Settings {
         }
         if self.server.max_body_bytes < 1024 {
             out.push("server.max_body_bytes: must be at least 1024".into());
-        }
-        if let Some(url) = &self.redis.url {
-            if redis::Client::open(url.expose_secret()).is_err() {
-                out.push("redis.url: not a valid redis:// or rediss:// URL".into());
-            }
         }
         let needs_tenant = self.upstream.environment != Environment::Embedded;
         if needs_tenant && self.tenants.is_empty() {
