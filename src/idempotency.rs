@@ -3,7 +3,9 @@
 //!
 //! Records live in Redis when configured (shared by replicas), else in process memory; a
 //! Redis failure falls back to memory for that request rather than failing it. A claim names
-//! its owner, so only the run that made it renews, completes or releases it.
+//! its owner, so only the run that made it renews, completes or releases it. An answer (or a
+//! release) that could not be written because Redis was away is written once it is back, so
+//! replicas agree again after an outage or a failover.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -253,9 +255,30 @@ impl IdempotencyStore {
             // Kept in Redis: a copy of the claim made here while Redis was away goes.
             self.forget_own_memory_claim(&claim);
         } else {
-            // Redis unusable: keep the answer here (looked at first by `begin`).
+            // Redis unusable: keep the answer here (looked at first by `begin`), and in Redis
+            // once it answers again.
             self.owned_memory(&claim, Some(record), self.ttl);
+            self.write_later(claim, json, ttl);
         }
+    }
+
+    /// Tries `owned_redis` again every `redis.retry_after_ms` for up to the in-flight TTL
+    /// (after that, a claim another replica saw has expired anyway). Also for claims made in
+    /// memory: the script writes the record where the key is free and leaves another run's.
+    fn write_later(&self, mut claim: Claim, value: String, ttl_ms: String) {
+        let Some(redis) = &self.redis else { return };
+        claim.in_redis = true;
+        let every = redis.retry_after().max(Duration::from_millis(50));
+        let until = Instant::now() + self.in_flight_ttl;
+        let store = self.clone();
+        tokio::spawn(async move {
+            while Instant::now() < until {
+                tokio::time::sleep(every).await;
+                if store.owned_redis(&claim, &value, &ttl_ms).await.is_some() {
+                    return;
+                }
+            }
+        });
     }
 
     fn forget_own_memory_claim(&self, claim: &Claim) {
@@ -272,8 +295,10 @@ impl IdempotencyStore {
     /// Frees the key when no definite answer exists (Urssaf unreachable, outcome unknown),
     /// so a retry with the same key can proceed.
     pub async fn release(&self, claim: Claim) {
-        let _ = self.owned_redis(&claim, "", "0").await;
         self.forget_own_memory_claim(&claim);
+        if claim.in_redis && self.owned_redis(&claim, "", "0").await.is_none() {
+            self.write_later(claim, String::new(), "0".into());
+        }
     }
 
     /// `Some` when Redis answered (whether or not the claim was still ours).

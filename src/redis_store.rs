@@ -96,6 +96,11 @@ impl RedisStore {
         join(format!("{}:{{{tag}}}", self.inner.prefix), parts)
     }
 
+    /// How long Redis is left alone after a failure.
+    pub fn retry_after(&self) -> Duration {
+        self.inner.retry_after
+    }
+
     /// Number of failed Redis commands since start.
     pub fn failures(&self) -> u64 {
         self.inner.failures.load(Ordering::Relaxed)

@@ -138,6 +138,14 @@ impl TestAppBuilder {
         self
     }
 
+    /// Holds the mode's topology alone while the app lives (a test that kills its master).
+    pub fn holding_redis_alone(mut self) -> Self {
+        if let Some((_, alone)) = &mut self.redis_mode {
+            *alone = true;
+        }
+        self
+    }
+
     /// Adds or replaces one gateway setting, as its environment variable.
     pub fn setting(mut self, key: &str, value: &str) -> Self {
         self.settings.push((key.to_string(), value.to_string()));

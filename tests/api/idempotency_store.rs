@@ -10,11 +10,16 @@ use urssaf_gateway::redis_store::RedisStore;
 
 use crate::helpers::{Hold, Mode};
 use crate::redis_modes::in_every_mode;
+use crate::test_redis::{redis_addr, ChaosProxy};
 
 /// The tenant's hash tag the records are filed under.
 const TAG: &str = "embedded:0123456789abcdef01234567";
 
 fn store(mode: Mode, prefix: &str) -> IdempotencyStore {
+    store_with(mode, prefix, &[])
+}
+
+fn store_with(mode: Mode, prefix: &str, settings: &[(&str, &str)]) -> IdempotencyStore {
     let mut vars: Vec<(String, String)> = mode
         .settings()
         .into_iter()
@@ -25,7 +30,7 @@ fn store(mode: Mode, prefix: &str) -> IdempotencyStore {
         ("GATEWAY__REDIS__RETRY_AFTER_MS", "200"),
         ("GATEWAY__REDIS__KEY_PREFIX", prefix),
     ];
-    for (k, v) in ours {
+    for (k, v) in ours.iter().chain(settings) {
         vars.push((k.to_string(), v.to_string()));
     }
     let settings = Settings::load_from(None, vars).expect("settings");
@@ -102,4 +107,44 @@ async fn only_the_owner_releases(mode: Mode) {
     ));
     s.release(second).await;
     assert!(matches!(s.begin(TAG, "t", "k", fp).await, Begin::Fresh(_)));
+}
+
+/// An answer decided while Redis was away reaches Redis once it is back: another replica then
+/// replays it instead of seeing the key in flight.
+#[tokio::test]
+async fn an_answer_kept_while_redis_is_away_is_written_when_it_is_back() {
+    let (_hold, prefix, other, fp) = fresh_store(Mode::Standalone).await;
+    let proxy = ChaosProxy::start(redis_addr()).await;
+    let url = format!("redis://{}", proxy.addr);
+    let s = store_with(Mode::Standalone, &prefix, &[("GATEWAY__REDIS__URL", &url)]);
+    let Begin::Fresh(claim) = s.begin(TAG, "t", "k", fp.clone()).await else {
+        panic!("fresh")
+    };
+    proxy.cut();
+    let answer = StoredAnswer {
+        status: 200,
+        body: "{}".into(),
+        location: None,
+    };
+    s.complete(claim, answer).await;
+    // Here the answer is known; elsewhere the key is still in flight.
+    assert!(matches!(
+        s.begin(TAG, "t", "k", fp.clone()).await,
+        Begin::Replay(_)
+    ));
+    assert!(matches!(
+        other.begin(TAG, "t", "k", fp.clone()).await,
+        Begin::InFlight
+    ));
+    proxy.restore().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        match other.begin(TAG, "t", "k", fp.clone()).await {
+            Begin::Replay(a) => break assert_eq!(a.status, 200),
+            Begin::InFlight if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            b => panic!("{b:?}"),
+        }
+    }
 }

@@ -16,6 +16,7 @@ mod payments_api;
 mod payments_idempotency;
 mod payments_search;
 mod process;
+mod redis_failover;
 mod redis_modes;
 mod resilience;
 mod robustness;

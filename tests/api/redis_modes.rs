@@ -110,6 +110,21 @@ pub fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/redis-topologies")
 }
 
+/// Runs `scripts/redis-topologies <args>` and returns what it printed.
+pub async fn topology_command(args: &[&str]) -> String {
+    let out = tokio::process::Command::new(script())
+        .args(args)
+        .output()
+        .await
+        .expect("run scripts/redis-topologies");
+    assert!(
+        out.status.success(),
+        "scripts/redis-topologies {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// A hold on a topology, released when dropped: `flock` holds the lock while its `cat`
 /// reads our end of a pipe, which closes when this is dropped (or the test process dies).
 pub struct Hold(#[allow(dead_code)] Option<tokio::process::Child>);
