@@ -133,7 +133,9 @@ async fn shared_again(app: &TestApp, client: &str) -> bool {
 
 /// The replication role of the node on a loopback port (`master`, `slave`).
 async fn role(port: &str) -> String {
-    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).expect("url");
+    let password = &crate::redis_modes::topologies().data_password;
+    let url = format!("redis://:{password}@127.0.0.1:{port}");
+    let client = redis::Client::open(url).expect("url");
     let mut conn = client
         .get_multiplexed_async_connection()
         .await

@@ -13,7 +13,7 @@ use tokio::io::AsyncBufReadExt;
 
 use redis::aio::MultiplexedConnection;
 use redis::cluster_async::ClusterConnection;
-use redis::sentinel::{SentinelClient, SentinelServerType};
+use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
 
 use crate::test_redis::{redis_url, require_redis};
 
@@ -53,12 +53,38 @@ macro_rules! in_every_mode {
 }
 pub(crate) use in_every_mode;
 
-/// Where the local topologies are.
+/// Where the local topologies are. Their data nodes and sentinels have passwords of their
+/// own, given apart from the URLs (as a Secret would give them).
 pub struct Topologies {
     pub cluster_urls: String,
     pub sentinel_urls: String,
     pub sentinel_master: String,
+    pub data_password: String,
+    pub sentinel_password: String,
     pub dir: PathBuf,
+}
+
+const VARS: [&str; 6] = [
+    "REDIS_CLUSTER_URLS",
+    "REDIS_SENTINEL_URLS",
+    "REDIS_SENTINEL_MASTER",
+    "REDIS_DATA_PASSWORD",
+    "REDIS_SENTINEL_PASSWORD",
+    "REDIS_TOPOLOGIES_DIR",
+];
+
+impl Topologies {
+    fn from(get: impl Fn(&str) -> Option<String>) -> Option<Topologies> {
+        let [c, s, m, dp, sp, d] = VARS.map(get);
+        Some(Topologies {
+            cluster_urls: c?,
+            sentinel_urls: s?,
+            sentinel_master: m?,
+            data_password: dp?,
+            sentinel_password: sp?,
+            dir: d?.into(),
+        })
+    }
 }
 
 /// The topologies, started by the test command (which exports where they are) or else here,
@@ -66,20 +92,9 @@ pub struct Topologies {
 pub fn topologies() -> &'static Topologies {
     static TOPOLOGIES: OnceLock<Topologies> = OnceLock::new();
     TOPOLOGIES.get_or_init(|| {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let exported = (
-            var("REDIS_CLUSTER_URLS"),
-            var("REDIS_SENTINEL_URLS"),
-            var("REDIS_SENTINEL_MASTER"),
-            var("REDIS_TOPOLOGIES_DIR"),
-        );
-        if let (Some(c), Some(s), Some(m), Some(d)) = exported {
-            return Topologies {
-                cluster_urls: c,
-                sentinel_urls: s,
-                sentinel_master: m,
-                dir: d.into(),
-            };
+        let exported = Topologies::from(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+        if let Some(t) = exported {
+            return t;
         }
         let out = std::process::Command::new(script())
             .arg("start")
@@ -91,18 +106,12 @@ pub fn topologies() -> &'static Topologies {
             String::from_utf8_lossy(&out.stderr)
         );
         let text = String::from_utf8_lossy(&out.stdout);
-        let get = |k: &str| {
+        Topologies::from(|k| {
             text.lines()
                 .find_map(|l| l.strip_prefix(&format!("{k}=")))
-                .unwrap_or_else(|| panic!("scripts/redis-topologies printed no {k}"))
-                .to_string()
-        };
-        Topologies {
-            cluster_urls: get("REDIS_CLUSTER_URLS"),
-            sentinel_urls: get("REDIS_SENTINEL_URLS"),
-            sentinel_master: get("REDIS_SENTINEL_MASTER"),
-            dir: get("REDIS_TOPOLOGIES_DIR").into(),
-        }
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| panic!("scripts/redis-topologies start printed: {text}"))
     })
 }
 
@@ -148,11 +157,20 @@ impl Mode {
                     ("GATEWAY__REDIS__MODE", "sentinel".into()),
                     ("GATEWAY__REDIS__URLS", t.sentinel_urls.clone()),
                     ("GATEWAY__REDIS__SENTINEL_MASTER", t.sentinel_master.clone()),
+                    (
+                        "GATEWAY__REDIS__SENTINEL_PASSWORD",
+                        t.sentinel_password.clone(),
+                    ),
+                    ("GATEWAY__REDIS__PASSWORD", t.data_password.clone()),
                 ]
             }
             Mode::Cluster => vec![
                 ("GATEWAY__REDIS__MODE", "cluster".into()),
                 ("GATEWAY__REDIS__URLS", topologies().cluster_urls.clone()),
+                (
+                    "GATEWAY__REDIS__PASSWORD",
+                    topologies().data_password.clone(),
+                ),
             ],
         }
     }
@@ -198,11 +216,18 @@ impl Mode {
             }
             Mode::Sentinel => {
                 let t = topologies();
-                let urls: Vec<&str> = t.sentinel_urls.split(',').collect();
+                let urls: Vec<String> = t
+                    .sentinel_urls
+                    .split(',')
+                    .map(|u| u.replace("redis://", &format!("redis://:{}@", t.sentinel_password)))
+                    .collect();
+                let master = SentinelNodeConnectionInfo::default().set_redis_connection_info(
+                    redis::RedisConnectionInfo::default().set_password(&t.data_password),
+                );
                 let mut sentinel = SentinelClient::build(
                     urls,
                     t.sentinel_master.as_str(),
-                    None,
+                    Some(master),
                     SentinelServerType::Master,
                 )
                 .expect("sentinel client");
@@ -215,8 +240,12 @@ impl Mode {
                 )
             }
             Mode::Cluster => {
-                let urls: Vec<&str> = topologies().cluster_urls.split(',').collect();
-                let client = redis::cluster::ClusterClient::new(urls).expect("cluster client");
+                let t = topologies();
+                let urls: Vec<&str> = t.cluster_urls.split(',').collect();
+                let client = redis::cluster::ClusterClient::builder(urls)
+                    .password(&t.data_password)
+                    .build()
+                    .expect("cluster client");
                 Inspect::Cluster(client.get_async_connection().await.expect("cluster"))
             }
         }
