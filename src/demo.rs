@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use secrecy::SecretString;
+
+use crate::config::{Environment, KeyHash, TenantSettings};
 use crate::domain::client::registration;
 use crate::service::clients;
 use crate::tenant::Tenant;
@@ -13,6 +16,20 @@ pub const CLIENT_ID: &str = "demo-client";
 pub const WORKER_ID: &str = "SAP123456789";
 /// The seeded client's e-mail: the banner's example call looks it up.
 pub const CLIENT_EMAIL: &str = registration::EXAMPLE.email;
+
+/// The demo tenant, acting for `api_key`, on the in-process simulator.
+pub fn tenant(api_key: &str) -> TenantSettings {
+    TenantSettings {
+        client_id: CLIENT_ID.into(),
+        client_secret: SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
+        api_key_hashes: vec![KeyHash::of(api_key)],
+        billing_id: Some(TENANT_ID.into()),
+        worker_id: Some(WORKER_ID.into()),
+        environment: Some(Environment::Embedded),
+        max_concurrent: None,
+        rate_per_second: None,
+    }
+}
 
 /// A new demo API key.
 pub fn new_api_key() -> String {

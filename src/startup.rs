@@ -9,18 +9,19 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
-use secrecy::SecretString;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::api::{self, AppState};
-use crate::config::{Environment, KeyHash, Settings};
+use crate::campaign::check::{self, CheckBoard};
+use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
 use crate::simulator::{Simulator, SimulatorSettings};
-use crate::tenant::{Endpoints, Tenant, Tenants};
+use crate::tenant::registry::Factory;
+use crate::tenant::{Source, TenantRegistry};
 use crate::token::TokenProvider;
 use crate::urssaf::client::{http_client, UrssafClient};
 
@@ -31,6 +32,8 @@ pub struct Application {
     metrics_server: Option<Server>,
     ready: Arc<AtomicBool>,
     drain: Duration,
+    /// The periodic tenant check (`check.interval_seconds`), stopped with the server.
+    check_task: Option<tokio::task::JoinHandle<()>>,
     /// Set in the embedded default: the demo tenant's API key, printed at start.
     pub demo_api_key: Option<String>,
     /// The in-process simulator of the embedded default.
@@ -49,22 +52,22 @@ impl Application {
         let mut demo_api_key = None;
         let mut simulator = None;
 
-        let mut raw_tenants = resolve_tenants(&settings);
+        let mut fixed: Vec<(String, TenantSettings, Source)> = settings
+            .tenants
+            .iter()
+            .map(|(id, t)| (id.clone(), t.clone(), Source::Config))
+            .collect();
+        let embedded = |t: &TenantSettings| {
+            t.environment.unwrap_or(settings.upstream.environment) == Environment::Embedded
+        };
         let uses_embedded = settings.upstream.environment == Environment::Embedded
-            || raw_tenants
-                .iter()
-                .any(|t| t.environment == Environment::Embedded);
-        if settings.upstream.environment == Environment::Embedded && raw_tenants.is_empty() {
+            || settings.tenants.values().any(embedded);
+        if settings.upstream.environment == Environment::Embedded
+            && settings.tenants.is_empty()
+            && settings.tenants_dir.is_none()
+        {
             let key = demo::new_api_key();
-            raw_tenants.push(RawTenant {
-                id: demo::TENANT_ID.into(),
-                client_id: demo::CLIENT_ID.into(),
-                client_secret: SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
-                environment: Environment::Embedded,
-                key_hashes: vec![KeyHash::of(&key)],
-                billing_id: demo::TENANT_ID.into(),
-                worker_id: Some(demo::WORKER_ID.into()),
-            });
+            fixed.push((demo::TENANT_ID.into(), demo::tenant(&key), Source::Demo));
             demo_api_key = Some(key);
         }
         // A hand-set base URL replaces the in-process simulator (e.g. one started apart).
@@ -77,12 +80,8 @@ impl Application {
                 .as_ref()
                 .map(|u| u.as_base().to_string())
         } else if uses_embedded {
+            // Tenants give it their credentials as they are built (see `tenant::registry`).
             let sim = Simulator::new(SimulatorSettings {
-                credentials: raw_tenants
-                    .iter()
-                    .filter(|t| t.environment == Environment::Embedded)
-                    .map(|t| (t.client_id.clone(), t.client_secret.clone()))
-                    .collect(),
                 token_lifetime: Duration::from_secs(
                     settings.simulator.token_lifetime_seconds.max(1),
                 ),
@@ -105,26 +104,16 @@ impl Application {
         } else {
             None
         };
-
-        let tenants = Tenants::new(
-            raw_tenants
-                .into_iter()
-                .map(|t| {
-                    let endpoints =
-                        endpoints_for(&settings, t.environment, embedded_host.as_deref());
-                    Tenant::new(
-                        t.id,
-                        t.client_id,
-                        t.client_secret,
-                        t.environment,
-                        endpoints,
-                        t.billing_id,
-                        t.worker_id,
-                        &t.key_hashes,
-                    )
-                })
-                .collect(),
+        let factory = Factory::new(
+            settings.clone(),
+            embedded_host,
+            simulator.as_ref().map(|(s, _)| s.clone()),
         );
+        let tenants = Arc::new(TenantRegistry::start(factory, fixed).await);
+        tenants
+            .clone()
+            .watch(Duration::from_secs(settings.tenants_reload_seconds));
+        tenants.clone().reload_on_sighup();
 
         let http =
             http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
@@ -139,13 +128,13 @@ impl Application {
         );
         let urssaf = UrssafClient::new(http, tokens, &settings.upstream, metrics.clone());
         if demo_api_key.is_some() {
-            if let Some(t) = tenants.iter().find(|t| t.id == demo::TENANT_ID) {
+            if let Some(t) = tenants.current().get(demo::TENANT_ID) {
                 demo::seed_client(&urssaf, t).await;
             }
         }
         let ready = Arc::new(AtomicBool::new(false));
         let state = web::Data::new(AppState {
-            tenants: Arc::new(tenants),
+            tenants,
             urssaf,
             metrics: metrics.clone(),
             idempotency: IdempotencyStore::new(
@@ -154,6 +143,18 @@ impl Application {
                 Duration::from_secs(settings.idempotency.in_flight_ttl_seconds),
             ),
             ready: ready.clone(),
+        });
+
+        let check_every = Duration::from_secs(settings.check.interval_seconds);
+        let checks = CheckBoard::new(check_every);
+        let check_task = (!check_every.is_zero()).then(|| {
+            tokio::spawn(check::run_periodically(
+                state.urssaf.clone(),
+                state.tenants.clone(),
+                metrics.clone(),
+                checks.clone(),
+                check_every,
+            ))
         });
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -200,10 +201,22 @@ impl Application {
                     vec![format!("server.metrics_port: cannot listen on {mp}: {e}")]
                 })?;
                 let mp = l.local_addr().map_err(|e| vec![e.to_string()])?.port();
+                let admin = api::admin::AdminTokens(settings.admin.token_hashes.clone());
+                let checks = web::Data::new(checks);
                 let s = HttpServer::new(move || {
                     App::new()
                         .app_data(state.clone())
+                        .app_data(admin.clone())
+                        .app_data(checks.clone())
                         .service(api::health::metrics)
+                        .service(api::checks::checks)
+                        .configure(|cfg| {
+                            if !admin.0.is_empty() {
+                                api::admin::routes(cfg);
+                            }
+                        })
+                        .default_service(web::to(api::admin::not_found))
+                        .wrap(from_fn(api::observe::observe))
                 })
                 .disable_signals()
                 .workers(1)
@@ -222,6 +235,7 @@ impl Application {
             metrics_server,
             ready,
             drain: Duration::from_secs(settings.server.drain_seconds),
+            check_task,
             demo_api_key,
             simulator,
             metrics,
@@ -245,7 +259,11 @@ impl Application {
         if let Some(m) = self.metrics_server {
             tokio::spawn(m);
         }
-        self.server.await
+        let result = self.server.await;
+        if let Some(task) = self.check_task {
+            task.abort();
+        }
+        result
     }
 
     /// Serves until SIGTERM or SIGINT, then: not ready → drain period → stop accepting →
@@ -297,51 +315,4 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// A tenant with its defaults resolved.
-struct RawTenant {
-    id: String,
-    client_id: String,
-    client_secret: SecretString,
-    environment: Environment,
-    key_hashes: Vec<KeyHash>,
-    billing_id: String,
-    worker_id: Option<String>,
-}
-
-fn resolve_tenants(settings: &Settings) -> Vec<RawTenant> {
-    settings
-        .tenants
-        .iter()
-        .map(|(id, t)| RawTenant {
-            id: id.clone(),
-            client_id: t.client_id.clone(),
-            client_secret: t.client_secret.clone(),
-            environment: t.environment.unwrap_or(settings.upstream.environment),
-            key_hashes: t.api_key_hashes.clone(),
-            billing_id: t.billing_id.clone().unwrap_or_else(|| id.clone()),
-            worker_id: t.worker_id.clone(),
-        })
-        .collect()
-}
-
-fn endpoints_for(settings: &Settings, env: Environment, embedded_host: Option<&str>) -> Endpoints {
-    let mut e = match env.preset_host() {
-        Some(host) => Endpoints::for_host(host),
-        None => Endpoints::for_host(embedded_host.unwrap_or("http://127.0.0.1:1")),
-    };
-    // Hand-set URLs apply to the default environment (a proxy, a private simulator…).
-    if env == settings.upstream.environment {
-        if let Some(base) = &settings.upstream.base_url {
-            e.api_base = Endpoints::for_host(base.as_base()).api_base;
-            if settings.upstream.token_url.is_none() {
-                e.token_url = Endpoints::for_host(base.as_base()).token_url;
-            }
-        }
-        if let Some(t) = &settings.upstream.token_url {
-            e.token_url = t.as_base().to_string();
-        }
-    }
-    e
 }

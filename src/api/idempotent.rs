@@ -100,7 +100,7 @@ where
         Some(k) => match state
             .idempotency
             .begin(
-                &tenant.token_cache_id(),
+                tenant.token_cache_id(),
                 &scope,
                 k,
                 idempotency::fingerprint(&body),

@@ -1,7 +1,9 @@
 //! The public REST API.
 
+pub mod admin;
 pub mod auth;
 pub mod body;
+pub mod checks;
 pub mod clients;
 pub mod dto;
 pub mod errors;
@@ -20,12 +22,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
-use crate::tenant::Tenants;
+use crate::tenant::TenantRegistry;
 use crate::urssaf::UrssafClient;
 
 /// What every handler may use; built once per application.
 pub struct AppState {
-    pub tenants: Arc<Tenants>,
+    pub tenants: Arc<TenantRegistry>,
     pub urssaf: UrssafClient,
     pub metrics: Metrics,
     pub idempotency: IdempotencyStore,

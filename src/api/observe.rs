@@ -77,6 +77,12 @@ pub async fn observe(
         .map(|t| t.0.clone());
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
+    // Probes and scrapes are not traffic: neither counted nor logged at info.
+    let probe = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
+    if probe {
+        tracing::debug!(request_id = %id, route = %route, status, "probe");
+        return Ok(res);
+    }
     if let Some(state) = state {
         let m = &state.metrics;
         m.http_requests

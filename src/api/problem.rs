@@ -64,6 +64,8 @@ problem_codes! {
     IdempotencyInFlight = "idempotency_in_flight": CONFLICT, "Request already in progress";
     /// The Idempotency-Key was used with another body.
     IdempotencyKeyReused = "idempotency_key_reused": UNPROCESSABLE_ENTITY, "Idempotency-Key reused";
+    /// This provider is making more requests at once, or per second, than it may.
+    RateLimited = "rate_limited": TOO_MANY_REQUESTS, "Too many requests for this provider", retry after 1;
     /// Urssaf refused the request: see `urssaf` (and `results` for a submission).
     UrssafRejected = "urssaf_rejected": UNPROCESSABLE_ENTITY, "Urssaf rejected the request";
     /// Urssaf already holds this (an invoice number, a client link).
@@ -84,6 +86,8 @@ problem_codes! {
     Interrupted = "interrupted": SERVICE_UNAVAILABLE, "Request interrupted", retry after 5;
     /// This instance is shutting down.
     Draining = "draining": SERVICE_UNAVAILABLE, "Shutting down", retry after 1;
+    /// `/checks` (metrics port): a tenant failed its last Urssaf access check, or none ran yet.
+    TenantCheckNotPassed = "tenant_check_not_passed": SERVICE_UNAVAILABLE, "Not every tenant passed its Urssaf access check", retry after 30;
     InternalError = "internal_error": INTERNAL_SERVER_ERROR, "Internal error";
 }
 
@@ -234,8 +238,8 @@ mod tests {
             );
             assert_eq!(
                 code.retry_after().is_some(),
-                matches!(code.status().as_u16(), 503 | 504),
-                "{code:?}: 503 and 504 say when to come back"
+                matches!(code.status().as_u16(), 429 | 503 | 504),
+                "{code:?}: 429, 503 and 504 say when to come back"
             );
         }
         let p = Problem::new(ProblemCode::UrssafConflict, "d");

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use self::redis::{RedisMode, RedisServer, RedisSettings};
-pub use tenant::TenantSettings;
+pub use tenant::{tenant_file_id, TenantSettings};
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
 /// Prefix of every environment variable (`GATEWAY__SERVER__PORT=8080`).
@@ -31,7 +31,33 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub idempotency: IdempotencySettings,
     pub simulator: EmbeddedSimulatorSettings,
+    pub check: CheckSettings,
     pub tenants: BTreeMap<String, TenantSettings>,
+    /// A directory of `<tenant id>.yaml` / `.toml` files, read again while running.
+    pub tenants_dir: Option<PathBuf>,
+    /// How often the tenants directory is looked at for changes; 0 = only on SIGHUP or an
+    /// admin reload.
+    pub tenants_reload_seconds: u64,
+    pub admin: AdminSettings,
+    pub limits: LimitSettings,
+}
+
+/// The admin view on the metrics port.
+#[derive(Debug, Clone, Default)]
+pub struct AdminSettings {
+    /// SHA-256 of each admin token; none = the admin view is off.
+    pub token_hashes: Vec<KeyHash>,
+}
+
+/// Per-tenant fairness: what one provider may use at once.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    /// Requests of one tenant being served at the same time; 0 = no limit.
+    pub tenant_concurrency: u32,
+    /// Requests per second one tenant may make (sustained); 0 = no limit.
+    pub tenant_rate_per_second: u32,
+    /// Requests one tenant may make in a burst above the rate; 0 = the rate itself.
+    pub tenant_burst: u32,
 }
 
 /// The settings as read; tenants are parsed apart so that every tenant problem is reported
@@ -45,8 +71,20 @@ struct RawSettings {
     redis: self::redis::RawRedis,
     idempotency: IdempotencySettings,
     simulator: EmbeddedSimulatorSettings,
+    check: CheckSettings,
     #[serde(default)]
     tenants: BTreeMap<String, tenant::RawTenant>,
+    tenants_dir: Option<PathBuf>,
+    tenants_reload_seconds: u64,
+    #[serde(default)]
+    admin: RawAdmin,
+    limits: LimitSettings,
+}
+
+#[derive(Default, Deserialize)]
+struct RawAdmin {
+    #[serde(default, deserialize_with = "tenant::string_or_list")]
+    token_hashes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +211,13 @@ pub struct EmbeddedSimulatorSettings {
     pub activation_delay_seconds: u64,
 }
 
+/// The gateway's own check of each tenant's Urssaf access (token, then a harmless search).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckSettings {
+    /// Run at start, then every this many seconds; 0 = never.
+    pub interval_seconds: u64,
+}
+
 const DEFAULTS: &str = include_str!("defaults.toml");
 
 impl Settings {
@@ -231,6 +276,13 @@ impl Settings {
                 Err(p) => problems.extend(p),
             }
         }
+        let mut admin = AdminSettings::default();
+        for h in &raw.admin.token_hashes {
+            match KeyHash::parse(h) {
+                Ok(k) => admin.token_hashes.push(k),
+                Err(e) => problems.push(format!("admin.token_hashes: {e}")),
+            }
+        }
         let Some(redis) = redis.filter(|_| problems.is_empty()) else {
             return Err(problems);
         };
@@ -242,7 +294,12 @@ impl Settings {
             redis,
             idempotency: raw.idempotency,
             simulator: raw.simulator,
+            check: raw.check,
             tenants,
+            tenants_dir: raw.tenants_dir,
+            tenants_reload_seconds: raw.tenants_reload_seconds,
+            admin,
+            limits: raw.limits,
         })
     }
 
@@ -278,11 +335,17 @@ impl Settings {
                 }
             }
         }
+        if !self.admin.token_hashes.is_empty() && self.server.metrics_port.is_none() {
+            out.push(
+                "admin.token_hashes: the admin view is served on server.metrics_port only; set it"
+                    .into(),
+            );
+        }
         if self.server.max_body_bytes < 1024 {
             out.push("server.max_body_bytes: must be at least 1024".into());
         }
         let needs_tenant = self.upstream.environment != Environment::Embedded;
-        if needs_tenant && self.tenants.is_empty() {
+        if needs_tenant && self.tenants.is_empty() && self.tenants_dir.is_none() {
             out.push(format!(
                 "tenants: none configured; upstream.environment = {} needs at least one (e.g. GATEWAY__TENANTS__ACME__CLIENT_ID)",
                 self.upstream.environment.as_str()

@@ -1,7 +1,7 @@
 //! One tenant's settings (a provider: its Urssaf credentials and the API keys acting for it),
 //! read from the configuration and parsed into types, with every problem reported at once.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
@@ -19,6 +19,8 @@ pub(super) struct RawTenant {
     billing_id: Option<String>,
     worker_id: Option<String>,
     environment: Option<Environment>,
+    max_concurrent: Option<u32>,
+    rate_per_second: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +37,10 @@ pub struct TenantSettings {
     pub worker_id: Option<String>,
     /// Overrides `upstream.environment` for this tenant.
     pub environment: Option<Environment>,
+    /// Overrides `limits.tenant_concurrency` for this tenant.
+    pub max_concurrent: Option<u32>,
+    /// Overrides `limits.tenant_rate_per_second` for this tenant.
+    pub rate_per_second: Option<u32>,
 }
 
 impl TenantSettings {
@@ -106,9 +112,56 @@ impl TenantSettings {
                 billing_id: t.billing_id,
                 worker_id: t.worker_id,
                 environment: t.environment,
+                max_concurrent: t.max_concurrent,
+                rate_per_second: t.rate_per_second,
             }),
             _ => Err(out),
         }
+    }
+}
+
+/// One file of a tenants directory: `<tenant id>.yaml`, `.yml` or `.toml`.
+pub fn tenant_file_id(path: &Path) -> Option<String> {
+    let ext = path.extension()?.to_str()?;
+    if !matches!(ext, "yaml" | "yml" | "toml") {
+        return None;
+    }
+    let id = path.file_stem()?.to_str()?;
+    (!id.starts_with('.')).then(|| id.to_string())
+}
+
+impl TenantSettings {
+    /// Reads one tenant file: the keys of `tenants.<id>` in the configuration file, secrets
+    /// also from sibling files; a relative `client_secret_file` is relative to the file's
+    /// directory.
+    pub fn from_file(path: &Path) -> Result<(String, TenantSettings), Vec<String>> {
+        let id = tenant_file_id(path)
+            .ok_or_else(|| vec![format!("{}: not a tenant file", path.display())])?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut raw = config::Config::builder()
+            .add_source(config::File::from(path))
+            .build()
+            .and_then(|c| c.try_deserialize::<RawTenant>())
+            .map_err(|e| vec![format!("{}: {e}", path.display())])?;
+        if let Some(f) = &raw.client_secret_file {
+            if f.is_relative() {
+                raw.client_secret_file = Some(dir.join(f));
+            }
+        }
+        // A secret left out of the file may sit beside it as `<tenant id>.client_secret`:
+        // the layout a Kubernetes Secret or External Secrets mount produces.
+        let sibling = dir.join(format!("{id}.client_secret"));
+        if raw.client_secret.is_none() && raw.client_secret_file.is_none() && sibling.is_file() {
+            raw.client_secret_file = Some(sibling);
+        }
+        TenantSettings::parse(&id, raw)
+            .map(|t| (id, t))
+            .map_err(|problems| {
+                problems
+                    .into_iter()
+                    .map(|p| format!("{}: {p}", path.display()))
+                    .collect()
+            })
     }
 }
 

@@ -106,6 +106,15 @@ impl Simulator {
     }
 
     /// Same as `PUT /__admin/faults`, for in-process tests.
+    /// Knows one more provider (a tenant added while the gateway runs); known ones are kept.
+    pub fn add_credentials(&self, client_id: &str, secret: &secrecy::SecretString) {
+        self.inner
+            .extra_credentials
+            .write()
+            .entry(client_id.to_string())
+            .or_insert_with(|| secret.clone());
+    }
+
     pub fn set_faults(&self, f: Faults) {
         self.inner.set_faults(f);
     }

@@ -56,7 +56,7 @@ impl SharedTokens {
 
     /// `<prefix>:{<token cache id>}:token`: the tenant's hash tag, as every key of its.
     fn key(&self, tenant: &Tenant) -> String {
-        self.store.tenant_key(&tenant.token_cache_id(), &["token"])
+        self.store.tenant_key(tenant.token_cache_id(), &["token"])
     }
 
     pub(super) async fn get(&self, tenant: &Arc<Tenant>, metrics: &Metrics) -> Option<Token> {
@@ -149,7 +149,7 @@ impl SharedTokens {
     pub(super) async fn lock(&self, tenant: &Arc<Tenant>) -> Lock {
         let key = self
             .store
-            .tenant_key(&tenant.token_cache_id(), &["lock", "token"]);
+            .tenant_key(tenant.token_cache_id(), &["lock", "token"]);
         let owner = uuid::Uuid::new_v4().to_string();
         let set = redis::cmd("SET")
             .arg(&key)

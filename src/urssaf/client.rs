@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::breaker::Breaker;
 use super::codes::{CodeKind, UrssafCode};
 use super::error::{parse_errors, DecodeError, UpstreamError, UrssafError};
+use super::exchange::{ExchangeObserver, Hook};
 use super::translate::{self, Receipt, SearchQuery};
 use super::wire;
 use crate::config::UpstreamSettings;
@@ -70,6 +71,8 @@ pub enum ClientKey<'a> {
 #[derive(Clone)]
 pub struct UrssafClient {
     inner: Arc<Inner>,
+    /// Set only on a copy made for evidence (`with_observer`); unset on the serving path.
+    hook: Hook,
 }
 
 struct Inner {
@@ -113,6 +116,16 @@ impl UrssafClient {
                 breaker_open_for: Duration::from_secs(settings.breaker_open_seconds),
                 breakers: parking_lot::Mutex::new(std::collections::HashMap::new()),
             }),
+            hook: Hook::default(),
+        }
+    }
+
+    /// A copy sharing everything (connections, tokens, breakers) that also hands each attempt,
+    /// its request and Urssaf's answer, to `observer` (the campaign report, the check).
+    pub fn with_observer(&self, observer: Arc<dyn ExchangeObserver>) -> UrssafClient {
+        UrssafClient {
+            inner: self.inner.clone(),
+            hook: Hook::new(observer),
         }
     }
 
@@ -125,7 +138,7 @@ impl UrssafClient {
         let url = format!("{}/particulier", tenant.endpoints.api_base);
         let input = translate::client::registration_to_wire(registration);
         let body = self
-            .send(tenant, Operation::RegisterClient, |h| {
+            .call(tenant, Operation::RegisterClient, |h| {
                 h.request(Method::POST, &url).json(&input)
             })
             .await?;
@@ -146,7 +159,7 @@ impl UrssafClient {
             ClientKey::Email(email) => [("adresseMail", email.as_str())],
         };
         let body = self
-            .send(tenant, op, |h| h.request(Method::GET, &url).query(&query))
+            .call(tenant, op, |h| h.request(Method::GET, &url).query(&query))
             .await?;
         let is_list = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
         if !is_list {
@@ -181,7 +194,7 @@ impl UrssafClient {
             .map(|inv| translate::invoice::invoice_to_wire(inv, &tenant.billing_id))
             .collect();
         let body = self
-            .send(tenant, op, |h| h.request(Method::POST, &url).json(&wires))
+            .call(tenant, op, |h| h.request(Method::POST, &url).json(&wires))
             .await?;
         let out: Vec<wire::OutputDemandePaiement> = decode(op, &body)?;
         if out.len() != chunk.len() {
@@ -209,7 +222,7 @@ impl UrssafClient {
         let url = format!("{}/demandePaiement/rechercher", tenant.endpoints.api_base);
         let criteria = translate::search::search_to_wire(query);
         let sent = self
-            .send(tenant, op, |h| {
+            .call(tenant, op, |h| {
                 h.request(Method::POST, &url).json(&criteria)
             })
             .await;
@@ -235,6 +248,22 @@ impl UrssafClient {
         }
     }
 
+    /// One logical call; a failure (not a rejection) is remembered in the tenant's health.
+    async fn call(
+        &self,
+        tenant: &Arc<Tenant>,
+        op: Operation,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Bytes, UpstreamError> {
+        let result = self.send(tenant, op, build).await;
+        if let Err(e) = &result {
+            if !matches!(e, UpstreamError::Rejected { .. }) {
+                tenant.health.urssaf_failed(format!("{}: {e}", op.name()));
+            }
+        }
+        result
+    }
+
     async fn send(
         &self,
         tenant: &Arc<Tenant>,
@@ -255,13 +284,14 @@ impl UrssafClient {
                     cause: None,
                 });
             }
-            let sent = build(&inner.http)
+            let request = build(&inner.http)
                 .bearer_auth(token.secret())
-                .header(reqwest::header::ACCEPT, "application/json")
-                .send()
-                .await;
+                .header(reqwest::header::ACCEPT, "application/json");
+            let seen = self.hook.capture(&request);
+            let sent = request.send().await;
             let (status, retry_after, outcome) = match sent {
                 Err(e) => {
+                    self.hook.record(op, seen.as_ref(), started, None, Err(&e));
                     breaker.failed();
                     let never_reached = e.is_connect();
                     let timed_out = e.is_timeout();
@@ -307,6 +337,8 @@ impl UrssafClient {
             let body = match outcome {
                 Ok(b) => b,
                 Err(e) => {
+                    self.hook
+                        .record(op, seen.as_ref(), started, Some(status), Err(&e));
                     breaker.failed();
                     self.observe(op, started, "transport_error", Some(status), &[]);
                     let timed_out = e.is_timeout();
@@ -318,6 +350,8 @@ impl UrssafClient {
                     });
                 }
             };
+            self.hook
+                .record(op, seen.as_ref(), started, Some(status), Ok(&body));
             // A 429 may be one tenant's quota: it does not trip the breaker shared by all.
             if status.is_server_error() {
                 breaker.failed();

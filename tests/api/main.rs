@@ -1,7 +1,9 @@
 //! One integration-test binary: real HTTP on OS-chosen ports, the built-in simulator as
 //! Urssaf, a real Redis.
 
+mod access_check;
 mod auth;
+mod campaign;
 mod capture;
 mod clients_api;
 mod contract_read;
@@ -26,5 +28,6 @@ mod simulator_e1e2;
 mod simulator_e3;
 mod simulator_e4;
 mod simulator_faults;
+mod tenants_dir;
 mod test_redis;
 mod tokens;

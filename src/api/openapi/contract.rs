@@ -55,6 +55,16 @@ fn complete_operation(path: &str, op: &mut Operation) {
         }
     }
     let responses = &mut op.responses.responses;
+    if path.starts_with("/v1/") {
+        let code = ProblemCode::RateLimited;
+        responses
+            .entry(code.status().as_u16().to_string())
+            .or_insert_with(|| {
+                RefOr::T(problem(
+                    "This provider makes more requests at once or per second than it may; retry after `Retry-After`",
+                ))
+            });
+    }
     if BODY_ROUTES.contains(&path) && op.request_body.is_some() {
         for (code, why) in [
             (
@@ -98,7 +108,7 @@ fn add_headers(path: &str, status: &str, idempotent: bool, r: &mut Response) {
             .build(),
         "The request id: yours if you sent a short printable one, else a new UUID. Quote it when asking for help.",
     );
-    if matches!(status, "503" | "504") && (path.starts_with("/v1/") || path == "/readyz") {
+    if matches!(status, "429" | "503" | "504") && (path.starts_with("/v1/") || path == "/readyz") {
         add(
             "Retry-After",
             ObjectBuilder::new()
