@@ -16,6 +16,9 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     pub upstream_requests: IntCounterVec,
     pub upstream_duration: HistogramVec,
+    /// Circuit breaker per Urssaf host: 0 closed, 1 half-open, 2 open.
+    pub urssaf_breaker_state: IntGaugeVec,
+    pub urssaf_retries: IntCounterVec,
     pub token_lookups: IntCounterVec,
     pub token_fetches: IntCounterVec,
     pub redis_errors: IntCounter,
@@ -101,6 +104,25 @@ impl Metrics {
                 "gateway_urssaf_request_duration_seconds",
                 "Duration of one call to Urssaf (one attempt), by operation.",
                 &["operation"],
+            ),
+            urssaf_breaker_state: {
+                let g = IntGaugeVec::new(
+                    Opts::new(
+                        "gateway_urssaf_breaker_state",
+                        "Circuit breaker per Urssaf host: 0 closed, 1 half-open, 2 open.",
+                    ),
+                    &["host"],
+                )
+                .expect("static metric definition");
+                registry
+                    .register(Box::new(g.clone()))
+                    .expect("metric registered once");
+                g
+            },
+            urssaf_retries: counter_vec(
+                "gateway_urssaf_retries_total",
+                "Retries of Urssaf calls, by operation and decision (retried, budget_exhausted).",
+                &["operation", "decision"],
             ),
             token_lookups: counter_vec(
                 "gateway_token_cache_lookups_total",

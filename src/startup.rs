@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::KeepAlive;
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 use utoipa::OpenApi;
@@ -31,6 +32,7 @@ pub struct Application {
     server: Server,
     metrics_server: Option<Server>,
     ready: Arc<AtomicBool>,
+    draining: api::drain::Draining,
     drain: Duration,
     /// The periodic tenant check (`check.interval_seconds`), stopped with the server.
     check_task: Option<tokio::task::JoinHandle<()>>,
@@ -171,6 +173,16 @@ impl Application {
         let metrics_separate = settings.server.metrics_port.is_some();
         let max_body = settings.server.max_body_bytes;
         let api_state = state.clone();
+        let draining = api::drain::Draining::default();
+        let draining_data = web::Data::new(draining.clone());
+        let body_deadline = web::Data::new(api::deadline::BodyDeadline {
+            timeout: Duration::from_secs(settings.server.body_read_timeout_seconds),
+            max_bytes: max_body,
+        });
+        let fan_out = web::Data::new(api::fan_out::FanOut {
+            max_invoices: settings.limits.max_invoices_per_submission,
+            max_search_values: settings.limits.max_search_values,
+        });
         let mut server = HttpServer::new(move || {
             let (app, doc) = App::new()
                 .into_utoipa_app()
@@ -178,15 +190,27 @@ impl Application {
                 .configure(|cfg| api::routes(cfg, !metrics_separate))
                 .split_for_parts();
             app.app_data(api_state.clone())
+                .app_data(draining_data.clone())
+                .app_data(body_deadline.clone())
+                .app_data(fan_out.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .service(api::openapi::docs(api::openapi::finish(doc)))
                 .route("/docs", web::get().to(api::openapi::docs_redirect))
                 .wrap(Compress::default())
+                .wrap(from_fn(api::deadline::read_body_in_time))
                 .wrap(from_fn(api::observe::observe))
+                .wrap(from_fn(api::drain::close_when_draining))
                 .default_service(web::to(api::observe::not_found))
         })
         .disable_signals()
-        .shutdown_timeout(settings.server.shutdown_timeout_seconds);
+        .shutdown_timeout(settings.server.shutdown_timeout_seconds)
+        .client_request_timeout(Duration::from_millis(
+            settings.server.header_read_timeout_ms,
+        ))
+        .keep_alive(match settings.server.keep_alive_seconds {
+            0 => KeepAlive::Disabled,
+            s => KeepAlive::Timeout(Duration::from_secs(s)),
+        });
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
@@ -234,6 +258,7 @@ impl Application {
             server,
             metrics_server,
             ready,
+            draining,
             drain: Duration::from_secs(settings.server.drain_seconds),
             check_task,
             demo_api_key,
@@ -266,16 +291,19 @@ impl Application {
         result
     }
 
-    /// Serves until SIGTERM or SIGINT, then: not ready → drain period → stop accepting →
-    /// in-flight requests finish (up to the shutdown timeout) → return.
+    /// Serves until SIGTERM or SIGINT, then: not ready, answers close their connection →
+    /// drain period → stop accepting → in-flight requests finish (up to the shutdown timeout)
+    /// → return.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let metrics_handle = self.metrics_server.as_ref().map(Server::handle);
         let ready = self.ready.clone();
+        let draining = self.draining.clone();
         let drain = self.drain;
         tokio::spawn(async move {
             wait_for_signal().await;
             ready.store(false, Ordering::Release);
+            draining.start();
             tracing::info!(
                 drain_seconds = drain.as_secs(),
                 "shutdown requested; draining"

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use super::auth::Caller;
 use super::body::{parse_json, require_json};
 use super::errors::upstream_problem;
+use super::fan_out::FanOut;
 use super::idempotent::{self, IdempotencyKeyHeader, Reply};
 use super::problem::{Problem, ProblemCode};
 use super::responses::CommonProblems;
@@ -20,8 +21,9 @@ use crate::urssaf::{CodeKind, UpstreamError, UrssafError};
 
 /// Send invoices as payment requests (Urssaf E3 `POST /demandePaiement`).
 ///
-/// Any number of invoices: the gateway checks them all (one invalid invoice → 422 and nothing
-/// is sent), sends them to Urssaf 10 per call, and answers per invoice in your order.
+/// Up to `limits.max_invoices_per_submission` invoices (100 by default): the gateway checks them
+/// all (one invalid invoice → 422 and nothing is sent), sends them to Urssaf 10 per call, and
+/// answers per invoice in your order.
 ///
 /// Status rule: **200** every invoice accepted; **207** some accepted, the others `rejected` by
 /// Urssaf or `failed` (not processed: safe to resend) — see each result's `outcome`; when none is accepted, a problem: **409** a single invoice Urssaf already
@@ -49,16 +51,20 @@ pub async fn submit(
     if let Err(p) = require_json(&req) {
         return p.error_response();
     }
+    let fan_out = FanOut::of(&req);
     idempotent::run(
         state,
         caller.0,
         &req,
         body,
-        |state, tenant, body| async move {
+        move |state, tenant, body| async move {
             let request = match parse_json::<SubmitPaymentRequests>(&body) {
                 Ok(r) => r,
                 Err(p) => return Reply::problem(&p),
             };
+            if let Err(p) = fan_out.check_submission(request.invoices.len()) {
+                return Reply::problem(&p);
+            }
             let inputs: Vec<_> = request.invoices.iter().map(|i| i.input()).collect();
             let today = today();
             match service::submit(&state.urssaf, &state.metrics, &tenant, &inputs, today).await {
@@ -93,8 +99,8 @@ pub async fn get_one(
 /// Search payment requests by ids, invoice numbers and/or an invoice-date period (Urssaf E4).
 ///
 /// Criteria narrow each other (AND): with ids and invoice numbers, only requests matching both;
-/// with a period as well, only those invoiced within it. Any number of ids or invoice numbers
-/// (sent to Urssaf 10 per call). A period alone is searched whole: when Urssaf says it has too
+/// with a period as well, only those invoiced within it. Up to `limits.max_search_values` ids
+/// and as many invoice numbers (100 by default; sent to Urssaf 10 per call). A period alone is searched whole: when Urssaf says it has too
 /// many results, the gateway splits the period and merges the answers. Nothing found is an
 /// empty list, not an error; ids and invoice numbers that matched nothing are listed in
 /// `not_found`.
@@ -114,6 +120,7 @@ pub async fn search(
 ) -> Result<HttpResponse, Problem> {
     require_json(&req)?;
     let request: SearchPaymentRequests = parse_json(&body)?;
+    FanOut::of(&req).check_search(&request)?;
     let today = today();
     let found = service::search(&state.urssaf, &caller.0, &request.input(), today).await?;
     Ok(HttpResponse::Ok().json(SearchResults {

@@ -54,6 +54,9 @@ problem_codes! {
     NotFound = "not_found": NOT_FOUND, "Not found";
     MethodNotAllowed = "method_not_allowed": METHOD_NOT_ALLOWED, "Method not allowed";
     PayloadTooLarge = "payload_too_large": PAYLOAD_TOO_LARGE, "Request body too large";
+    /// The request body did not arrive within `server.body_read_timeout_seconds`; the
+    /// connection is closed.
+    RequestTimeout = "request_timeout": REQUEST_TIMEOUT, "Request body too slow";
     /// The body is not JSON (`Content-Type` other than `application/json` or `…+json`).
     UnsupportedMediaType = "unsupported_media_type": UNSUPPORTED_MEDIA_TYPE, "Unsupported media type";
     BadRequest = "bad_request": BAD_REQUEST, "Bad request";

@@ -11,6 +11,11 @@ pub enum CommonProblems {
     /// Missing or unknown API key.
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthorized(Problem),
+    /// The request did not arrive in time: its body within `server.body_read_timeout_seconds`
+    /// (this problem), or its head within `server.header_read_timeout_ms` (an empty 408). The
+    /// connection is closed.
+    #[response(status = 408, content_type = "application/problem+json")]
+    RequestTimeout(Problem),
     /// Urssaf failed, refused the gateway's credentials, or the connection broke after sending.
     #[response(status = 502, content_type = "application/problem+json")]
     BadGateway(Problem),

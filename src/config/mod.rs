@@ -58,6 +58,10 @@ pub struct LimitSettings {
     pub tenant_rate_per_second: u32,
     /// Requests one tenant may make in a burst above the rate; 0 = the rate itself.
     pub tenant_burst: u32,
+    /// Most invoices in one `POST /v1/payment-requests`.
+    pub max_invoices_per_submission: usize,
+    /// Most ids, and most invoice numbers, in one search.
+    pub max_search_values: usize,
 }
 
 /// The settings as read; tenants are parsed apart so that every tenant problem is reported
@@ -101,6 +105,12 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Time a client has to send the request head (actix's `client_request_timeout`).
+    pub header_read_timeout_ms: u64,
+    /// Time a client has to send the whole request body (408 after).
+    pub body_read_timeout_seconds: u64,
+    /// How long an idle kept-alive connection stays open; 0 = no keep-alive.
+    pub keep_alive_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -170,16 +180,30 @@ pub struct UpstreamSettings {
     pub timeout_ms: u64,
     /// Deadline of one token request.
     pub token_timeout_ms: u64,
-    /// Extra attempts for transient failures (idempotent calls only).
+    /// Most extra attempts of one call for transient failures (see the README's *Retries*).
     pub max_retries: u32,
+    /// Retries may add at most this share of the calls made over the last 10 s…
+    pub retry_budget_percent: u32,
+    /// …plus this many retries per second.
+    pub retry_budget_min_per_second: u32,
     /// First back-off step; doubles each retry, with full jitter.
     pub retry_base_ms: u64,
     /// Ceiling on a back-off step (and on an honoured `Retry-After`).
     pub retry_max_ms: u64,
-    /// Consecutive failed attempts (no answer, 429, 5xx) that open the circuit; 0 = never.
-    pub breaker_failures: u32,
-    /// How long an open circuit fails calls fast before one probe is let through.
+    /// Share of failed calls (after their retries) in the window that opens the circuit;
+    /// 0 disables it.
+    pub breaker_failure_rate_percent: u32,
+    /// Calls the window must hold before the circuit may open.
+    pub breaker_min_calls: u32,
+    /// Length of the sliding window of calls.
+    pub breaker_window_seconds: u64,
+    /// How long an open circuit fails calls fast before trial calls go through.
     pub breaker_open_seconds: u64,
+    /// Trial calls let through while half-open.
+    pub breaker_half_open_calls: u32,
+    /// Former consecutive-failure threshold: only `0` (breaker off) is still honoured.
+    #[serde(default)]
+    pub breaker_failures: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -310,6 +334,22 @@ impl Settings {
         if u.timeout_ms == 0 || u.connect_timeout_ms == 0 || u.token_timeout_ms == 0 {
             out.push("upstream: timeouts must be greater than 0".into());
         }
+        if u.breaker_failure_rate_percent > 100 {
+            out.push("upstream.breaker_failure_rate_percent: must be 0 (off) to 100".into());
+        }
+        if u.breaker_min_calls == 0 || u.breaker_half_open_calls == 0 {
+            out.push(
+                "upstream: breaker_min_calls and breaker_half_open_calls must be at least 1".into(),
+            );
+        }
+        if !(1..=3600).contains(&u.breaker_window_seconds)
+            || !(1..=3600).contains(&u.breaker_open_seconds)
+        {
+            out.push(
+                "upstream: breaker_window_seconds and breaker_open_seconds must be 1 to 3600"
+                    .into(),
+            );
+        }
         let r = &self.redis;
         if r.timeout_ms == 0 || r.retry_after_ms == 0 {
             out.push("redis: timeout_ms and retry_after_ms must be greater than 0".into());
@@ -343,6 +383,16 @@ impl Settings {
         }
         if self.server.max_body_bytes < 1024 {
             out.push("server.max_body_bytes: must be at least 1024".into());
+        }
+        if self.server.header_read_timeout_ms == 0
+            || !(1..=300).contains(&self.server.body_read_timeout_seconds)
+        {
+            out.push("server: header_read_timeout_ms must be above 0 and body_read_timeout_seconds 1 to 300".into());
+        }
+        if self.limits.max_invoices_per_submission == 0
+            || !(1..=1000).contains(&self.limits.max_search_values)
+        {
+            out.push("limits: max_invoices_per_submission must be at least 1 and max_search_values 1 to 1000".into());
         }
         let needs_tenant = self.upstream.environment != Environment::Embedded;
         if needs_tenant && self.tenants.is_empty() && self.tenants_dir.is_none() {

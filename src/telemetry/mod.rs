@@ -3,6 +3,7 @@
 //! events are written, and nothing here ever sees a body, a token or a secret. Traces are
 //! OpenTelemetry, off unless an OTLP endpoint is configured (see [`otel`]).
 
+mod client_faults;
 mod json;
 pub mod otel;
 
@@ -81,11 +82,16 @@ pub fn init(settings: &LogSettings) -> Telemetry {
             .with_filter(tracing_subscriber::filter::filter_fn(|m| m.is_span()))
     });
     let logs = match settings.format {
+        // Malformed HTTP from clients is written as a warning (see `client_faults`).
         LogFormat::Json => fmt::layer()
-            .event_format(json::JsonLines)
+            .event_format(client_faults::Demote::new(json::JsonLines, true))
             .with_writer(writer)
             .boxed(),
-        LogFormat::Pretty => fmt::layer().with_target(false).with_writer(writer).boxed(),
+        LogFormat::Pretty => fmt::layer()
+            .with_target(false)
+            .with_writer(writer)
+            .map_event_format(|f| client_faults::Demote::new(f, false))
+            .boxed(),
     };
     let installed = tracing_subscriber::registry()
         .with(filter)

@@ -8,10 +8,10 @@ use rand::Rng;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::breaker::Breaker;
 use super::codes::{CodeKind, UrssafCode};
 use super::error::{parse_errors, DecodeError, UpstreamError, UrssafError};
 use super::exchange::{ExchangeObserver, Hook};
+use super::hosts::{HostGuard, Hosts};
 use super::translate::{self, Receipt, SearchQuery};
 use super::wire;
 use crate::config::UpstreamSettings;
@@ -82,9 +82,8 @@ struct Inner {
     retry_base: Duration,
     retry_max: Duration,
     metrics: Metrics,
-    breaker_threshold: u32,
-    breaker_open_for: Duration,
-    breakers: parking_lot::Mutex<std::collections::HashMap<String, Arc<Breaker>>>,
+    /// Circuit breaker and retry budget per Urssaf host.
+    hosts: Hosts,
 }
 
 /// The process-wide HTTP client: pooled keep-alive connections, rustls, deadlines.
@@ -111,10 +110,8 @@ impl UrssafClient {
                 max_retries: settings.max_retries,
                 retry_base: Duration::from_millis(settings.retry_base_ms),
                 retry_max: Duration::from_millis(settings.retry_max_ms),
+                hosts: Hosts::new(settings, metrics.clone()),
                 metrics,
-                breaker_threshold: settings.breaker_failures,
-                breaker_open_for: Duration::from_secs(settings.breaker_open_seconds),
-                breakers: parking_lot::Mutex::new(std::collections::HashMap::new()),
             }),
             hook: Hook::default(),
         }
@@ -264,26 +261,54 @@ impl UrssafClient {
         result
     }
 
+    /// The attempts of one call pass the host's breaker once, and the call's outcome (not each
+    /// attempt's) is what the breaker counts.
     async fn send(
         &self,
         tenant: &Arc<Tenant>,
         op: Operation,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Bytes, UpstreamError> {
-        let inner = &self.inner;
-        let mut token = inner.tokens.token(tenant).await?;
-        let mut token_replaced = false;
-        let mut attempt = 0u32;
-        let breaker = self.breaker(&tenant.endpoints.api_base);
-        loop {
-            let started = Instant::now();
-            if let Err(wait) = breaker.allow() {
-                self.observe(op, started, "breaker_open", None, &[]);
+        let mut token = self.inner.tokens.token(tenant).await?;
+        let host = self.inner.hosts.of(&tenant.endpoints.api_base);
+        let permit = match host.breaker.acquire() {
+            Ok(p) => p,
+            Err(wait) => {
+                self.observe(op, Instant::now(), "breaker_open", None, &[]);
                 return Err(UpstreamError::Unavailable {
                     retry_after_secs: Some(wait.as_secs().max(1)),
                     cause: None,
                 });
             }
+        };
+        host.budget.deposit(Instant::now());
+        // Whether the last attempt got no usable answer (no connection, timeout, 5xx).
+        let mut failed = false;
+        let result = self
+            .attempts(tenant, op, &build, &host, &mut token, &mut failed)
+            .await;
+        if failed {
+            permit.failed();
+        } else {
+            permit.succeeded();
+        }
+        result
+    }
+
+    async fn attempts(
+        &self,
+        tenant: &Arc<Tenant>,
+        op: Operation,
+        build: &impl Fn(&reqwest::Client) -> RequestBuilder,
+        host: &HostGuard,
+        token: &mut Arc<crate::token::Token>,
+        failed: &mut bool,
+    ) -> Result<Bytes, UpstreamError> {
+        let inner = &self.inner;
+        let mut token_replaced = false;
+        let mut attempt = 0u32;
+        loop {
+            let started = Instant::now();
             let request = build(&inner.http)
                 .bearer_auth(token.secret())
                 .header(reqwest::header::ACCEPT, "application/json");
@@ -292,7 +317,7 @@ impl UrssafClient {
             let (status, retry_after, outcome) = match sent {
                 Err(e) => {
                     self.hook.record(op, seen.as_ref(), started, None, Err(&e));
-                    breaker.failed();
+                    *failed = true;
                     let never_reached = e.is_connect();
                     let timed_out = e.is_timeout();
                     self.observe(
@@ -306,8 +331,10 @@ impl UrssafClient {
                         None,
                         &[],
                     );
-                    let retry = never_reached || (!op.creates() && e.is_timeout());
-                    if retry && attempt < inner.max_retries {
+                    // Reads are retried on any transport failure; creating calls only when
+                    // nothing reached Urssaf.
+                    let retry = never_reached || !op.creates();
+                    if retry && self.may_retry(op, attempt, host) {
                         attempt += 1;
                         tokio::time::sleep(self.backoff(attempt, None)).await;
                         continue;
@@ -339,7 +366,7 @@ impl UrssafClient {
                 Err(e) => {
                     self.hook
                         .record(op, seen.as_ref(), started, Some(status), Err(&e));
-                    breaker.failed();
+                    *failed = true;
                     self.observe(op, started, "transport_error", Some(status), &[]);
                     let timed_out = e.is_timeout();
                     let cause: Option<super::error::Cause> = Some(Arc::new(e));
@@ -352,12 +379,8 @@ impl UrssafClient {
             };
             self.hook
                 .record(op, seen.as_ref(), started, Some(status), Ok(&body));
-            // A 429 may be one tenant's quota: it does not trip the breaker shared by all.
-            if status.is_server_error() {
-                breaker.failed();
-            } else {
-                breaker.succeeded();
-            }
+            // A 429 may be one tenant's quota: it does not count against the breaker shared by all.
+            *failed = status.is_server_error();
             if status.is_success() {
                 self.observe(op, started, "ok", Some(status), &[]);
                 return Ok(body);
@@ -371,14 +394,14 @@ impl UrssafClient {
             self.observe(op, started, label, Some(status), &codes);
             if status == StatusCode::UNAUTHORIZED && !token_replaced {
                 token_replaced = true;
-                token = inner.tokens.replace(tenant, &token).await?;
+                *token = inner.tokens.replace(tenant, token).await?;
                 continue;
             }
             // 429 and 503 mean "not processed"; other 5xx are retried for reads only.
             let transient = status == StatusCode::TOO_MANY_REQUESTS
                 || status == StatusCode::SERVICE_UNAVAILABLE
                 || (status.is_server_error() && !op.creates());
-            if transient && attempt < inner.max_retries {
+            if transient && self.may_retry(op, attempt, host) {
                 attempt += 1;
                 tokio::time::sleep(self.backoff(attempt, retry_after)).await;
                 continue;
@@ -403,19 +426,24 @@ impl UrssafClient {
         }
     }
 
-    fn breaker(&self, host: &str) -> Arc<Breaker> {
-        let inner = &self.inner;
-        inner
-            .breakers
-            .lock()
-            .entry(host.to_string())
-            .or_insert_with(|| {
-                Arc::new(Breaker::new(
-                    inner.breaker_threshold,
-                    inner.breaker_open_for,
-                ))
-            })
-            .clone()
+    /// Another attempt is allowed: attempts left, the host's breaker not opened meanwhile, and
+    /// the host's retry budget not spent.
+    fn may_retry(&self, op: Operation, attempt: u32, host: &HostGuard) -> bool {
+        if attempt >= self.inner.max_retries || host.breaker.is_open() {
+            return false;
+        }
+        let allowed = host.budget.withdraw(Instant::now());
+        let decision = if allowed {
+            "retried"
+        } else {
+            "budget_exhausted"
+        };
+        self.inner
+            .metrics
+            .urssaf_retries
+            .with_label_values(&[op.name(), decision])
+            .inc();
+        allowed
     }
 
     /// Full-jitter exponential back-off, never shorter than a `Retry-After` (both capped).

@@ -6,7 +6,10 @@ pub mod client;
 pub mod codes;
 pub mod error;
 pub mod exchange;
+pub mod hosts;
+pub mod retry_budget;
 pub mod translate;
+pub mod window;
 pub mod wire;
 
 pub use client::{ClientKey, Operation, SearchAnswer, UrssafClient, MAX_PER_CALL};

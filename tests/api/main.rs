@@ -3,12 +3,15 @@
 
 mod access_check;
 mod auth;
+mod breaker;
 mod campaign;
 mod capture;
 mod clients_api;
 mod contract_read;
 mod contract_sent;
 mod contract_strict;
+mod deadlines;
+mod fan_out;
 mod fixtures;
 mod gateway_calls;
 mod helpers;

@@ -200,6 +200,127 @@ async fn sigterm_drains_then_stops_without_dropping_a_call() {
     );
 }
 
+/// One request written on `stream` (kept alive); its status line and lower-cased headers.
+fn exchange(stream: &mut std::net::TcpStream, path: &str) -> (String, Vec<String>) {
+    use std::io::{Read, Write};
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "answered");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    let mut lines = head.lines().map(String::from);
+    let status = lines.next().unwrap();
+    let headers: Vec<String> = lines.filter(|l| !l.is_empty()).collect();
+    let length: usize = headers
+        .iter()
+        .find_map(|h| h.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    (status, headers)
+}
+
+#[tokio::test]
+async fn while_draining_answers_close_their_kept_alive_connection() {
+    let gw = start(&[
+        ("GATEWAY__SERVER__DRAIN_SECONDS", "3"),
+        ("GATEWAY__SERVER__SHUTDOWN_TIMEOUT_SECONDS", "5"),
+    ]);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let (status, headers) = exchange(&mut stream, "/healthz");
+    assert!(status.starts_with("http/1.1 200"), "{status}");
+    assert!(!headers.contains(&"connection: close".to_string()));
+    let pid = gw.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // Wait until the gateway says it is draining (on another connection).
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{}", gw.port);
+    let started = Instant::now();
+    while http
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        == 200
+    {
+        assert!(started.elapsed() < Duration::from_secs(2), "not ready soon");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A request written on the connection kept alive from before the signal is answered, and
+    // that answer closes the connection.
+    let (status, headers) = exchange(&mut stream, "/healthz");
+    assert!(status.starts_with("http/1.1 200"), "{status}");
+    assert!(
+        headers.contains(&"connection: close".to_string()),
+        "{headers:?}"
+    );
+    let mut rest = Vec::new();
+    assert_eq!(
+        std::io::Read::read_to_end(&mut stream, &mut rest).unwrap(),
+        0,
+        "closed after it"
+    );
+}
+
+#[test]
+fn malformed_http_is_a_warning_not_an_error() {
+    use std::io::{Read, Write};
+    let gw = start::<&str, &str>(&[]);
+    for garbage in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+    ] {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
+        stream.write_all(garbage).unwrap();
+        let mut answer = Vec::new();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let _ = stream.read_to_end(&mut answer);
+        assert!(answer.starts_with(b"HTTP/1.1 400"));
+    }
+    let started = Instant::now();
+    let warnings = loop {
+        let lines = gw.stdout.lock().unwrap().clone();
+        let warnings: Vec<serde_json::Value> = lines
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["message"] == "malformed or broken HTTP from a client")
+            .collect();
+        if warnings.len() == 3 || started.elapsed() > Duration::from_secs(5) {
+            let errors: Vec<&String> = lines.iter().filter(|l| l.contains("\"ERROR\"")).collect();
+            assert!(errors.is_empty(), "{errors:?}");
+            break warnings;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(warnings.len(), 3);
+    assert!(
+        warnings.iter().all(|w| w["level"] == "WARN"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("request parse error"),
+        "{warnings:?}"
+    );
+}
+
 /// Personal data that goes through the gateway in this test; none of it may reach a log line.
 const PERSONAL: &[&str] = &[
     "Zoulikha",

@@ -48,7 +48,7 @@ async fn reads_are_retried_then_answer_503_with_retry_after() {
     assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.contains_key("retry-after"));
     let attempts = app.gw().upstream_calls("client_status", "server_error");
-    assert_eq!(attempts, 3, "first attempt and two retries");
+    assert_eq!(attempts, 5, "first attempt and four retries");
 }
 
 #[tokio::test]
@@ -149,9 +149,9 @@ async fn a_hanging_token_endpoint_is_asked_once_not_once_per_caller() {
 }
 
 #[tokio::test]
-async fn a_failing_urssaf_opens_the_circuit_then_one_probe_closes_it() {
+async fn a_failing_urssaf_opens_the_circuit_then_trial_calls_close_it() {
     let (app, id) = TestApp::builder()
-        .setting("GATEWAY__UPSTREAM__BREAKER_FAILURES", "3")
+        .setting("GATEWAY__UPSTREAM__BREAKER_MIN_CALLS", "3")
         .setting("GATEWAY__UPSTREAM__BREAKER_OPEN_SECONDS", "1")
         .start_with_client()
         .await;
@@ -159,17 +159,23 @@ async fn a_failing_urssaf_opens_the_circuit_then_one_probe_closes_it() {
     assert_eq!(gw.client_status("alpha", &id).await, 200);
     app.faults(json!({"error_503_rate": 1.0})).await;
     let count = |outcome| gw.upstream_calls("client_status", outcome);
-    // Three failed attempts (one call and its two retries) open the circuit.
-    assert_eq!(gw.client_status("alpha", &id).await, 503);
-    assert_eq!(count("server_error"), 3);
+    // 1 call answered and 2 failed (each after its retries): 67 % of 3 calls, open.
+    for _ in 0..2 {
+        assert_eq!(gw.client_status("alpha", &id).await, 503);
+    }
+    let attempts = count("server_error");
     let fast = app.get("alpha", &format!("/v1/clients/{id}")).await;
     assert_eq!(fast.0, 503);
     assert!(fast.1.contains_key("retry-after"));
-    assert_eq!(count("server_error"), 3, "no call reached Urssaf");
+    assert_eq!(count("server_error"), attempts, "no call reached Urssaf");
     assert_eq!(count("breaker_open"), 1);
-    // Urssaf is back: after the open period one probe goes through and closes the circuit.
+    // Urssaf is back: after the open period trial calls go through and close the circuit.
     app.faults(json!({})).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(gw.client_status("alpha", &id).await, 200);
-    assert_eq!(gw.client_status("alpha", &id).await, 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for _ in 0..6 {
+        assert_eq!(gw.client_status("alpha", &id).await, 200);
+    }
+    let host = app.sim_url.trim_start_matches("http://");
+    let state = gw.metrics.urssaf_breaker_state.with_label_values(&[host]);
+    assert_eq!(state.get(), 0, "closed again");
 }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use crate::domain::invoice as domain;
 use crate::domain::redacted_debug;
 
-/// Send any number of invoices, one payment request each (sent to Urssaf 10 per call). Urssaf: array of `InputDemandePaiement`.
+/// Send invoices (at most `limits.max_invoices_per_submission`, 100 by default), one payment request each (sent to Urssaf 10 per call). Urssaf: array of `InputDemandePaiement`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"invoices": [{

@@ -233,10 +233,10 @@ pub struct SubmitResults {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"ids": ["11000000000104"], "invoice_date_from": null}))]
 pub struct SearchPaymentRequests {
-    /// Urssaf payment request ids (up to 1000; sent 10 per call). Urssaf: `idDemandePaiements`.
+    /// Urssaf payment request ids (at most `limits.max_search_values`, 100 by default; sent 10 per call). Urssaf: `idDemandePaiements`.
     #[serde(default)]
     pub ids: Option<Vec<String>>,
-    /// Your invoice numbers (up to 1000; sent 10 per call). Urssaf: `numFactureTiers`.
+    /// Your invoice numbers (at most `limits.max_search_values`, 100 by default; sent 10 per call). Urssaf: `numFactureTiers`.
     #[serde(default)]
     pub invoice_numbers: Option<Vec<String>>,
     /// First invoice date `YYYY-MM-DD`. Urssaf: `dateDebut`.

@@ -1,0 +1,46 @@
+//! Draining before a stop. From SIGTERM on, every answer carries `Connection: close`: a client
+//! reading it closes that connection after this response instead of writing its next request
+//! on it. By the time the listener closes (after `server.drain_seconds`), the connections still
+//! open are the ones with a request in flight, which actix lets finish; no request is written
+//! on a kept-alive connection the server is about to drop. (Actix's own graceful stop closes an
+//! idle kept-alive connection at once and does not start a request it has not begun, so a
+//! request written at that moment would be lost without this.)
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::ConnectionType;
+use actix_web::middleware::Next;
+use actix_web::{web, Error};
+
+/// Set once a stop was asked for; shared by every worker (as app data).
+#[derive(Clone, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// Middleware: answers given while draining close their connection once sent.
+pub async fn close_when_draining(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let draining = req.app_data::<web::Data<Draining>>().cloned();
+    let mut res = next.call(req).await?;
+    // Looked at once the answer is ready: a call that began before the signal closes too.
+    if draining.is_some_and(|d| d.is_draining()) {
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    Ok(res)
+}

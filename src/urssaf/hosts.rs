@@ -1,0 +1,139 @@
+//! What the client keeps per Urssaf host (production, sandbox, a simulator): its circuit breaker
+//! and its retry budget.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::breaker::{Breaker, BreakerSettings};
+use super::retry_budget::RetryBudget;
+use crate::config::UpstreamSettings;
+use crate::metrics::Metrics;
+
+pub struct HostGuard {
+    pub breaker: Arc<Breaker>,
+    pub budget: RetryBudget,
+}
+
+pub struct Hosts {
+    breaker: BreakerSettings,
+    budget_percent: u32,
+    budget_min_per_second: u32,
+    metrics: Metrics,
+    by_host: Mutex<HashMap<String, Arc<HostGuard>>>,
+}
+
+impl Hosts {
+    pub fn new(settings: &UpstreamSettings, metrics: Metrics) -> Hosts {
+        // `breaker_failures = 0` disabled the former breaker; it still does.
+        let disabled = settings.breaker_failures == Some(0);
+        if settings.breaker_failures.is_some_and(|n| n > 0) {
+            tracing::warn!(
+                "upstream.breaker_failures is no longer used: the breaker opens on a failure rate \
+                 (upstream.breaker_failure_rate_percent, breaker_min_calls, breaker_window_seconds)"
+            );
+        }
+        Hosts {
+            breaker: BreakerSettings {
+                failure_rate_percent: if disabled {
+                    0
+                } else {
+                    settings.breaker_failure_rate_percent
+                },
+                min_calls: settings.breaker_min_calls,
+                window_seconds: settings.breaker_window_seconds,
+                open_for: Duration::from_secs(settings.breaker_open_seconds),
+                half_open_calls: settings.breaker_half_open_calls,
+            },
+            budget_percent: settings.retry_budget_percent,
+            budget_min_per_second: settings.retry_budget_min_per_second,
+            metrics,
+            by_host: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The guard of the host serving `url`.
+    pub fn of(&self, url: &str) -> Arc<HostGuard> {
+        let host = host_of(url);
+        let mut map = self.by_host.lock();
+        if let Some(g) = map.get(&host) {
+            return g.clone();
+        }
+        let gauge = self
+            .metrics
+            .urssaf_breaker_state
+            .with_label_values(&[host.as_str()]);
+        let guard = Arc::new(HostGuard {
+            breaker: Breaker::new(host.clone(), self.breaker, Some(gauge)),
+            budget: RetryBudget::new(
+                self.budget_percent,
+                self.budget_min_per_second,
+                Instant::now(),
+            ),
+        });
+        map.insert(host, guard.clone());
+        guard
+    }
+}
+
+/// `https://api.urssaf.fr/atp/v1/…` → `api.urssaf.fr`; the port is kept when there is one.
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_string();
+            Some(match u.port() {
+                Some(p) => format!("{host}:{p}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_named_without_path_or_scheme() {
+        assert_eq!(
+            host_of("https://api.urssaf.fr/atp/v1/tiersPrestations"),
+            "api.urssaf.fr"
+        );
+        assert_eq!(
+            host_of("http://127.0.0.1:8090/atp/v1/tiersPrestations"),
+            "127.0.0.1:8090"
+        );
+    }
+
+    fn hosts(vars: &[(&str, &str)]) -> Hosts {
+        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let settings = crate::config::Settings::load_from(None, vars).unwrap();
+        assert!(settings.problems().is_empty(), "{:?}", settings.problems());
+        Hosts::new(&settings.upstream, Metrics::new())
+    }
+
+    #[test]
+    fn one_breaker_per_host_and_the_former_zero_still_disables_it() {
+        let h = hosts(&[("GATEWAY__UPSTREAM__BREAKER_MIN_CALLS", "2")]);
+        let a = h.of("https://api.urssaf.fr/atp/v1/tiersPrestations");
+        assert!(Arc::ptr_eq(&a, &h.of("https://api.urssaf.fr/other")));
+        for _ in 0..2 {
+            a.breaker.acquire().unwrap().failed();
+        }
+        assert!(a.breaker.acquire().is_err(), "open");
+        assert!(h.of("https://api-edi.urssaf.fr/").breaker.acquire().is_ok());
+
+        let off = hosts(&[
+            ("GATEWAY__UPSTREAM__BREAKER_MIN_CALLS", "2"),
+            ("GATEWAY__UPSTREAM__BREAKER_FAILURES", "0"),
+        ]);
+        let b = off.of("https://api.urssaf.fr/");
+        for _ in 0..5 {
+            b.breaker.acquire().unwrap().failed();
+        }
+        assert!(b.breaker.acquire().is_ok(), "never opens");
+    }
+}
