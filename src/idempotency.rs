@@ -3,7 +3,9 @@
 //!
 //! Records live in Redis when configured (shared by replicas), else in process memory; a
 //! Redis failure falls back to memory for that request rather than failing it. A claim names
-//! its owner, so only the run that made it renews, completes or releases it.
+//! its owner, so only the run that made it renews, completes or releases it. An answer (or a
+//! release) that could not be written because Redis was away is written once it is back, so
+//! replicas agree again after an outage or a failover.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::redis_store::RedisStore;
+use crate::redis_store::{RedisStore, Script};
 
 /// A stored answer: status and JSON body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,7 +99,7 @@ pub struct IdempotencyStore {
     redis: Option<RedisStore>,
     memory: Arc<Mutex<HashMap<String, (Record, Instant)>>>,
     last_sweep: Arc<Mutex<Instant>>,
-    if_owned: Arc<redis::Script>,
+    if_owned: Arc<Script>,
     ttl: Duration,
     in_flight_ttl: Duration,
 }
@@ -122,7 +124,7 @@ impl IdempotencyStore {
             redis,
             memory: Arc::new(Mutex::new(HashMap::new())),
             last_sweep: Arc::new(Mutex::new(Instant::now())),
-            if_owned: Arc::new(redis::Script::new(IF_OWNED)),
+            if_owned: Arc::new(Script::new(IF_OWNED)),
             ttl,
             in_flight_ttl,
         }
@@ -133,16 +135,25 @@ impl IdempotencyStore {
         self.in_flight_ttl / 3
     }
 
-    fn storage_key(&self, scope: &str, key: &str) -> String {
+    /// `<prefix>:{<tenant tag>}:idem:<scope>:<SHA-256 of the key>`.
+    fn storage_key(&self, tenant_tag: &str, scope: &str, key: &str) -> String {
         let digest = hex::encode(Sha256::digest(key.as_bytes()));
         match &self.redis {
-            Some(r) => r.key(&["idem", scope, &digest]),
-            None => format!("{scope}:{digest}"),
+            Some(r) => r.tenant_key(tenant_tag, &["idem", scope, &digest]),
+            None => format!("{tenant_tag}:{scope}:{digest}"),
         }
     }
 
-    pub async fn begin(&self, scope: &str, key: &str, fingerprint: String) -> Begin {
-        let skey = self.storage_key(scope, key);
+    /// `tenant_tag` groups a tenant's records (one Redis Cluster slot), `scope` says what the
+    /// key is for within it.
+    pub async fn begin(
+        &self,
+        tenant_tag: &str,
+        scope: &str,
+        key: &str,
+        fingerprint: String,
+    ) -> Begin {
+        let skey = self.storage_key(tenant_tag, scope, key);
         let owner = uuid::Uuid::new_v4().to_string();
         let claim_record = Record::InFlight {
             fingerprint: fingerprint.clone(),
@@ -244,9 +255,30 @@ impl IdempotencyStore {
             // Kept in Redis: a copy of the claim made here while Redis was away goes.
             self.forget_own_memory_claim(&claim);
         } else {
-            // Redis unusable: keep the answer here (looked at first by `begin`).
+            // Redis unusable: keep the answer here (looked at first by `begin`), and in Redis
+            // once it answers again.
             self.owned_memory(&claim, Some(record), self.ttl);
+            self.write_later(claim, json, ttl);
         }
+    }
+
+    /// Tries `owned_redis` again every `redis.retry_after_ms` for up to the in-flight TTL
+    /// (after that, a claim another replica saw has expired anyway). Also for claims made in
+    /// memory: the script writes the record where the key is free and leaves another run's.
+    fn write_later(&self, mut claim: Claim, value: String, ttl_ms: String) {
+        let Some(redis) = &self.redis else { return };
+        claim.in_redis = true;
+        let every = redis.retry_after().max(Duration::from_millis(50));
+        let until = Instant::now() + self.in_flight_ttl;
+        let store = self.clone();
+        tokio::spawn(async move {
+            while Instant::now() < until {
+                tokio::time::sleep(every).await;
+                if store.owned_redis(&claim, &value, &ttl_ms).await.is_some() {
+                    return;
+                }
+            }
+        });
     }
 
     fn forget_own_memory_claim(&self, claim: &Claim) {
@@ -263,8 +295,10 @@ impl IdempotencyStore {
     /// Frees the key when no definite answer exists (Urssaf unreachable, outcome unknown),
     /// so a retry with the same key can proceed.
     pub async fn release(&self, claim: Claim) {
-        let _ = self.owned_redis(&claim, "", "0").await;
         self.forget_own_memory_claim(&claim);
+        if claim.in_redis && self.owned_redis(&claim, "", "0").await.is_none() {
+            self.write_later(claim, String::new(), "0".into());
+        }
     }
 
     /// `Some` when Redis answered (whether or not the claim was still ours).
@@ -321,20 +355,20 @@ mod tests {
     async fn first_claims_then_in_flight_then_replay() {
         let s = store();
         let fp = fingerprint(br#"{"a":1,"b":2}"#);
-        let Begin::Fresh(claim) = s.begin("t", "k", fp.clone()).await else {
+        let Begin::Fresh(claim) = s.begin("g", "t", "k", fp.clone()).await else {
             panic!("fresh")
         };
         assert!(matches!(
-            s.begin("t", "k", fp.clone()).await,
+            s.begin("g", "t", "k", fp.clone()).await,
             Begin::InFlight
         ));
         assert!(matches!(
-            s.begin("t", "k", fingerprint(b"{}")).await,
+            s.begin("g", "t", "k", fingerprint(b"{}")).await,
             Begin::Mismatch
         ));
         // Same key for another tenant is independent.
         assert!(matches!(
-            s.begin("u", "k", fp.clone()).await,
+            s.begin("g", "u", "k", fp.clone()).await,
             Begin::Fresh(_)
         ));
         s.complete(
@@ -347,7 +381,10 @@ mod tests {
         )
         .await;
         // Key order does not change the fingerprint.
-        match s.begin("t", "k", fingerprint(br#"{ "b":2, "a":1 }"#)).await {
+        match s
+            .begin("g", "t", "k", fingerprint(br#"{ "b":2, "a":1 }"#))
+            .await
+        {
             Begin::Replay(a) => assert_eq!(a.status, 200),
             other => panic!("{other:?}"),
         }
@@ -356,12 +393,12 @@ mod tests {
     #[tokio::test]
     async fn released_keys_can_be_claimed_again() {
         let s = store();
-        let Begin::Fresh(claim) = s.begin("t", "k", "f".into()).await else {
+        let Begin::Fresh(claim) = s.begin("g", "t", "k", "f".into()).await else {
             panic!("fresh")
         };
         s.release(claim).await;
         assert!(matches!(
-            s.begin("t", "k", "f".into()).await,
+            s.begin("g", "t", "k", "f".into()).await,
             Begin::Fresh(_)
         ));
     }

@@ -1,14 +1,19 @@
 //! Redis as a shared, optional second level: every command has a short deadline, and a
 //! failure only degrades (the caller falls back to process memory); it never fails a call.
+//!
+//! Redis is one node, a Sentinel-watched master or a Cluster (`redis.mode`); callers do not
+//! see which. Keys that belong to a tenant carry its hash tag ([`RedisStore::tenant_key`]),
+//! so that on a Cluster they all live in one slot and a script may touch several of them.
+
+mod backend;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use secrecy::ExposeSecret;
 
+use self::backend::{Backend, Conn};
 use crate::config::RedisSettings;
 use crate::metrics::Metrics;
 
@@ -18,11 +23,13 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    client: redis::Client,
+    backend: Backend,
     timeout: Duration,
     retry_after: Duration,
     prefix: String,
-    conn: Mutex<Option<ConnectionManager>>,
+    conn: Mutex<Option<Conn>>,
+    /// Held while a connection is made: one attempt at a time, the others wait for it.
+    connecting: tokio::sync::Mutex<()>,
     /// Set while Redis is considered down: no command is tried before this instant.
     skip_until: Mutex<Option<Instant>>,
     /// True from the first failure of an outage until the next success (one warning per episode).
@@ -35,33 +42,63 @@ struct Inner {
 #[derive(Debug, Clone, Copy)]
 pub struct Unavailable;
 
+/// A Lua script: sent by its SHA1 (`EVALSHA`), and whole (`EVAL`) to a node that does not
+/// know it yet. No `SCRIPT LOAD`, which a Cluster client sends to every node and which would
+/// fail while one of them is down.
+pub struct Script {
+    code: &'static str,
+    sha1: String,
+}
+
+impl Script {
+    pub fn new(code: &'static str) -> Script {
+        Script {
+            code,
+            sha1: redis::Script::new(code).get_hash().to_string(),
+        }
+    }
+}
+
 impl RedisStore {
-    pub fn new(settings: &RedisSettings, metrics: Metrics) -> Option<RedisStore> {
-        let url = settings.url.as_ref()?;
-        let client = redis::Client::open(url.expose_secret()).ok()?;
-        Some(RedisStore {
+    /// `Ok(None)` when no Redis is configured; `Err` when the client cannot be built.
+    pub fn new(settings: &RedisSettings, metrics: Metrics) -> Result<Option<RedisStore>, String> {
+        let Some(server) = &settings.server else {
+            return Ok(None);
+        };
+        let timeout = Duration::from_millis(settings.timeout_ms);
+        let backend = Backend::new(server, timeout)
+            .map_err(|e| format!("redis ({} mode): {e}", server.mode().as_str()))?;
+        Ok(Some(RedisStore {
             inner: Arc::new(Inner {
-                client,
-                timeout: Duration::from_millis(settings.timeout_ms),
+                backend,
+                timeout,
                 retry_after: Duration::from_millis(settings.retry_after_ms),
                 prefix: settings.key_prefix.clone(),
                 conn: Mutex::new(None),
+                connecting: tokio::sync::Mutex::new(()),
                 skip_until: Mutex::new(None),
                 in_episode: AtomicBool::new(false),
                 failures: AtomicU64::new(0),
                 metrics,
             }),
-        })
+        }))
     }
 
-    /// Full key under the configured prefix.
+    /// A key of no tenant: `<prefix>:<part>:<part>…`.
     pub fn key(&self, parts: &[&str]) -> String {
-        let mut k = self.inner.prefix.clone();
-        for p in parts {
-            k.push(':');
-            k.push_str(p);
-        }
-        k
+        join(self.inner.prefix.clone(), parts)
+    }
+
+    /// A key of one tenant: `<prefix>:{<tag>}:<part>…`. Every key with the same tag is in the
+    /// same Cluster slot, so one script or transaction may use several. `tag` holds no braces.
+    pub fn tenant_key(&self, tag: &str, parts: &[&str]) -> String {
+        debug_assert!(!tag.contains(['{', '}']), "a hash tag holds no braces");
+        join(format!("{}:{{{tag}}}", self.inner.prefix), parts)
+    }
+
+    /// How long Redis is left alone after a failure.
+    pub fn retry_after(&self) -> Duration {
+        self.inner.retry_after
     }
 
     /// Number of failed Redis commands since start.
@@ -69,36 +106,45 @@ impl RedisStore {
         self.inner.failures.load(Ordering::Relaxed)
     }
 
-    fn connection(&self) -> Result<ConnectionManager, Unavailable> {
-        if let Some(until) = *self.inner.skip_until.lock() {
-            if Instant::now() < until {
-                return Err(Unavailable);
-            }
+    fn skipping(&self) -> bool {
+        matches!(*self.inner.skip_until.lock(), Some(until) if Instant::now() < until)
+    }
+
+    async fn connection(&self) -> Result<Conn, Unavailable> {
+        if self.skipping() {
+            return Err(Unavailable);
         }
-        let mut slot = self.inner.conn.lock();
-        if let Some(c) = slot.as_ref() {
+        if let Some(c) = self.inner.conn.lock().as_ref() {
             return Ok(c.clone());
         }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.inner.timeout))
-            .set_response_timeout(Some(self.inner.timeout))
-            .set_number_of_retries(1)
-            .set_max_delay(self.inner.timeout);
-        match ConnectionManager::new_lazy_with_config(self.inner.client.clone(), config) {
-            Ok(c) => {
-                *slot = Some(c.clone());
+        let timeout = self.inner.timeout;
+        // Callers arriving while another connects wait for its outcome, within the deadline.
+        let Ok(_connecting) = tokio::time::timeout(timeout, self.inner.connecting.lock()).await
+        else {
+            return Err(Unavailable);
+        };
+        if self.skipping() {
+            return Err(Unavailable);
+        }
+        if let Some(c) = self.inner.conn.lock().as_ref() {
+            return Ok(c.clone());
+        }
+        // Boxed: a rare path, and the Sentinel lookup's future type is deep enough to overflow
+        // the compiler's layout limit of every future that awaits a Redis command.
+        let connect = Box::pin(self.inner.backend.connect(timeout));
+        match tokio::time::timeout(timeout, connect).await {
+            Ok(Ok(c)) => {
+                *self.inner.conn.lock() = Some(c.clone());
                 Ok(c)
             }
-            Err(e) => {
-                drop(slot); // `failed` takes this lock too
-                Err(self.failed(&e.to_string()))
-            }
+            Ok(Err(e)) => Err(self.failed(&e.to_string())),
+            Err(_) => Err(self.failed("timed out connecting")),
         }
     }
 
     /// Runs one command (or pipeline) with the deadline and the degrade rules.
     pub async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, Unavailable> {
-        let mut conn = self.connection()?;
+        let mut conn = self.connection().await?;
         match tokio::time::timeout(self.inner.timeout, cmd.query_async::<T>(&mut conn)).await {
             Ok(Ok(v)) => {
                 self.succeeded();
@@ -109,22 +155,32 @@ impl RedisStore {
         }
     }
 
-    /// Runs a Lua script with the same rules.
+    /// Runs a Lua script with the same rules. On a Cluster its keys must share a slot (one
+    /// tenant's keys do).
     pub async fn run_script<T: redis::FromRedisValue>(
         &self,
-        script: &redis::Script,
+        script: &Script,
         keys: &[&str],
         args: &[&str],
     ) -> Result<T, Unavailable> {
-        let mut conn = self.connection()?;
-        let mut inv = script.prepare_invoke();
-        for k in keys {
-            inv.key(*k);
-        }
-        for a in args {
-            inv.arg(*a);
-        }
-        match tokio::time::timeout(self.inner.timeout, inv.invoke_async::<T>(&mut conn)).await {
+        let mut conn = self.connection().await?;
+        let call = |verb: &str, body: &str| {
+            let mut c = redis::cmd(verb);
+            c.arg(body).arg(keys.len()).arg(keys).arg(args);
+            c
+        };
+        let (evalsha, eval) = (call("EVALSHA", &script.sha1), call("EVAL", script.code));
+        let attempt = async {
+            match evalsha.query_async::<T>(&mut conn).await {
+                Err(e)
+                    if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+                {
+                    eval.query_async::<T>(&mut conn).await
+                }
+                other => other,
+            }
+        };
+        match tokio::time::timeout(self.inner.timeout, attempt).await {
             Ok(Ok(v)) => {
                 self.succeeded();
                 Ok(v)
@@ -144,7 +200,8 @@ impl RedisStore {
         self.inner.failures.fetch_add(1, Ordering::Relaxed);
         self.inner.metrics.redis_errors.inc();
         *self.inner.skip_until.lock() = Some(Instant::now() + self.inner.retry_after);
-        // A fresh manager next time: the old one may be stuck reconnecting.
+        // A fresh connection next time: the old one may be stuck reconnecting, point at a
+        // master that is one no more (Sentinel is asked again) or hold a stale slot map.
         *self.inner.conn.lock() = None;
         if !self.inner.in_episode.swap(true, Ordering::Relaxed) {
             tracing::warn!(
@@ -154,4 +211,12 @@ impl RedisStore {
         }
         Unavailable
     }
+}
+
+fn join(mut key: String, parts: &[&str]) -> String {
+    for p in parts {
+        key.push(':');
+        key.push_str(p);
+    }
+    key
 }

@@ -119,7 +119,7 @@ impl Application {
 
         let http =
             http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
-        let store = RedisStore::new(&settings.redis, metrics.clone());
+        let store = RedisStore::new(&settings.redis, metrics.clone()).map_err(|e| vec![e])?;
         let tokens = TokenProvider::new(
             http.clone(),
             store.clone(),

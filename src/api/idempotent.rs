@@ -91,14 +91,20 @@ where
             .error_response();
         }
     };
-    // Scoped by tenant and by its Urssaf identity, so a re-pointed tenant id or another
-    // deployment sharing the Redis never replays someone else's answer.
-    let scope = format!("{}:{}:{}", req.path(), tenant.id, tenant.token_cache_id());
+    // Scoped by tenant and by its Urssaf identity (the tenant's hash tag in Redis), so a
+    // re-pointed tenant id or another deployment sharing the Redis never replays someone
+    // else's answer.
+    let scope = format!("{}:{}", req.path(), tenant.id);
     let claim = match &key {
         None => None,
         Some(k) => match state
             .idempotency
-            .begin(&scope, k, idempotency::fingerprint(&body))
+            .begin(
+                tenant.token_cache_id(),
+                &scope,
+                k,
+                idempotency::fingerprint(&body),
+            )
             .await
         {
             Begin::Fresh(claim) => Some(claim),

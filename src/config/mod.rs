@@ -4,15 +4,16 @@
 //! bad one stops the gateway at start instead of being dropped later; the remaining rules are
 //! checked by [`Settings::problems`]. Every problem becomes one readable line.
 
+mod redis;
 mod tenant;
 mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use self::redis::{RedisMode, RedisServer, RedisSettings};
 pub use tenant::{tenant_file_id, TenantSettings};
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
@@ -71,7 +72,7 @@ struct RawSettings {
     log: LogSettings,
     upstream: UpstreamSettings,
     token: TokenSettings,
-    redis: RedisSettings,
+    redis: self::redis::RawRedis,
     idempotency: IdempotencySettings,
     simulator: EmbeddedSimulatorSettings,
     check: CheckSettings,
@@ -218,17 +219,6 @@ pub struct TokenSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct RedisSettings {
-    /// `redis://host:6379/0`; none = tokens and idempotency records kept in process only.
-    pub url: Option<SecretString>,
-    /// Deadline of one Redis command (and of connecting).
-    pub timeout_ms: u64,
-    /// After a Redis failure, go without Redis for this long before trying again.
-    pub retry_after_ms: u64,
-    pub key_prefix: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct IdempotencySettings {
     /// How long an answer is kept for replay.
     pub ttl_seconds: u64,
@@ -299,6 +289,9 @@ impl Settings {
             .map_err(|e| vec![describe(&e)])?;
         let mut tenants = BTreeMap::new();
         let mut problems = Vec::new();
+        let redis = RedisSettings::parse(raw.redis)
+            .map_err(|p| problems.extend(p))
+            .ok();
         for (id, t) in raw.tenants {
             match TenantSettings::parse(&id, t) {
                 Ok(t) => {
@@ -314,15 +307,15 @@ impl Settings {
                 Err(e) => problems.push(format!("admin.token_hashes: {e}")),
             }
         }
-        if !problems.is_empty() {
+        let Some(redis) = redis.filter(|_| problems.is_empty()) else {
             return Err(problems);
-        }
+        };
         Ok(Settings {
             server: raw.server,
             log: raw.log,
             upstream: raw.upstream,
             token: raw.token,
-            redis: raw.redis,
+            redis,
             idempotency: raw.idempotency,
             simulator: raw.simulator,
             check: raw.check,
@@ -400,11 +393,6 @@ impl Settings {
             || !(1..=1000).contains(&self.limits.max_search_values)
         {
             out.push("limits: max_invoices_per_submission must be at least 1 and max_search_values 1 to 1000".into());
-        }
-        if let Some(url) = &self.redis.url {
-            if redis::Client::open(url.expose_secret()).is_err() {
-                out.push("redis.url: not a valid redis:// or rediss:// URL".into());
-            }
         }
         let needs_tenant = self.upstream.environment != Environment::Embedded;
         if needs_tenant && self.tenants.is_empty() && self.tenants_dir.is_none() {

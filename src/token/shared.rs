@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::seal::Sealer;
 use super::{now_ms, Token};
 use crate::metrics::Metrics;
-use crate::redis_store::{RedisStore, Unavailable};
+use crate::redis_store::{RedisStore, Script, Unavailable};
 use crate::tenant::Tenant;
 
 /// Deletes a key only when it still holds the given value (lock release, token purge).
@@ -23,7 +23,7 @@ pub(super) struct SharedTokens {
     store: RedisStore,
     lock_ttl: Duration,
     sealer: Sealer,
-    compare_and_delete: redis::Script,
+    compare_and_delete: Script,
 }
 
 pub(super) enum Lock {
@@ -50,12 +50,13 @@ impl SharedTokens {
             store,
             lock_ttl,
             sealer,
-            compare_and_delete: redis::Script::new(COMPARE_AND_DELETE),
+            compare_and_delete: Script::new(COMPARE_AND_DELETE),
         }
     }
 
+    /// `<prefix>:{<token cache id>}:token`: the tenant's hash tag, as every key of its.
     fn key(&self, tenant: &Tenant) -> String {
-        self.store.key(&["token", tenant.token_cache_id()])
+        self.store.tenant_key(tenant.token_cache_id(), &["token"])
     }
 
     pub(super) async fn get(&self, tenant: &Arc<Tenant>, metrics: &Metrics) -> Option<Token> {
@@ -146,7 +147,9 @@ impl SharedTokens {
     }
 
     pub(super) async fn lock(&self, tenant: &Arc<Tenant>) -> Lock {
-        let key = self.store.key(&["lock", "token", tenant.token_cache_id()]);
+        let key = self
+            .store
+            .tenant_key(tenant.token_cache_id(), &["lock", "token"]);
         let owner = uuid::Uuid::new_v4().to_string();
         let set = redis::cmd("SET")
             .arg(&key)

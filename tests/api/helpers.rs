@@ -8,7 +8,7 @@
 //! let app = TestApp::builder()
 //!     .simulator(|s| s.search_max_results = 3)
 //!     .tenants(&[&TENANT_A])
-//!     .redis()
+//!     .redis() // or .redis_mode(Mode::Cluster): see redis_modes.rs
 //!     .setting("GATEWAY__UPSTREAM__TIMEOUT_MS", "300")
 //!     .replicas(2)
 //!     .start()
@@ -28,6 +28,7 @@ use urssaf_gateway::startup::Application;
 use urssaf_gateway::tenant::hash_key;
 
 pub use crate::gateway_calls::{found_ids, get_json, read, text};
+pub use crate::redis_modes::{Hold, Mode};
 pub use crate::test_redis::{redis_url, require_redis};
 
 pub struct TenantSpec {
@@ -68,6 +69,8 @@ pub struct TestAppBuilder {
     upstream: Option<String>,
     tenants: Vec<&'static TenantSpec>,
     redis: Option<String>,
+    /// Redis in a mode (and whether this test needs its topology alone, for a failover).
+    redis_mode: Option<(Mode, bool)>,
     settings: Vec<(String, String)>,
     unset: Vec<String>,
     gateways: usize,
@@ -115,12 +118,31 @@ impl TestAppBuilder {
     }
 
     /// The test Redis, under a key prefix of this app's own.
+    #[allow(dead_code)] // the tests in Redis use `redis_mode`; kept as the short form
     pub fn redis(self) -> Self {
         self.redis_at(&redis_url())
     }
 
     pub fn redis_at(mut self, url: &str) -> Self {
         self.redis = Some(url.to_string());
+        self
+    }
+
+    /// Redis in `mode`: the test Redis, or the local Sentinel setup or Cluster, held shared
+    /// with other tests while the app lives.
+    pub fn redis_mode(mut self, mode: Mode) -> Self {
+        self.redis_mode = Some((mode, false));
+        for (k, v) in mode.settings() {
+            self = self.setting(k, &v);
+        }
+        self
+    }
+
+    /// Holds the mode's topology alone while the app lives (a test that kills its master).
+    pub fn holding_redis_alone(mut self) -> Self {
+        if let Some((_, alone)) = &mut self.redis_mode {
+            *alone = true;
+        }
         self
     }
 
@@ -195,6 +217,10 @@ impl TestAppBuilder {
         if self.redis.is_some() {
             require_redis().await;
         }
+        let hold = match self.redis_mode {
+            Some((mode, alone)) => Some(mode.hold(alone).await),
+            None => None,
+        };
         let sim = self.simulator.take().map(|settings| {
             let sim = Simulator::new(settings);
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -216,6 +242,7 @@ impl TestAppBuilder {
             token: String::new(),
             vars,
             keys: Arc::new(keys),
+            _redis_hold: hold,
         };
         for _ in 0..self.gateways {
             let gw = app.replica().await;
@@ -258,6 +285,7 @@ pub struct TestApp {
     pub token: String,
     vars: Vec<(String, String)>,
     keys: Arc<HashMap<&'static str, String>>,
+    _redis_hold: Option<Hold>,
 }
 
 impl TestApp {
@@ -268,6 +296,7 @@ impl TestApp {
             upstream: None,
             tenants: vec![&TENANT_A, &TENANT_B],
             redis: None,
+            redis_mode: None,
             settings: Vec::new(),
             unset: Vec::new(),
             gateways: 1,

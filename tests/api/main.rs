@@ -21,6 +21,8 @@ mod payments_api;
 mod payments_idempotency;
 mod payments_search;
 mod process;
+mod redis_failover;
+mod redis_modes;
 mod resilience;
 mod robustness;
 mod sim_calls;

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::fixtures::*;
 use crate::helpers::*;
+use crate::redis_modes::in_every_mode;
 
 async fn replay_then_mismatch(app: &TestApp) {
     let client = app.active_client(TENANT_A.id).await;
@@ -38,9 +39,15 @@ async fn same_key_same_body_is_replayed_and_another_body_refused() {
     replay_then_mismatch(&spawn_app().await).await;
 }
 
-#[tokio::test]
-async fn same_key_same_body_is_replayed_with_redis() {
-    replay_then_mismatch(&TestApp::builder().redis().start().await).await;
+in_every_mode!(same_key_same_body_is_replayed_with_redis, replayed_with);
+async fn replayed_with(mode: Mode) {
+    let app = TestApp::builder().redis_mode(mode).start().await;
+    replay_then_mismatch(&app).await;
+    assert_eq!(
+        app.gw().metrics.redis_errors.get(),
+        0,
+        "Redis answered every command"
+    );
 }
 
 async fn twenty_concurrent_duplicates(app: &TestApp) {
@@ -81,9 +88,12 @@ async fn twenty_concurrent_duplicates_reach_urssaf_once() {
     twenty_concurrent_duplicates(&spawn_app().await).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_duplicates_reach_urssaf_once_with_redis() {
-    twenty_concurrent_duplicates(&TestApp::builder().redis().start().await).await;
+in_every_mode!(
+    twenty_concurrent_duplicates_reach_urssaf_once_with_redis,
+    duplicates_with
+);
+async fn duplicates_with(mode: Mode) {
+    twenty_concurrent_duplicates(&TestApp::builder().redis_mode(mode).start().await).await;
 }
 
 #[tokio::test]
@@ -227,10 +237,14 @@ async fn key_order_and_spacing_do_not_make_another_body() {
     assert_eq!(app.sim().submissions(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_request_keeps_its_key_past_the_in_flight_ttl() {
+in_every_mode!(
+    a_slow_request_keeps_its_key_past_the_in_flight_ttl,
+    slow_request_keeps_its_key,
+    2
+);
+async fn slow_request_keeps_its_key(mode: Mode) {
     let app = TestApp::builder()
-        .redis()
+        .redis_mode(mode)
         .setting("GATEWAY__IDEMPOTENCY__IN_FLIGHT_TTL_SECONDS", "1")
         .start()
         .await;

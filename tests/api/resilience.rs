@@ -8,10 +8,18 @@ use serde_json::json;
 
 use crate::fixtures::*;
 use crate::helpers::*;
+use crate::redis_modes::in_every_mode;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upstream_401_purges_refreshes_and_retries_once() {
-    let (app, id) = TestApp::builder().redis().start_with_client().await;
+in_every_mode!(
+    an_upstream_401_purges_refreshes_and_retries_once,
+    purges_refreshes_and_retries,
+    2
+);
+async fn purges_refreshes_and_retries(mode: Mode) {
+    let (app, id) = TestApp::builder()
+        .redis_mode(mode)
+        .start_with_client()
+        .await;
     let gw = app.gw();
     assert_eq!(gw.client_status("alpha", &id).await, 200);
     // The simulator forgets every token: the cached one is now refused.

@@ -13,33 +13,6 @@ pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-pub async fn redis_conn() -> redis::aio::MultiplexedConnection {
-    let client = redis::Client::open(redis_url()).expect("redis url");
-    client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis connection")
-}
-
-pub async fn redis_get(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> String {
-    let value = redis::cmd("GET").arg(key).query_async(conn).await;
-    value.expect("GET")
-}
-
-pub async fn redis_del(conn: &mut redis::aio::MultiplexedConnection, key: &str) {
-    let deleted: redis::RedisResult<i64> = redis::cmd("DEL").arg(key).query_async(conn).await;
-    deleted.expect("DEL");
-}
-
-/// The keys matching `pattern`.
-pub async fn redis_keys(
-    conn: &mut redis::aio::MultiplexedConnection,
-    pattern: &str,
-) -> Vec<String> {
-    let keys = redis::cmd("KEYS").arg(pattern).query_async(conn).await;
-    keys.expect("KEYS")
-}
-
 /// A TCP proxy that can be cut (listener closed, live connections dropped) and restored on
 /// the same port: "Redis went away" without touching the shared Redis.
 pub struct ChaosProxy {

@@ -7,11 +7,18 @@ use futures_util::future::join_all;
 
 use crate::fixtures::*;
 use crate::helpers::*;
+use crate::redis_modes::in_every_mode;
 use crate::test_redis::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn cold_gateway_fetches_one_token_for_200_concurrent_calls() {
-    let (app, id) = TestApp::builder().redis().start_with_client().await;
+in_every_mode!(
+    cold_gateway_fetches_one_token_for_200_concurrent_calls,
+    cold_gateway_one_token
+);
+async fn cold_gateway_one_token(mode: Mode) {
+    let (app, id) = TestApp::builder()
+        .redis_mode(mode)
+        .start_with_client()
+        .await;
     let before = app.sim().token_requests();
     let gw = app.gw();
     let calls = (0..200).map(|_| gw.client_status("alpha", &id));
@@ -20,10 +27,13 @@ async fn cold_gateway_fetches_one_token_for_200_concurrent_calls() {
     assert_eq!(app.sim().token_requests() - before, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn three_replicas_sharing_redis_fetch_one_token() {
+in_every_mode!(
+    three_replicas_sharing_redis_fetch_one_token,
+    three_replicas_one_token
+);
+async fn three_replicas_one_token(mode: Mode) {
     // Same key prefix for the three: they are replicas of one deployment.
-    let builder = TestApp::builder().redis().replicas(3);
+    let builder = TestApp::builder().redis_mode(mode).replicas(3);
     let (app, id) = builder.start_with_client().await;
     let before = app.sim().token_requests();
     let gws = app.gateways();
@@ -31,13 +41,23 @@ async fn three_replicas_sharing_redis_fetch_one_token() {
     let statuses = join_all(calls).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(app.sim().token_requests() - before, 1);
+    for gw in gws {
+        assert_eq!(
+            gw.metrics.redis_errors.get(),
+            0,
+            "Redis answered every command"
+        );
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn short_lived_tokens_are_refreshed_before_they_expire() {
+in_every_mode!(
+    short_lived_tokens_are_refreshed_before_they_expire,
+    refreshed_before_expiry
+);
+async fn refreshed_before_expiry(mode: Mode) {
     let (app, id) = TestApp::builder()
         .simulator(|s| s.token_lifetime = Duration::from_secs(3))
-        .redis()
+        .redis_mode(mode)
         .replicas(2)
         .start_with_client()
         .await;
@@ -127,11 +147,11 @@ async fn wrong_urssaf_credentials_are_a_502_naming_the_cause() {
     assert_eq!(app.gw().token_fetches("refused"), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tokens_in_redis_can_be_encrypted() {
+in_every_mode!(tokens_in_redis_can_be_encrypted, encrypted_tokens, 2);
+async fn encrypted_tokens(mode: Mode) {
     let key = "ab".repeat(32);
     let (app, id) = TestApp::builder()
-        .redis()
+        .redis_mode(mode)
         .setting("GATEWAY__TOKEN__ENCRYPTION_KEY", &key)
         .start_with_client()
         .await;
@@ -139,10 +159,16 @@ async fn tokens_in_redis_can_be_encrypted() {
     let before = app.sim().token_requests();
     assert_eq!(app.gw().client_status("alpha", &id).await, 200);
 
-    let mut conn = redis_conn().await;
-    let stored_keys = redis_keys(&mut conn, &format!("{prefix}:token:*")).await;
-    assert_eq!(stored_keys.len(), 1);
-    let value = redis_get(&mut conn, &stored_keys[0]).await;
+    let mut redis = mode.inspect().await;
+    // The layout: `<prefix>:{<environment>:<digest>}:token`, the tenant's hash tag in braces.
+    let stored_keys = redis.keys(&format!("{prefix}:*:token")).await;
+    assert_eq!(stored_keys.len(), 1, "{stored_keys:?}");
+    let tag = stored_keys[0]
+        .strip_prefix(&format!("{prefix}:{{embedded:"))
+        .and_then(|rest| rest.strip_suffix("}:token"))
+        .unwrap_or_else(|| panic!("{stored_keys:?}"));
+    assert_eq!(tag.len(), 24, "{tag}");
+    let value = redis.get(&stored_keys[0]).await;
     assert!(
         value.starts_with("v1.") && !value.contains("access_token"),
         "{value}"
@@ -158,4 +184,25 @@ async fn tokens_in_redis_can_be_encrypted() {
         .await;
     assert_eq!(other.client_status("alpha", &id).await, 200);
     assert_eq!(app.sim().token_requests() - before, 2);
+}
+
+/// On a Cluster a tenant's keys (token, idempotency records) share one slot: the hash tag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenants_keys_share_one_cluster_slot() {
+    let app = TestApp::builder().redis_mode(Mode::Cluster).start().await;
+    let client = app.active_client(TENANT_A.id).await;
+    let body = serde_json::json!({ "invoices": [invoice(&client, &number("S"))] });
+    assert_eq!(app.submit_with_key(TENANT_A.id, "k1", &body).await.0, 200);
+    assert_eq!(app.gw().client_status("alpha", &client).await, 200);
+    let prefix = app.setting_value("GATEWAY__REDIS__KEY_PREFIX").unwrap();
+    let mut redis = Mode::Cluster.inspect().await;
+    let keys = redis.keys(&format!("{prefix}:*")).await;
+    assert!(keys.iter().any(|k| k.ends_with(":token")), "{keys:?}");
+    assert!(keys.iter().any(|k| k.contains(":idem:")), "{keys:?}");
+    let mut slots = Vec::new();
+    for k in &keys {
+        slots.push(redis.slot(k).await);
+    }
+    slots.dedup();
+    assert_eq!(slots.len(), 1, "{keys:?} in slots {slots:?}");
 }

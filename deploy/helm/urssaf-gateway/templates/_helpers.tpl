@@ -157,6 +157,11 @@ becomes GATEWAY__SECTION__KEY in the ConfigMap.
 {{- end }}
 {{- $_ := set $s "upstream" $up }}
 {{- $redis := dict }}
+{{- range $name, $key := dict "mode" "mode" "sentinelMaster" "sentinel_master" "username" "username" "sentinelUsername" "sentinel_username" }}
+{{- $val := index $v.redis $name }}
+{{- if not (kindIs "invalid" $val) }}{{ $_ := set $redis $key $val }}{{ end }}
+{{- end }}
+{{- if and $v.redis.urls (not $v.redis.existingSecretUrlsKey) }}{{ $_ := set $redis "urls" (join "," $v.redis.urls) }}{{ end }}
 {{- if not (kindIs "invalid" $v.redis.keyPrefix) }}{{ $_ := set $redis "key_prefix" $v.redis.keyPrefix }}{{ end }}
 {{- if not (kindIs "invalid" $v.redis.timeoutMs) }}{{ $_ := set $redis "timeout_ms" $v.redis.timeoutMs }}{{ end }}
 {{- if $redis }}{{ $_ := set $s "redis" $redis }}{{ end }}
@@ -187,7 +192,7 @@ becomes GATEWAY__SECTION__KEY in the ConfigMap.
 {{/* "true" when Redis is configured (by named values or `config`). */}}
 {{- define "urssaf-gateway.hasRedis" -}}
 {{- $cfg := .Values.config.redis | default (dict) }}
-{{- if or .Values.redis.url .Values.redis.existingSecret (and (kindIs "map" $cfg) (or (get $cfg "urls") (get $cfg "mode"))) }}true{{ end }}
+{{- if or .Values.redis.url .Values.redis.existingSecret .Values.redis.urls (and (kindIs "map" $cfg) (or (get $cfg "urls") (get $cfg "mode"))) }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -231,6 +236,25 @@ ConfigMap. Called with (dict "v" value "path" "config").
 {{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
 {{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" }}
 {{- end }}
+{{- $r := $v.redis }}
+{{- $mode := $r.mode | default "standalone" }}
+{{- $oneUrl := or $r.url (and $r.existingSecret (not $r.existingSecretUrlsKey)) }}
+{{- $manyUrls := or $r.urls $r.existingSecretUrlsKey }}
+{{- if and $oneUrl $r.urls }}
+{{- fail "redis.urls and redis.url (or redis.existingSecret with existingSecretKey): set one (the gateway takes either GATEWAY__REDIS__URL or GATEWAY__REDIS__URLS)" }}
+{{- end }}
+{{- if and $r.existingSecretUrlsKey (not $r.existingSecret) }}
+{{- fail "redis.existingSecretUrlsKey names a key of redis.existingSecret: set redis.existingSecret too" }}
+{{- end }}
+{{- if and (ne $mode "standalone") (not (or $oneUrl $manyUrls)) }}
+{{- fail (printf "redis.mode is %s: list the nodes in redis.urls (or a Secret key with redis.existingSecretUrlsKey)" $mode) }}
+{{- end }}
+{{- if and (eq $mode "sentinel") (not $r.sentinelMaster) }}
+{{- fail "redis.mode is sentinel: set redis.sentinelMaster, the name the sentinels monitor the master under" }}
+{{- end }}
+{{- if and (ne $mode "sentinel") (or $r.sentinelMaster $r.sentinelUsername $r.sentinelPasswordSecret.name) }}
+{{- fail "redis.sentinelMaster, sentinelUsername and sentinelPasswordSecret are for redis.mode sentinel only" }}
+{{- end }}
 {{- range $id, $t := (include "urssaf-gateway.tenants" . | fromYaml) }}
 {{- if and (not $t.apiKeyHashes) (not $t.keys.apiKeyHashes) }}
 {{- fail (printf "tenants.%s: no API key can act for it: set apiKeyHashes, or secretKeys.apiKeyHashes (a key of existingSecret holding comma-separated hashes)" $id) }}
@@ -263,7 +287,13 @@ ConfigMap. Called with (dict "v" value "path" "config").
 - name: GATEWAY_CONFIG
   value: /etc/urssaf-gateway/config.yaml
 {{- end }}
-{{- if .Values.redis.existingSecret }}
+{{- if and .Values.redis.existingSecret .Values.redis.existingSecretUrlsKey }}
+- name: GATEWAY__REDIS__URLS
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.existingSecret }}
+      key: {{ .Values.redis.existingSecretUrlsKey }}
+{{- else if .Values.redis.existingSecret }}
 - name: GATEWAY__REDIS__URL
   valueFrom:
     secretKeyRef:
@@ -276,6 +306,20 @@ ConfigMap. Called with (dict "v" value "path" "config").
       name: {{ $secretName }}
       key: redis-url
 {{- end }}
+{{- with .Values.redis.passwordSecret }}{{ if .name }}
+- name: GATEWAY__REDIS__PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .name }}
+      key: {{ .key }}
+{{- end }}{{ end }}
+{{- with .Values.redis.sentinelPasswordSecret }}{{ if .name }}
+- name: GATEWAY__REDIS__SENTINEL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .name }}
+      key: {{ .key }}
+{{- end }}{{ end }}
 {{- if .Values.tokenEncryption.existingSecret }}
 - name: GATEWAY__TOKEN__ENCRYPTION_KEY
   valueFrom:
