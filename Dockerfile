@@ -1,8 +1,6 @@
-# syntax=docker/dockerfile:1
-#
 # urssaf-gateway container image.
 #
-#   docker build -t urssaf-gateway .
+#   docker build -t urssaf-gateway .          (or: podman build / buildah build)
 #   docker run --rm -p 8080:8080 urssaf-gateway          # embedded simulator, no credentials needed
 #
 # Stages: chef (toolchain + cargo-chef) -> planner (dependency recipe) -> builder
@@ -14,12 +12,18 @@
 # sets none, so we build against glibc on Debian 12 (bookworm) and run on
 # gcr.io/distroless/cc-debian12, which carries exactly the same glibc (2.36)
 # plus libgcc_s, ca-certificates and tzdata. TLS is rustls: no libssl needed.
+#
+# Base images: fully qualified (no registry search list, which podman and
+# buildah may be configured with) and pinned by digest, the tag kept for
+# readability. A rebuild gets the same bytes; refresh them on purpose (see
+# docs/deploy.md, "Base images"), e.g.
+#   crane digest docker.io/library/rust:1.99.0-bookworm
+#   crane digest gcr.io/distroless/cc-debian12:nonroot
 
-ARG RUST_VERSION=1.95
 ARG CARGO_CHEF_VERSION=0.1.78
 
 ########################################################################
-FROM rust:${RUST_VERSION}-bookworm AS chef
+FROM docker.io/library/rust:1.99.0-bookworm@sha256:fbc3a359627c6b5d9c8b20aae5c413a87392954f020006d7a9f7d95938964b23 AS chef
 ARG CARGO_CHEF_VERSION
 RUN cargo install cargo-chef --locked --version "${CARGO_CHEF_VERSION}"
 WORKDIR /app
@@ -40,7 +44,7 @@ RUN cargo build --release --locked --bin urssaf-gateway \
  && install -D -m 0755 target/release/urssaf-gateway /out/urssaf-gateway
 
 ########################################################################
-FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
+FROM gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f AS runtime
 
 ARG VERSION=0.1.0
 ARG REVISION=unknown
@@ -51,7 +55,8 @@ LABEL org.opencontainers.image.title="urssaf-gateway" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="gcr.io/distroless/cc-debian12:nonroot"
+      org.opencontainers.image.base.name="gcr.io/distroless/cc-debian12:nonroot" \
+      org.opencontainers.image.base.digest="sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f"
 
 COPY --from=builder --chown=0:0 /out/urssaf-gateway /usr/local/bin/urssaf-gateway
 

@@ -5,10 +5,12 @@
 
 pub mod api;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod idempotency;
 pub mod metrics;
 pub mod redis_store;
+pub mod service;
 pub mod simulator;
 pub mod startup;
 pub mod telemetry;

@@ -126,7 +126,8 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
     if let (Some(key), Some(sim)) = (&app.demo_api_key, simulator_port) {
         // Printed on stderr, outside the JSON log stream, and only for the demo tenant.
         eprintln!(
-            "\nurssaf-gateway is running on the embedded default: built-in Urssaf simulator, in-process token cache.\n  API:       http://127.0.0.1:{port}/v1\n  docs:      http://127.0.0.1:{port}/docs\n  demo key:  {key}\n  simulator: http://127.0.0.1:{sim} (admin API under /__admin/)\n  try:       curl -H 'Authorization: Bearer {key}' 'http://127.0.0.1:{port}/v1/clients?email=jeanne.durand@example.org'\n"
+            "\nurssaf-gateway is running on the embedded default: built-in Urssaf simulator, in-process token cache.\n  API:       http://127.0.0.1:{port}/v1\n  docs:      http://127.0.0.1:{port}/docs\n  demo key:  {key}\n  simulator: http://127.0.0.1:{sim} (admin API under /__admin/)\n  try:       curl -H 'Authorization: Bearer {key}' 'http://127.0.0.1:{port}/v1/clients?email={email}'\n",
+            email = urssaf_gateway::demo::CLIENT_EMAIL
         );
     }
     tracing::info!(
@@ -174,9 +175,7 @@ async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
     // Without credentials on the command line, the configured tenants' credentials work.
     if credentials.is_empty() {
         for t in settings.tenants.values() {
-            if let (Some(id), Some(secret)) = (&t.client_id, &t.client_secret) {
-                credentials.push((id.clone(), secret.clone()));
-            }
+            credentials.push((t.client_id.clone(), t.client_secret.clone()));
         }
     }
     if credentials.is_empty() {

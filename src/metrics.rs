@@ -20,6 +20,7 @@ pub struct Metrics {
     pub redis_errors: IntCounter,
     pub idempotency_replays: IntCounter,
     pub reconciliations: IntCounter,
+    pub reconciliation_failures: IntCounter,
 }
 
 impl Metrics {
@@ -91,6 +92,10 @@ impl Metrics {
             reconciliations: counter(
                 "gateway_reconciliations_total",
                 "Invoices found already integrated by Urssaf after ERR_FACTURE_DOUBLON and answered as accepted.",
+            ),
+            reconciliation_failures: counter(
+                "gateway_reconciliation_failures_total",
+                "Reconciliation lookups (search by invoice number after a duplicate or a lost answer) that failed.",
             ),
             registry,
         }

@@ -9,15 +9,18 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
-use secrecy::{ExposeSecret, SecretString};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 
 use crate::api::{self, AppState};
-use crate::config::{Environment, Settings};
+use crate::config::{Environment, Settings, TenantSettings};
+use crate::demo;
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
 use crate::simulator::{Simulator, SimulatorSettings};
-use crate::tenant::{hash_key, Endpoints, Tenant, Tenants};
+use crate::tenant::registry::Factory;
+use crate::tenant::{Source, TenantRegistry};
 use crate::token::TokenProvider;
 use crate::urssaf::client::{http_client, UrssafClient};
 
@@ -46,36 +49,36 @@ impl Application {
         let mut demo_api_key = None;
         let mut simulator = None;
 
-        let mut raw_tenants = resolve_tenants(&settings)?;
+        let mut fixed: Vec<(String, TenantSettings, Source)> = settings
+            .tenants
+            .iter()
+            .map(|(id, t)| (id.clone(), t.clone(), Source::Config))
+            .collect();
+        let embedded = |t: &TenantSettings| {
+            t.environment.unwrap_or(settings.upstream.environment) == Environment::Embedded
+        };
         let uses_embedded = settings.upstream.environment == Environment::Embedded
-            || raw_tenants
-                .iter()
-                .any(|t| t.environment == Environment::Embedded);
-        if settings.upstream.environment == Environment::Embedded && raw_tenants.is_empty() {
-            let key = format!("demo-{}", uuid::Uuid::new_v4().simple());
-            raw_tenants.push(RawTenant {
-                id: "demo".into(),
-                client_id: "demo-client".into(),
-                client_secret: SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
-                environment: Environment::Embedded,
-                key_hashes: vec![hash_key(&key)],
-                billing_id: "demo".into(),
-                worker_id: Some("SAP123456789".into()),
-            });
+            || settings.tenants.values().any(embedded);
+        if settings.upstream.environment == Environment::Embedded
+            && settings.tenants.is_empty()
+            && settings.tenants_dir.is_none()
+        {
+            let key = demo::new_api_key();
+            fixed.push((demo::TENANT_ID.into(), demo::tenant(&key), Source::Demo));
             demo_api_key = Some(key);
         }
         // A hand-set base URL replaces the in-process simulator (e.g. one started apart).
         let external_embedded = settings.upstream.environment == Environment::Embedded
             && settings.upstream.base_url.is_some();
         let embedded_host = if external_embedded {
-            settings.upstream.base_url.clone()
+            settings
+                .upstream
+                .base_url
+                .as_ref()
+                .map(|u| u.as_base().to_string())
         } else if uses_embedded {
+            // Tenants give it their credentials as they are built (see `tenant::registry`).
             let sim = Simulator::new(SimulatorSettings {
-                credentials: raw_tenants
-                    .iter()
-                    .filter(|t| t.environment == Environment::Embedded)
-                    .map(|t| (t.client_id.clone(), t.client_secret.clone()))
-                    .collect(),
                 token_lifetime: Duration::from_secs(
                     settings.simulator.token_lifetime_seconds.max(1),
                 ),
@@ -98,26 +101,16 @@ impl Application {
         } else {
             None
         };
-
-        let tenants = Tenants::new(
-            raw_tenants
-                .into_iter()
-                .map(|t| {
-                    let endpoints =
-                        endpoints_for(&settings, t.environment, embedded_host.as_deref());
-                    Tenant::new(
-                        t.id,
-                        t.client_id,
-                        t.client_secret,
-                        t.environment,
-                        endpoints,
-                        t.billing_id,
-                        t.worker_id,
-                        &t.key_hashes,
-                    )
-                })
-                .collect(),
+        let factory = Factory::new(
+            settings.clone(),
+            embedded_host,
+            simulator.as_ref().map(|(s, _)| s.clone()),
         );
+        let tenants = Arc::new(TenantRegistry::start(factory, fixed).await);
+        tenants
+            .clone()
+            .watch(Duration::from_secs(settings.tenants_reload_seconds));
+        tenants.clone().reload_on_sighup();
 
         let http =
             http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
@@ -131,9 +124,14 @@ impl Application {
             metrics.clone(),
         );
         let urssaf = UrssafClient::new(http, tokens, &settings.upstream, metrics.clone());
+        if demo_api_key.is_some() {
+            if let Some(t) = tenants.current().get(demo::TENANT_ID) {
+                demo::seed_client(&urssaf, t).await;
+            }
+        }
         let ready = Arc::new(AtomicBool::new(false));
         let state = web::Data::new(AppState {
-            tenants: Arc::new(tenants),
+            tenants,
             urssaf,
             metrics: metrics.clone(),
             idempotency: IdempotencyStore::new(
@@ -159,12 +157,17 @@ impl Application {
         let max_body = settings.server.max_body_bytes;
         let api_state = state.clone();
         let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(api_state.clone())
+            let (app, doc) = App::new()
+                .into_utoipa_app()
+                .openapi(api::openapi::ApiDoc::openapi())
+                .configure(|cfg| api::routes(cfg, !metrics_separate))
+                .split_for_parts();
+            app.app_data(api_state.clone())
                 .app_data(web::PayloadConfig::new(max_body))
+                .service(api::openapi::docs(api::openapi::finish(doc)))
+                .route("/docs", web::get().to(api::openapi::docs_redirect))
                 .wrap(Compress::default())
                 .wrap(from_fn(api::observe::observe))
-                .configure(|cfg| api::configure(cfg, !metrics_separate))
                 .default_service(web::to(api::observe::not_found))
         })
         .disable_signals()
@@ -183,10 +186,19 @@ impl Application {
                     vec![format!("server.metrics_port: cannot listen on {mp}: {e}")]
                 })?;
                 let mp = l.local_addr().map_err(|e| vec![e.to_string()])?.port();
+                let admin = api::admin::AdminTokens(settings.admin.token_hashes.clone());
                 let s = HttpServer::new(move || {
                     App::new()
                         .app_data(state.clone())
+                        .app_data(admin.clone())
                         .service(api::health::metrics)
+                        .configure(|cfg| {
+                            if !admin.0.is_empty() {
+                                api::admin::routes(cfg);
+                            }
+                        })
+                        .default_service(web::to(api::admin::not_found))
+                        .wrap(from_fn(api::observe::observe))
                 })
                 .disable_signals()
                 .workers(1)
@@ -280,75 +292,4 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-struct RawTenant {
-    id: String,
-    client_id: String,
-    client_secret: SecretString,
-    environment: Environment,
-    key_hashes: Vec<String>,
-    billing_id: String,
-    worker_id: Option<String>,
-}
-
-fn resolve_tenants(settings: &Settings) -> Result<Vec<RawTenant>, Vec<String>> {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for (id, t) in &settings.tenants {
-        let secret = match &t.client_secret_file {
-            Some(path) => match std::fs::read_to_string(path) {
-                Ok(s) if !s.trim().is_empty() => SecretString::from(s.trim().to_string()),
-                _ => {
-                    problems.push(format!(
-                        "tenants.{id}.client_secret_file: {} is empty or unreadable",
-                        path.display()
-                    ));
-                    continue;
-                }
-            },
-            None => match &t.client_secret {
-                Some(s) => SecretString::from(s.expose_secret().trim().to_string()),
-                None => continue,
-            },
-        };
-        out.push(RawTenant {
-            id: id.clone(),
-            client_id: t.client_id.clone().unwrap_or_default().trim().to_string(),
-            client_secret: secret,
-            environment: t.environment.unwrap_or(settings.upstream.environment),
-            key_hashes: t
-                .api_key_hashes
-                .iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect(),
-            billing_id: t.billing_id.clone().unwrap_or_else(|| id.clone()),
-            worker_id: t.worker_id.clone(),
-        });
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
-}
-
-fn endpoints_for(settings: &Settings, env: Environment, embedded_host: Option<&str>) -> Endpoints {
-    let mut e = match env.preset_host() {
-        Some(host) => Endpoints::for_host(host),
-        None => Endpoints::for_host(embedded_host.unwrap_or("http://127.0.0.1:1")),
-    };
-    // Hand-set URLs apply to the default environment (a proxy, a private simulator…).
-    if env == settings.upstream.environment {
-        if let Some(base) = &settings.upstream.base_url {
-            e.api_base = Endpoints::for_host(base).api_base;
-            if settings.upstream.token_url.is_none() {
-                e.token_url = Endpoints::for_host(base).token_url;
-            }
-        }
-        if let Some(t) = &settings.upstream.token_url {
-            e.token_url = t.clone();
-        }
-    }
-    e
 }

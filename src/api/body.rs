@@ -1,9 +1,36 @@
 //! Reading JSON bodies so that every failure names the field (JSON pointer) and the rule.
 
+use actix_web::http::header;
+use actix_web::HttpRequest;
 use serde::de::DeserializeOwned;
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 use crate::domain::FieldError;
+
+/// Bodies are JSON: a `Content-Type` other than `application/json` or `…+json` is refused
+/// (none at all is read as JSON, as most clients mean it).
+pub fn require_json(req: &HttpRequest) -> Result<(), Problem> {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        return Ok(());
+    }
+    Err(Problem::new(
+        ProblemCode::UnsupportedMediaType,
+        format!("the body must be JSON (Content-Type: application/json), not {essence:?}"),
+    ))
+}
 
 /// Parses a request body; a syntax error, a wrong type, a missing or an unknown field each
 /// become a 422 naming the field.

@@ -3,31 +3,29 @@
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::auth::Caller;
-use super::body::parse_json;
+use super::body::{parse_json, require_json};
+use super::errors::upstream_problem;
 use super::idempotent::{self, IdempotencyKeyHeader, Reply};
 use super::problem::Problem;
 use super::responses::CommonProblems;
-use super::upstream::upstream_problem;
 use super::AppState;
-use crate::api::dto::clients::{Client, RegisterClientRequest, RegisteredClient};
-use crate::api::dto::clients::{ClientAccount, UrssafClientStatus};
-use crate::domain::client::account::AccountState;
-use crate::domain::client::contact::check_email;
+use crate::api::dto::clients::{Client, ClientAccount, RegisterClientRequest, RegisteredClient};
 use crate::domain::FieldError;
+use crate::service::{clients, ServiceError};
 use crate::tenant::Tenant;
-use crate::urssaf::{codes, mapping, UpstreamError};
+use crate::urssaf::UpstreamError;
 
 /// Register a household (Urssaf E1 `POST /particulier`).
 ///
 /// Every field is checked before Urssaf is called; all failing fields come back at once.
 /// The answer carries the account status read right after registration: a new client is
 /// usually `pending_activation` until they activate their Urssaf account.
-#[utoipa::path(post, path = "/v1/clients", tag = "clients", request_body = RegisterClientRequest,
+#[utoipa::path(post, path = "/v1/clients", tag = "clients", operation_id = "registerClient", request_body = RegisterClientRequest,
     params(IdempotencyKeyHeader),
     security(("api_key" = [])),
     responses(
@@ -44,6 +42,9 @@ pub async fn register(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    if let Err(p) = require_json(&req) {
+        return p.error_response();
+    }
     idempotent::run(
         state,
         caller.0,
@@ -68,32 +69,17 @@ async fn register_client(
     body: &[u8],
 ) -> Result<RegisteredClient, Problem> {
     let request: RegisterClientRequest = parse_json(body)?;
-    let input = mapping::registration_to_wire(&request, today()).map_err(Problem::validation)?;
-    let out = state
-        .urssaf
-        .register_client(tenant, &input)
+    let registered = clients::register(&state.urssaf, tenant, &request.input(), today())
         .await
-        .map_err(|e| client_problem(&e))?;
-    // Registration is done; a failed status read must not turn it into an error.
-    let account = match state
-        .urssaf
-        .client_status(tenant, Some(&out.id_client), None)
-        .await
-    {
-        Ok(status) => mapping::client_account(&status.statut),
-        Err(e) => {
-            tracing::warn!(error = %e, "status read after registration failed");
-            unknown_account()
-        }
-    };
+        .map_err(client_problem)?;
     Ok(RegisteredClient {
-        client_id: out.id_client,
-        account,
+        client_id: registered.client_id,
+        account: ClientAccount::from(&registered.account),
     })
 }
 
 /// Read a client's account status (Urssaf E2 `GET /particulier?idClient=`).
-#[utoipa::path(get, path = "/v1/clients/{client_id}", tag = "clients",
+#[utoipa::path(get, path = "/v1/clients/{client_id}", tag = "clients", operation_id = "getClient",
     params(("client_id" = String, Path, description = "Urssaf `idClient`, as answered at registration", pattern = "^[A-Za-z0-9-]{1,50}$")),
     security(("api_key" = [])),
     responses(
@@ -108,20 +94,10 @@ pub async fn get_one(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = path.into_inner();
-    if !id_is_valid(&id) {
-        return Err(Problem::validation(vec![FieldError::new(
-            "/client_id",
-            "client_id",
-            "must be Urssaf's idClient: 1 to 50 letters, digits or '-'",
-        )]));
-    }
-    let status = state
-        .urssaf
-        .client_status(&caller.0, Some(&id), None)
+    let record = clients::get(&state.urssaf, &caller.0, &path.into_inner())
         .await
-        .map_err(|e| client_problem(&e))?;
-    Ok(HttpResponse::Ok().json(mapping::client_from_wire(&status)))
+        .map_err(client_problem)?;
+    Ok(HttpResponse::Ok().json(Client::from(&record)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -134,7 +110,7 @@ pub struct ClientLookup {
 }
 
 /// Look a client up by e-mail (Urssaf E2 `GET /particulier?adresseMail=`).
-#[utoipa::path(get, path = "/v1/clients", tag = "clients", params(ClientLookup),
+#[utoipa::path(get, path = "/v1/clients", tag = "clients", operation_id = "findClientByEmail", params(ClientLookup),
     security(("api_key" = [])),
     responses(
         CommonProblems,
@@ -155,51 +131,29 @@ pub async fn find_by_email(
             format!("query parameter `email` is required ({e})"),
         )])
     })?;
-    let email =
-        check_email(lookup.email.trim(), "/email").map_err(|e| Problem::validation(vec![e]))?;
-    let status = state
-        .urssaf
-        .client_status(&caller.0, None, Some(&email))
+    let record = clients::find_by_email(&state.urssaf, &caller.0, &lookup.email)
         .await
-        .map_err(|e| client_problem(&e))?;
-    Ok(HttpResponse::Ok().json(mapping::client_from_wire(&status)))
-}
-
-fn id_is_valid(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 50 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        .map_err(client_problem)?;
+    Ok(HttpResponse::Ok().json(Client::from(&record)))
 }
 
 /// Adds the field Urssaf named (its `ERREUR_VALIDATION` messages carry a path) to the problem.
-fn client_problem(e: &UpstreamError) -> Problem {
-    let mut p = upstream_problem(e);
-    if let UpstreamError::Rejected { errors, .. } = e {
-        for err in errors {
-            if let Some(pointer) =
-                codes::field_for_client(&err.message).or_else(|| codes::field_for_client(&err.code))
-            {
-                p.errors.push(FieldError::new(
-                    pointer,
-                    err.code.clone(),
-                    err.message.clone(),
-                ));
-            }
+fn client_problem(e: ServiceError) -> Problem {
+    let ServiceError::Upstream(e) = e else {
+        return e.into();
+    };
+    let mut p = upstream_problem(&e);
+    let rejected = matches!(e, UpstreamError::Rejected { .. });
+    for err in e.errors().iter().filter(|_| rejected) {
+        if let Some(pointer) = err.client_pointer() {
+            p.errors.push(FieldError::new(
+                pointer,
+                err.code.as_str(),
+                err.message.clone(),
+            ));
         }
     }
     p
-}
-
-/// Registered, but the status could not be read just now.
-fn unknown_account() -> ClientAccount {
-    ClientAccount {
-        state: AccountState::Unknown,
-        can_receive_payment_requests: false,
-        active_since: None,
-        urssaf: UrssafClientStatus {
-            code: String::new(),
-            description: String::new(),
-            etat: String::new(),
-        },
-    }
 }
 
 fn today() -> chrono::NaiveDate {

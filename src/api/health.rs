@@ -2,43 +2,41 @@
 
 use std::sync::atomic::Ordering;
 
-use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse, ResponseError};
-use serde_json::json;
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 use super::AppState;
 
+/// What a probe answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ProbeStatus {
+    /// `ok` (alive) or `ready`.
+    pub status: &'static str,
+}
+
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive")))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz", responses((status = 200, description = "Alive", body = ProbeStatus, example = json!({"status": "ok"}))))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(ProbeStatus { status: "ok" })
 }
 
 /// Readiness: configured and not draining. Deliberately independent of Redis and Urssaf,
 /// so that a blip there does not take every replica out of the load balancer at once.
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
-    (status = 200, description = "Ready to serve"),
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz", responses(
+    (status = 200, description = "Ready to serve", body = ProbeStatus, example = json!({"status": "ready"})),
     (status = 503, description = "Draining (shutting down)", body = Problem, content_type = "application/problem+json")))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.ready.load(Ordering::Acquire) {
-        HttpResponse::Ok().json(json!({ "status": "ready" }))
+        HttpResponse::Ok().json(ProbeStatus { status: "ready" })
     } else {
-        let mut p = Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "draining",
-            "Shutting down",
-            "this instance is draining",
-        );
-        p.retry_after_secs = Some(1);
-        p.error_response()
+        Problem::new(ProblemCode::Draining, "this instance is draining").error_response()
     }
 }
 
 /// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

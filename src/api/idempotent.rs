@@ -11,7 +11,7 @@ use tracing::Instrument;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 use super::AppState;
 use crate::idempotency::{self, Begin, StoredAnswer};
 use crate::tenant::Tenant;
@@ -85,9 +85,7 @@ where
         Some(Ok(k)) if idempotency::key_is_valid(k) => Some(k.to_string()),
         Some(_) => {
             return Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_idempotency_key",
-                "Invalid Idempotency-Key",
+                ProblemCode::InvalidIdempotencyKey,
                 "the Idempotency-Key header must be 1 to 255 printable ASCII characters",
             )
             .error_response();
@@ -110,18 +108,14 @@ where
             }
             Begin::InFlight => {
                 return Problem::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_in_flight",
-                    "Request already in progress",
+                    ProblemCode::IdempotencyInFlight,
                     "a request with this Idempotency-Key is still being processed; retry in a moment to get its answer",
                 )
                 .error_response();
             }
             Begin::Mismatch => {
                 return Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                    "Idempotency-Key reused",
+                    ProblemCode::IdempotencyKeyReused,
                     "this Idempotency-Key was used with a different body; use a new key for a new request",
                 )
                 .error_response();
@@ -176,9 +170,7 @@ where
     match task.await {
         Ok((answer, retry_after)) => respond(answer, false, retry_after),
         Err(_) => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "interrupted",
-            "Request interrupted",
+            ProblemCode::Interrupted,
             "the request could not finish here; retry it with the same Idempotency-Key (a 409 means the key is still held: retry a little later)",
         )
         .error_response(),
@@ -203,13 +195,8 @@ fn respond(answer: StoredAnswer, replayed: bool, retry_after: Option<u64>) -> Ht
     if replayed {
         b.insert_header(("Idempotent-Replayed", "true"));
     }
-    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::GATEWAY_TIMEOUT {
-        b.insert_header((
-            header::RETRY_AFTER,
-            retry_after
-                .unwrap_or(super::upstream::DEFAULT_RETRY_AFTER)
-                .to_string(),
-        ));
+    if let Some(seconds) = retry_after {
+        b.insert_header((header::RETRY_AFTER, seconds.to_string()));
     }
     b.body(answer.body)
 }

@@ -1,9 +1,11 @@
 //! The public REST API.
 
+pub mod admin;
 pub mod auth;
 pub mod body;
 pub mod clients;
 pub mod dto;
+pub mod errors;
 pub mod health;
 pub mod idempotent;
 pub mod observe;
@@ -11,21 +13,20 @@ pub mod openapi;
 pub mod payment_requests;
 pub mod problem;
 pub mod responses;
-pub mod upstream;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
-use crate::tenant::Tenants;
+use crate::tenant::TenantRegistry;
 use crate::urssaf::UrssafClient;
 
 /// What every handler may use; built once per application.
 pub struct AppState {
-    pub tenants: Arc<Tenants>,
+    pub tenants: Arc<TenantRegistry>,
     pub urssaf: UrssafClient,
     pub metrics: Metrics,
     pub idempotency: IdempotencyStore,
@@ -33,8 +34,9 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
 }
 
-/// Routes of the public API and of the operational endpoints.
-pub fn configure(cfg: &mut web::ServiceConfig, metrics_on_api_port: bool) {
+/// Routes of the public API and of the operational endpoints, each registered once: its
+/// OpenAPI entry comes with it, so a route cannot exist undocumented.
+pub fn routes(cfg: &mut ServiceConfig, metrics_on_api_port: bool) {
     cfg.service(clients::register)
         .service(clients::find_by_email)
         .service(clients::get_one)
@@ -42,8 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, metrics_on_api_port: bool) {
         .service(payment_requests::search)
         .service(payment_requests::get_one)
         .service(health::healthz)
-        .service(health::readyz)
-        .configure(openapi::docs);
+        .service(health::readyz);
     if metrics_on_api_port {
         cfg.service(health::metrics);
     }

@@ -8,13 +8,13 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ResourceDef;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use tracing::Instrument;
 
 use super::auth::TenantId;
-use super::problem::{Problem, REQUEST_ID};
+use super::problem::{Problem, ProblemCode, REQUEST_ID};
 use super::AppState;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -31,7 +31,7 @@ fn request_id(req: &ServiceRequest) -> String {
 }
 
 pub async fn observe(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = request_id(&req);
@@ -41,6 +41,10 @@ pub async fn observe(
         m @ ("GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS") => m.to_string(),
         _ => "OTHER".to_string(),
     };
+    // HEAD is answered wherever GET is: served as a GET, the body is left out on the wire.
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", request_id = %id);
     let outcome = REQUEST_ID
@@ -73,6 +77,12 @@ pub async fn observe(
         .map(|t| t.0.clone());
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
+    // Probes and scrapes are not traffic: neither counted nor logged at info.
+    let probe = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
+    if probe {
+        tracing::debug!(request_id = %id, route = %route, status, "probe");
+        return Ok(res);
+    }
     if let Some(state) = state {
         let m = &state.metrics;
         m.http_requests
@@ -112,27 +122,19 @@ fn framework_problem(status: StatusCode) -> Problem {
     match status {
         StatusCode::NOT_FOUND => Problem::not_found("no such route; see /openapi.json or /docs"),
         StatusCode::METHOD_NOT_ALLOWED => Problem::new(
-            status,
-            "method_not_allowed",
-            "Method not allowed",
+            ProblemCode::MethodNotAllowed,
             "this route does not accept this method",
         ),
         StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
-            status,
-            "payload_too_large",
-            "Request body too large",
+            ProblemCode::PayloadTooLarge,
             "the body exceeds server.max_body_bytes",
         ),
         s if s.is_client_error() => Problem::new(
-            s,
-            "bad_request",
-            "Bad request",
+            ProblemCode::BadRequest,
             s.canonical_reason().unwrap_or("bad request"),
         ),
         s => Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Internal error",
+            ProblemCode::InternalError,
             format!("unexpected failure ({})", s.as_u16()),
         ),
     }
@@ -184,13 +186,14 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     if allowed.is_empty() || allowed.contains(&req.method().as_str()) {
         return Problem::not_found("no such route; see /openapi.json or /docs").error_response();
     }
+    if allowed.contains(&"GET") {
+        allowed.push("HEAD");
+    }
     allowed.sort_unstable();
     allowed.dedup();
     let allow = allowed.join(", ");
     let mut res = Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Method not allowed",
+        ProblemCode::MethodNotAllowed,
         format!("this route accepts {allow}"),
     )
     .error_response();

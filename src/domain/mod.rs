@@ -4,6 +4,7 @@ pub mod client;
 pub mod dates;
 pub mod decimal;
 pub mod invoice;
+pub mod payment_request;
 pub mod search;
 pub mod status;
 pub mod text;
@@ -22,6 +23,35 @@ macro_rules! redacted_debug {
     };
 }
 pub(crate) use redacted_debug;
+
+/// A text value that exists only once checked: `$ty::parse(raw, pointer)` runs `$check`
+/// (which normalises and returns the text, or the field error); `as_str` reads it back.
+/// `Debug` shows nothing of it (personal data).
+macro_rules! checked_text {
+    ($(#[$doc:meta])* $ty:ident, $check:path) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $ty(String);
+
+        $crate::domain::redacted_debug!($ty);
+
+        impl $ty {
+            pub fn parse(raw: &str, pointer: &str) -> Result<$ty, $crate::domain::FieldError> {
+                $check(raw, pointer).map($ty)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use checked_text;
+
+/// The seal of a parsed value. Only `domain` code can make one, so a type holding it can
+/// only be built by its own `parse`: "parse, don't validate".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parsed(());
 
 /// One failing field of a caller's request, named by its JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

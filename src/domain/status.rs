@@ -50,6 +50,21 @@ pub enum PaymentState {
     Unknown,
 }
 
+impl PaymentState {
+    /// Closed without being paid: refused (40), deleted (100) or cancelled (110–113).
+    pub fn closed_unpaid(self) -> bool {
+        matches!(
+            self,
+            PaymentState::Refused
+                | PaymentState::Deleted
+                | PaymentState::Cancelled
+                | PaymentState::CancelledAfterUnpaid
+                | PaymentState::CancelledAfterRecovery
+                | PaymentState::CancelledSpecific
+        )
+    }
+}
+
 /// Urssaf's code, our state, Urssaf's French label, whether it is final.
 const TABLE: &[(&str, PaymentState, &str, bool)] = &[
     ("10", PaymentState::Integrated, "Intégrée", false),

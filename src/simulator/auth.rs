@@ -118,10 +118,12 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 
 /// The client_id when the pair is known (secret compared in constant time).
 fn check_credentials(inner: &Inner, id: &str, secret: &str) -> Option<String> {
+    let extra = inner.extra_credentials.read();
     inner
         .settings
         .credentials
         .iter()
+        .chain(extra.iter())
         .find(|(known_id, known_secret)| {
             known_id == id
                 && bool::from(

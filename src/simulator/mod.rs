@@ -106,6 +106,14 @@ impl Simulator {
     }
 
     /// Same as `PUT /__admin/faults`, for in-process tests.
+    /// Knows one more provider (a tenant added while the gateway runs); known ones are kept.
+    pub fn add_credentials(&self, client_id: &str, secret: &secrecy::SecretString) {
+        let mut extra = self.inner.extra_credentials.write();
+        if !extra.iter().any(|(id, _)| id == client_id) {
+            extra.push((client_id.to_string(), secret.clone()));
+        }
+    }
+
     pub fn set_faults(&self, f: Faults) {
         self.inner.set_faults(f);
     }

@@ -113,6 +113,10 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<T, 
                 path = join(&path, field);
                 return Err(validation(root, &path, "champ obligatoire"));
             }
+            // An unknown key is already in the path.
+            if detail.starts_with("unknown field `") {
+                return Err(validation(root, &path, "champ inconnu"));
+            }
             Err(validation(root, &path, &detail))
         }
     }

@@ -29,6 +29,8 @@ pub(crate) struct Inner {
     pub submissions: AtomicU64,
     /// `POST /particulier` calls received.
     pub registrations: AtomicU64,
+    /// Providers added after the start (tenants added while the gateway runs).
+    pub extra_credentials: parking_lot::RwLock<Vec<(String, secrecy::SecretString)>>,
 }
 
 impl Inner {
@@ -43,6 +45,7 @@ impl Inner {
             token_requests: AtomicU64::new(0),
             submissions: AtomicU64::new(0),
             registrations: AtomicU64::new(0),
+            extra_credentials: parking_lot::RwLock::new(Vec::new()),
         }
     }
 

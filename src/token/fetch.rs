@@ -93,6 +93,9 @@ pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Tok
         .token_fetches
         .with_label_values(&[label])
         .inc();
+    tenant
+        .health
+        .token_fetched(outcome.as_ref().map(|_| ()).map_err(ToString::to_string));
     match &outcome {
         Ok(t) => {
             tracing::info!(tenant = %tenant.id, expires_in_ms = t.expires_at_ms.saturating_sub(issued_at), "fetched an urssaf token")

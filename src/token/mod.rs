@@ -120,12 +120,7 @@ impl TokenProvider {
         let lock_ttl =
             Duration::from_millis(settings.lock_ttl_ms.max(timeout.as_millis() as u64 + 1000));
         // The key was checked with the settings: an unusable one stops the start.
-        let sealer = match &settings.encryption_key {
-            Some(k) => {
-                seal::Sealer::new(Some(k.expose_secret())).unwrap_or_else(|_| seal::Sealer::plain())
-            }
-            None => seal::Sealer::plain(),
-        };
+        let sealer = seal::Sealer::new(settings.encryption_key.as_ref());
         TokenProvider {
             inner: Arc::new(Inner {
                 http,

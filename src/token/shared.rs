@@ -55,7 +55,7 @@ impl SharedTokens {
     }
 
     fn key(&self, tenant: &Tenant) -> String {
-        self.store.key(&["token", &tenant.token_cache_id()])
+        self.store.key(&["token", tenant.token_cache_id()])
     }
 
     pub(super) async fn get(&self, tenant: &Arc<Tenant>, metrics: &Metrics) -> Option<Token> {
@@ -146,7 +146,7 @@ impl SharedTokens {
     }
 
     pub(super) async fn lock(&self, tenant: &Arc<Tenant>) -> Lock {
-        let key = self.store.key(&["lock", "token", &tenant.token_cache_id()]);
+        let key = self.store.key(&["lock", "token", tenant.token_cache_id()]);
         let owner = uuid::Uuid::new_v4().to_string();
         let set = redis::cmd("SET")
             .arg(&key)

@@ -9,9 +9,15 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::breaker::Breaker;
-use super::error::{parse_errors, UpstreamError};
+use super::codes::{CodeKind, UrssafCode};
+use super::error::{parse_errors, DecodeError, UpstreamError, UrssafError};
+use super::translate::{self, Receipt, SearchQuery};
 use super::wire;
 use crate::config::UpstreamSettings;
+use crate::domain::client::contact::Email;
+use crate::domain::client::{ClientRecord, Registration};
+use crate::domain::invoice::Invoice;
+use crate::domain::payment_request::PaymentRequest;
 use crate::metrics::Metrics;
 use crate::tenant::Tenant;
 use crate::token::TokenProvider;
@@ -49,9 +55,16 @@ impl Operation {
 /// Search answer, with "nothing found" already turned into an empty list.
 #[derive(Debug, Default)]
 pub struct SearchAnswer {
-    pub found: Vec<wire::InfoDemandePaiement>,
+    pub found: Vec<PaymentRequest>,
     /// Urssaf's non-blocking errors (e.g. some ids unknown).
-    pub warnings: Vec<wire::Erreur>,
+    pub warnings: Vec<UrssafError>,
+}
+
+/// How a client is looked up (E2).
+#[derive(Debug, Clone, Copy)]
+pub enum ClientKey<'a> {
+    Id(&'a str),
+    Email(&'a Email),
 }
 
 #[derive(Clone)]
@@ -103,103 +116,139 @@ impl UrssafClient {
         }
     }
 
-    /// E1 `POST /particulier`.
+    /// E1 `POST /particulier`: Urssaf's new client id.
     pub async fn register_client(
         &self,
         tenant: &Arc<Tenant>,
-        input: &wire::InputParticulier,
-    ) -> Result<wire::OutputParticulier, UpstreamError> {
+        registration: &Registration,
+    ) -> Result<String, UpstreamError> {
         let url = format!("{}/particulier", tenant.endpoints.api_base);
+        let input = translate::client::registration_to_wire(registration);
         let body = self
-            .send(tenant, Operation::RegisterClient, |h| {
-                h.request(Method::POST, &url).json(input)
+            .call(tenant, Operation::RegisterClient, |h| {
+                h.request(Method::POST, &url).json(&input)
             })
             .await?;
-        decode(&body)
+        let out: wire::OutputParticulier = decode(Operation::RegisterClient, &body)?;
+        Ok(out.id_client)
     }
 
     /// E2 `GET /particulier`; tolerates the object answered as a one-element array.
     pub async fn client_status(
         &self,
         tenant: &Arc<Tenant>,
-        id: Option<&str>,
-        email: Option<&str>,
-    ) -> Result<wire::ParticulierStatut, UpstreamError> {
+        key: ClientKey<'_>,
+    ) -> Result<ClientRecord, UpstreamError> {
+        let op = Operation::ClientStatus;
         let url = format!("{}/particulier", tenant.endpoints.api_base);
-        let mut query: Vec<(&str, &str)> = Vec::new();
-        if let Some(id) = id {
-            query.push(("idClient", id));
-        }
-        if let Some(email) = email {
-            query.push(("adresseMail", email));
-        }
+        let query: [(&str, &str); 1] = match key {
+            ClientKey::Id(id) => [("idClient", id)],
+            ClientKey::Email(email) => [("adresseMail", email.as_str())],
+        };
         let body = self
-            .send(tenant, Operation::ClientStatus, |h| {
-                h.request(Method::GET, &url).query(&query)
-            })
+            .call(tenant, op, |h| h.request(Method::GET, &url).query(&query))
             .await?;
-        match serde_json::from_slice::<serde_json::Value>(&body) {
-            Ok(serde_json::Value::Array(mut items)) if !items.is_empty() => {
-                serde_json::from_value(items.swap_remove(0)).map_err(|_| bad_answer())
-            }
-            Ok(v @ serde_json::Value::Object(_)) => {
-                serde_json::from_value(v).map_err(|_| bad_answer())
-            }
+        let is_list = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        if !is_list {
+            let p: wire::ParticulierStatut = decode(op, &body)?;
+            return Ok(translate::client::record_from_wire(&p));
+        }
+        let items: Vec<wire::ParticulierStatut> = decode(op, &body)?;
+        match items.first() {
+            Some(p) => Ok(translate::client::record_from_wire(p)),
             // An empty list is "no such client", the same as Urssaf's documented 400.
-            Ok(serde_json::Value::Array(_)) => Err(UpstreamError::Rejected {
+            None => Err(UpstreamError::Rejected {
                 status: 200,
-                errors: vec![wire::Erreur {
-                    code: "ERR_RECHERCHE_PARTICULIER".into(),
-                    message: "Aucun particulier ne correspond".into(),
-                    description: String::new(),
-                }],
+                errors: vec![UrssafError::new(
+                    UrssafCode::ErrRechercheParticulier,
+                    "Aucun particulier ne correspond",
+                )],
             }),
-            _ => Err(bad_answer()),
         }
     }
 
-    /// E3 `POST /demandePaiement` for at most [`MAX_PER_CALL`] requests; answers in the same order.
+    /// E3 `POST /demandePaiement` for at most [`MAX_PER_CALL`] invoices; answers in the same
+    /// order.
     pub async fn submit_payment_requests(
         &self,
         tenant: &Arc<Tenant>,
-        chunk: &[wire::InputDemandePaiement],
-    ) -> Result<Vec<wire::OutputDemandePaiement>, UpstreamError> {
+        chunk: &[Invoice],
+    ) -> Result<Vec<Receipt>, UpstreamError> {
+        let op = Operation::SubmitPaymentRequests;
         let url = format!("{}/demandePaiement", tenant.endpoints.api_base);
+        let wires: Vec<wire::InputDemandePaiement> = chunk
+            .iter()
+            .map(|inv| translate::invoice::invoice_to_wire(inv, &tenant.billing_id))
+            .collect();
         let body = self
-            .send(tenant, Operation::SubmitPaymentRequests, |h| {
-                h.request(Method::POST, &url).json(chunk)
-            })
+            .call(tenant, op, |h| h.request(Method::POST, &url).json(&wires))
             .await?;
-        let out: Vec<wire::OutputDemandePaiement> = decode(&body)?;
+        let out: Vec<wire::OutputDemandePaiement> = decode(op, &body)?;
         if out.len() != chunk.len() {
-            return Err(bad_answer());
+            return Err(UpstreamError::unreadable(
+                200,
+                DecodeError {
+                    path: String::new(),
+                    message: format!("{} answers for {} payment requests", out.len(), chunk.len()),
+                },
+            ));
         }
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .map(translate::payment_request::receipt_from_wire)
+            .collect())
     }
 
     /// E4 `POST /demandePaiement/rechercher`. `ERR_RECHERCHE_VIDE` is an empty answer here.
     pub async fn search_payment_requests(
         &self,
         tenant: &Arc<Tenant>,
-        criteria: &wire::InputRechercheDemandePaiement,
+        query: SearchQuery<'_>,
     ) -> Result<SearchAnswer, UpstreamError> {
+        let op = Operation::SearchPaymentRequests;
         let url = format!("{}/demandePaiement/rechercher", tenant.endpoints.api_base);
+        let criteria = translate::search::search_to_wire(query);
         let sent = self
-            .send(tenant, Operation::SearchPaymentRequests, |h| {
-                h.request(Method::POST, &url).json(criteria)
+            .call(tenant, op, |h| {
+                h.request(Method::POST, &url).json(&criteria)
             })
             .await;
         match sent {
             Ok(body) => {
-                let out: wire::OutputRechercheDemandePaiement = decode(&body)?;
+                let out: wire::OutputRechercheDemandePaiement = decode(op, &body)?;
                 Ok(SearchAnswer {
-                    found: out.info_demande_paiements,
-                    warnings: out.errors.unwrap_or_default(),
+                    found: out
+                        .info_demande_paiements
+                        .iter()
+                        .map(translate::payment_request::payment_request_from_wire)
+                        .collect(),
+                    warnings: out
+                        .errors
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(UrssafError::from)
+                        .collect(),
                 })
             }
-            Err(e) if e.has_code("ERR_RECHERCHE_VIDE") => Ok(SearchAnswer::default()),
+            Err(e) if e.has(CodeKind::NothingFound) => Ok(SearchAnswer::default()),
             Err(e) => Err(e),
         }
+    }
+
+    /// One logical call; a failure (not a rejection) is remembered in the tenant's health.
+    async fn call(
+        &self,
+        tenant: &Arc<Tenant>,
+        op: Operation,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Bytes, UpstreamError> {
+        let result = self.send(tenant, op, build).await;
+        if let Err(e) = &result {
+            if !matches!(e, UpstreamError::Rejected { .. }) {
+                tenant.health.urssaf_failed(format!("{}: {e}", op.name()));
+            }
+        }
+        result
     }
 
     async fn send(
@@ -219,6 +268,7 @@ impl UrssafClient {
                 self.observe(op, started, "breaker_open", None, &[]);
                 return Err(UpstreamError::Unavailable {
                     retry_after_secs: Some(wait.as_secs().max(1)),
+                    cause: None,
                 });
             }
             let sent = build(&inner.http)
@@ -230,6 +280,7 @@ impl UrssafClient {
                 Err(e) => {
                     breaker.failed();
                     let never_reached = e.is_connect();
+                    let timed_out = e.is_timeout();
                     self.observe(
                         op,
                         started,
@@ -247,14 +298,16 @@ impl UrssafClient {
                         tokio::time::sleep(self.backoff(attempt, None)).await;
                         continue;
                     }
-                    return Err(if e.is_timeout() {
-                        UpstreamError::Timeout
+                    let cause: Option<super::error::Cause> = Some(Arc::new(e));
+                    return Err(if timed_out {
+                        UpstreamError::Timeout { cause }
                     } else if never_reached {
                         UpstreamError::Unavailable {
                             retry_after_secs: None,
+                            cause,
                         }
                     } else {
-                        UpstreamError::Interrupted
+                        UpstreamError::Interrupted { cause }
                     });
                 }
                 Ok(resp) => {
@@ -272,10 +325,12 @@ impl UrssafClient {
                 Err(e) => {
                     breaker.failed();
                     self.observe(op, started, "transport_error", Some(status), &[]);
-                    return Err(if e.is_timeout() {
-                        UpstreamError::Timeout
+                    let timed_out = e.is_timeout();
+                    let cause: Option<super::error::Cause> = Some(Arc::new(e));
+                    return Err(if timed_out {
+                        UpstreamError::Timeout { cause }
                     } else {
-                        UpstreamError::Interrupted
+                        UpstreamError::Interrupted { cause }
                     });
                 }
             };
@@ -315,12 +370,17 @@ impl UrssafClient {
                 403 => UpstreamError::Forbidden,
                 429 | 503 => UpstreamError::Unavailable {
                     retry_after_secs: retry_after,
+                    cause: None,
                 },
                 400..=499 => UpstreamError::Rejected {
                     status: status.as_u16(),
                     errors,
                 },
-                s => UpstreamError::BadGateway { status: s, errors },
+                s => UpstreamError::BadGateway {
+                    status: s,
+                    errors,
+                    cause: None,
+                },
             });
         }
     }
@@ -382,13 +442,16 @@ impl UrssafClient {
     }
 }
 
-fn bad_answer() -> UpstreamError {
-    UpstreamError::BadGateway {
-        status: 200,
-        errors: Vec::new(),
-    }
-}
-
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, UpstreamError> {
-    serde_json::from_slice(body).map_err(|_| bad_answer())
+/// Reads an answer; one that does not follow the documented shape is logged with the JSON
+/// path that failed (never the body: it holds personal data) and answered as a bad gateway.
+fn decode<T: DeserializeOwned>(op: Operation, body: &[u8]) -> Result<T, UpstreamError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let cause = DecodeError {
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+        };
+        tracing::warn!(urssaf_operation = op.name(), error = %cause, "unreadable urssaf answer");
+        UpstreamError::unreadable(200, cause)
+    })
 }

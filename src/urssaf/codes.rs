@@ -1,43 +1,219 @@
-//! What Urssaf's error codes mean for the caller: a next step, and the field at fault
-//! (as a JSON pointer into the caller's request).
+//! Urssaf's error codes as an enum, and what each means for the caller: a kind the use cases
+//! act on, a next step, and the field at fault (a JSON pointer into the caller's request).
+//! Urssaf's code strings are read here and nowhere else.
 
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// A plain-English next step for the common Urssaf error codes.
-pub fn hint(code: &str) -> Option<&'static str> {
-    let c = code.trim();
-    Some(match c {
-        "ERR_DGFIP_R2P_INCONNU" => "The tax administration does not know this identity. It must match the tax records exactly: all first names, birth name (no typo, accents removed if needed), birth date, and the INSEE code of the birth commune as it was at the date of birth.",
-        "ERR_DGFIP_IMPOTPART_INCONNU" => "The client has never filed a French income-tax return, which the scheme requires. The client must file one first.",
-        "ERR_ECV_PARTICULIERS_EXISTENT" => "Several Urssaf accounts match this identity; the client must contact Urssaf.",
-        "ERREUR_REFERENCE_PARTICULIER_EXISTANTE_TYPE" => "This e-mail / phone pair already belongs to another client: use the client's own e-mail and phone.",
-        "ERR_COORDONNEES_BANCAIRES" | "ERR_APPEL_BACB" => "Urssaf refused the bank details: check the IBAN and BIC with the client's bank statement (RIB).",
-        "ERR_LIEN_TIERS_PRESTATION_PARTICULIER_EXISTE" => "This client is already linked to you: look the client up (GET /v1/clients?email=…) instead of registering again.",
-        "ERR_PARTICULIER_INCONNU" => "Urssaf does not accept payment requests for this client yet, or the birth date does not match: check GET /v1/clients/{id} (state must be active) and client_birth_date.",
-        "ERR_LIEN_PARTICULIER_PRESTATAIRE" => "The service dates are before the client activated the account or accepted the link: invoice only services from account.active_since on.",
-        "ERR_DATE_FUTUR" => "Send the invoice only once the services are performed: the service dates must not be in the future.",
-        "ERR_PERIODE_EMPLOI_MOIS_NON_UNIQUE" => "Split the invoice: one payment request per calendar month of service.",
-        "ERR_DATE_FIN_AVANT_DATE_DEB" => "The service end date is before the start date.",
-        "ERR_TOTAL_PRESTATIONS" => "The invoice total differs from the sum of the line totals: send unit prices with up to 3 decimals, or omit total_incl_tax and let the gateway compute it.",
-        "ERR_MNT_PREST_TTC" => "A line total differs from quantity × unit price: omit the line's total_incl_tax or give a unit price with 3 decimals.",
-        "ERR_MNT_PREST_HT_TVA" => "A line's amount excl. tax plus VAT differs from its total incl. tax.",
-        "ERR_FACTURE_DOUBLON" => "This invoice number was already sent. If it is the same invoice, search it by invoice number; to correct an invoice, issue it under a new number.",
-        "ERR_MONTANT_ACOMPTE" => "The deposit must not exceed 50 % of the invoice total.",
-        "ERR_ACOMPTE_BLOQUE" => "Your Urssaf account is not authorised to declare deposits: send the invoice without a deposit or ask Urssaf.",
-        "ERR_CMPT_BLOQUE" | "ERR_COMPTE_BLOQUE" => "The client's Urssaf account is blocked (e.g. after an unpaid direct debit, for up to 4 weeks): invoice the client directly meanwhile.",
-        "ERR_MANDAT_ECHU" => "The client's SEPA mandate expired: the client must renew it in the particulier.urssaf.fr space.",
-        "ERR_CODE_NATURE" | "ERR_CODE_ACTIVITE" | "ERR_CODE_ACTIVITE_NATURE" => "Check the nature code (10…270) and the activity code attached to it.",
-        "ERR_NUMINTERVENANT_MANQUANT" | "ERR_FORMAT_NUMINTERVENANT" => "Give worker_id: SAP followed by your 9-digit NOVA number, or SIR followed by the 14-digit SIRET.",
-        "ERR_NUMINTERVENANT_BLOQUE" => "Urssaf does not authorise this worker id (SIRET/NOVA): check it with Urssaf.",
-        "ERREUR_GARANTIE_FINANCIERE_NON_CONFORME" => "Your financial guarantee is missing or not compliant with Urssaf's requirements.",
-        "ERR_RECHERCHE_PARTICULIER" => "No such client, or the client ended the link with you: register the client again.",
-        "ERR_NBRE_MAX_RESULTAT" => "Too many results: narrow the search (shorter invoice date period).",
-        "ERREUR_TECHNIQUE" => "Urssaf had a technical error: retry later.",
-        _ if c.starts_with("ERR_CONTACT") => "Phone, e-mail or address are incomplete or invalid, or differ from what Urssaf already holds for this client: send exactly the same contact details.",
-        _ if c.starts_with("ERR_LIEU_NAISSANCE") || c.starts_with("ERREUR_LIEU_NAISSANCE") => "Check the birthplace: in France the 5-character INSEE commune code and name; abroad only the country code.",
-        _ => return None,
-    })
+macro_rules! urssaf_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $text:literal, )*) => {
+        /// An Urssaf error code (urssaf-atp.md §3). Codes the gateway does not know are kept
+        /// verbatim in `Other`.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum UrssafCode {
+            $( $(#[$doc])* $variant, )*
+            Other(String),
+        }
+
+        impl UrssafCode {
+            /// Reads a code (surrounding spaces ignored).
+            pub fn parse(code: &str) -> UrssafCode {
+                match code.trim() {
+                    $( $text => UrssafCode::$variant, )*
+                    other => UrssafCode::Other(other.to_string()),
+                }
+            }
+
+            /// The code as Urssaf spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( UrssafCode::$variant => $text, )*
+                    UrssafCode::Other(s) => s,
+                }
+            }
+        }
+    };
+}
+
+urssaf_codes! {
+    ErreurValidation = "ERREUR_VALIDATION",
+    ErreurTechnique = "ERREUR_TECHNIQUE",
+    ParamInvalide = "PARAM_INVALIDE",
+    // Registration (E1) and client status (E2).
+    ErrDgfipR2pInconnu = "ERR_DGFIP_R2P_INCONNU",
+    ErrDgfipImpotpartInconnu = "ERR_DGFIP_IMPOTPART_INCONNU",
+    ErrEcvParticuliersExistent = "ERR_ECV_PARTICULIERS_EXISTENT",
+    ErreurReferenceParticulierExistanteType = "ERREUR_REFERENCE_PARTICULIER_EXISTANTE_TYPE",
+    ErrDateNaissanceFutur = "ERR_DATE_NAISSANCE_FUTUR",
+    ErrLieuNaissanceObligatoire = "ERR_LIEU_NAISSANCE_OBLIGATOIRE",
+    ErreurLieuNaissanceObligatoire = "ERREUR_LIEU_NAISSANCE_OBLIGATOIRE",
+    ErreurLieuNaissanceDept = "ERREUR_LIEU_NAISSANCE_DEPT",
+    ErreurLieuNaissanceDeptFormat = "ERREUR_LIEU_NAISSANCE_DEPT_FORMAT",
+    ErrLieuNaissanceComn = "ERR_LIEU_NAISSANCE_COMN",
+    ErreurLieuNaissancePays = "ERREUR_LIEU_NAISSANCE_PAYS",
+    ErreurLieuNaissanceInvalide = "ERREUR_LIEU_NAISSANCE_INVALIDE",
+    ErrContact = "ERR_CONTACT",
+    ErrContactAdresseTypeVoie = "ERR_CONTACT_ADRESSE_TYPE_VOIE",
+    ErrContactAdresseTypevoie = "ERR_CONTACT_ADRESSE_TYPEVOIE",
+    ErrContactAdresseLibellevoie = "ERR_CONTACT_ADRESSE_LIBELLEVOIE",
+    ErrContactAdresseLettreVoie = "ERR_CONTACT_ADRESSE_LETTRE_VOIE",
+    ErrContactAdresseInformationSupplementaire = "ERR_CONTACT_ADRESSE_INFORMATION_SUPPLEMENTAIRE",
+    ErrContactAdresseCommune = "ERR_CONTACT_ADRESSE_COMMUNE",
+    ErrCoordonneesBancaires = "ERR_COORDONNEES_BANCAIRES",
+    ErrAppelBacb = "ERR_APPEL_BACB",
+    ErrCompteBloque = "ERR_COMPTE_BLOQUE",
+    ErrLienTiersPrestationParticulierExiste = "ERR_LIEN_TIERS_PRESTATION_PARTICULIER_EXISTE",
+    ErrLienTiersPrestationParticulier = "ERR_LIEN_TIERS_PRESTATION_PARTICULIER",
+    ErrRechercheParticulier = "ERR_RECHERCHE_PARTICULIER",
+    // Payment requests (E3).
+    ErrParticulierInconnu = "ERR_PARTICULIER_INCONNU",
+    ErrLienParticulierPrestataire = "ERR_LIEN_PARTICULIER_PRESTATAIRE",
+    ErrPrestataireEmetteurInconnu = "ERR_PRESTATAIRE_EMETTEUR_INCONNU",
+    ErrPrestataireFacturationInconnu = "ERR_PRESTATAIRE_FACTURATION_INCONNU",
+    ErrFactureDoublon = "ERR_FACTURE_DOUBLON",
+    ErrDateFutur = "ERR_DATE_FUTUR",
+    ErrDatePaiementAvantExp = "ERR_DATE_PAIEMENT_AVANT_EXP",
+    ErrPeriodeEmploiMoisNonUnique = "ERR_PERIODE_EMPLOI_MOIS_NON_UNIQUE",
+    ErrDateFinAvantDateDeb = "ERR_DATE_FIN_AVANT_DATE_DEB",
+    ErrMontantAcompte = "ERR_MONTANT_ACOMPTE",
+    ErrAcompteBloque = "ERR_ACOMPTE_BLOQUE",
+    ErrTotalPrestations = "ERR_TOTAL_PRESTATIONS",
+    ErrMntPrestTtc = "ERR_MNT_PREST_TTC",
+    ErrMntPrestHtTva = "ERR_MNT_PREST_HT_TVA",
+    ErrFormatValeur = "ERR_FORMAT_VALEUR",
+    ErrValeurNegative = "ERR_VALEUR_NEGATIVE",
+    ErrCodeNature = "ERR_CODE_NATURE",
+    ErrCodeActivite = "ERR_CODE_ACTIVITE",
+    ErrCodeActiviteNature = "ERR_CODE_ACTIVITE_NATURE",
+    ErrNbrePrestMax = "ERR_NBRE_PREST_MAX",
+    ErrCmptBloque = "ERR_CMPT_BLOQUE",
+    ErrMandatEchu = "ERR_MANDAT_ECHU",
+    ErreurGarantieFinanciereNonConforme = "ERREUR_GARANTIE_FINANCIERE_NON_CONFORME",
+    ErrFormatNumintervenant = "ERR_FORMAT_NUMINTERVENANT",
+    ErrNumintervenantManquant = "ERR_NUMINTERVENANT_MANQUANT",
+    ErrNumintervenantBloque = "ERR_NUMINTERVENANT_BLOQUE",
+    // Search (E4).
+    ErrCritereRechercheVide = "ERR_CRITERE_RECHERCHE_VIDE",
+    ErrRechercheVide = "ERR_RECHERCHE_VIDE",
+    ErrNbreMaxResultat = "ERR_NBRE_MAX_RESULTAT",
+}
+
+/// What a code means for the use cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    /// The invoice number is taken (maybe by our own earlier submission).
+    DuplicateInvoice,
+    /// The client is already linked to the provider.
+    AlreadyLinked,
+    /// No such client for this provider (or the link was broken).
+    UnknownClient,
+    /// A search found nothing.
+    NothingFound,
+    /// A search found more than Urssaf answers at once.
+    TooManyResults,
+    /// Anything else: a rejection to report as it is.
+    Other,
+}
+
+use UrssafCode::*;
+
+impl UrssafCode {
+    pub fn kind(&self) -> CodeKind {
+        match self {
+            ErrFactureDoublon => CodeKind::DuplicateInvoice,
+            ErrLienTiersPrestationParticulierExiste => CodeKind::AlreadyLinked,
+            ErrRechercheParticulier => CodeKind::UnknownClient,
+            ErrRechercheVide => CodeKind::NothingFound,
+            ErrNbreMaxResultat => CodeKind::TooManyResults,
+            _ => CodeKind::Other,
+        }
+    }
+
+    /// A plain-English next step for the common codes.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            ErrDgfipR2pInconnu => "The tax administration does not know this identity. It must match the tax records exactly: all first names, birth name (no typo, accents removed if needed), birth date, and the INSEE code of the birth commune as it was at the date of birth.",
+            ErrDgfipImpotpartInconnu => "The client has never filed a French income-tax return, which the scheme requires. The client must file one first.",
+            ErrEcvParticuliersExistent => "Several Urssaf accounts match this identity; the client must contact Urssaf.",
+            ErreurReferenceParticulierExistanteType => "This e-mail / phone pair already belongs to another client: use the client's own e-mail and phone.",
+            ErrCoordonneesBancaires | ErrAppelBacb => "Urssaf refused the bank details: check the IBAN and BIC with the client's bank statement (RIB).",
+            ErrLienTiersPrestationParticulierExiste => "This client is already linked to you: look the client up (GET /v1/clients?email=…) instead of registering again.",
+            ErrParticulierInconnu => "Urssaf does not accept payment requests for this client yet, or the birth date does not match: check GET /v1/clients/{id} (state must be active) and client_birth_date.",
+            ErrLienParticulierPrestataire => "The service dates are before the client activated the account or accepted the link: invoice only services from account.active_since on.",
+            ErrDateFutur => "Send the invoice only once the services are performed: the service dates must not be in the future.",
+            ErrPeriodeEmploiMoisNonUnique => "Split the invoice: one payment request per calendar month of service.",
+            ErrDateFinAvantDateDeb => "The service end date is before the start date.",
+            ErrTotalPrestations => "The invoice total differs from the sum of the line totals: send unit prices with up to 3 decimals, or omit total_incl_tax and let the gateway compute it.",
+            ErrMntPrestTtc => "A line total differs from quantity × unit price: omit the line's total_incl_tax or give a unit price with 3 decimals.",
+            ErrMntPrestHtTva => "A line's amount excl. tax plus VAT differs from its total incl. tax.",
+            ErrFactureDoublon => "This invoice number was already sent. If it is the same invoice, search it by invoice number; to correct an invoice, issue it under a new number.",
+            ErrMontantAcompte => "The deposit must not exceed 50 % of the invoice total.",
+            ErrAcompteBloque => "Your Urssaf account is not authorised to declare deposits: send the invoice without a deposit or ask Urssaf.",
+            ErrCmptBloque | ErrCompteBloque => "The client's Urssaf account is blocked (e.g. after an unpaid direct debit, for up to 4 weeks): invoice the client directly meanwhile.",
+            ErrMandatEchu => "The client's SEPA mandate expired: the client must renew it in the particulier.urssaf.fr space.",
+            ErrCodeNature | ErrCodeActivite | ErrCodeActiviteNature => "Check the nature code (10…270) and the activity code attached to it.",
+            ErrNumintervenantManquant | ErrFormatNumintervenant => "Give worker_id: SAP followed by your 9-digit NOVA number, or SIR followed by the 14-digit SIRET.",
+            ErrNumintervenantBloque => "Urssaf does not authorise this worker id (SIRET/NOVA): check it with Urssaf.",
+            ErreurGarantieFinanciereNonConforme => "Your financial guarantee is missing or not compliant with Urssaf's requirements.",
+            ErrRechercheParticulier => "No such client, or the client ended the link with you: register the client again.",
+            ErrNbreMaxResultat => "Too many results: narrow the search (shorter invoice date period).",
+            ErreurTechnique => "Urssaf had a technical error: retry later.",
+            c if c.as_str().starts_with("ERR_CONTACT") => "Phone, e-mail or address are incomplete or invalid, or differ from what Urssaf already holds for this client: send exactly the same contact details.",
+            c if c.as_str().starts_with("ERR_LIEU_NAISSANCE") || c.as_str().starts_with("ERREUR_LIEU_NAISSANCE") => "Check the birthplace: in France the 5-character INSEE commune code and name; abroad only the country code.",
+            _ => return None,
+        })
+    }
+
+    /// The registration field a code names, when it names one.
+    fn client_field(&self) -> Option<&'static str> {
+        Some(match self {
+            ErrCoordonneesBancaires | ErrAppelBacb => "/bank_account/iban",
+            ErrContactAdresseCommune => "/address/commune_code",
+            ErrContactAdresseTypeVoie | ErrContactAdresseTypevoie => "/address/street_type",
+            ErrContactAdresseLibellevoie | ErrContactAdresseInformationSupplementaire => {
+                "/address/street_name"
+            }
+            ErrContactAdresseLettreVoie => "/address/street_letter",
+            ErrDateNaissanceFutur => "/birth_date",
+            ErrLieuNaissanceObligatoire | ErreurLieuNaissanceInvalide => {
+                "/birth_place/commune_name"
+            }
+            ErreurLieuNaissanceObligatoire => "/birth_place",
+            ErreurLieuNaissanceDept | ErreurLieuNaissanceDeptFormat | ErrLieuNaissanceComn => {
+                "/birth_place/commune_code"
+            }
+            ErreurLieuNaissancePays => "/birth_place/country_code",
+            _ => return None,
+        })
+    }
+
+    /// The invoice field a code names, relative to the invoice.
+    fn invoice_field(&self) -> Option<&'static str> {
+        Some(match self {
+            ErrTotalPrestations => "/total_incl_tax",
+            ErrDateFutur | ErrPeriodeEmploiMoisNonUnique | ErrDateFinAvantDateDeb => "/service_end",
+            ErrLienParticulierPrestataire => "/service_start",
+            ErrFactureDoublon => "/invoice_number",
+            ErrParticulierInconnu | ErrCmptBloque | ErrMandatEchu => "/client_id",
+            ErrMontantAcompte => "/deposit/amount",
+            ErrAcompteBloque => "/deposit",
+            _ => return None,
+        })
+    }
+
+    /// The line field a code names, relative to the line.
+    fn line_field(&self) -> Option<&'static str> {
+        Some(match self {
+            ErrCodeNature => "/nature_code",
+            ErrCodeActivite | ErrCodeActiviteNature => "/activity_code",
+            ErrMntPrestTtc => "/total_incl_tax",
+            ErrMntPrestHtTva => "/vat_amount",
+            ErrFormatNumintervenant | ErrNumintervenantManquant | ErrNumintervenantBloque => {
+                "/worker_id"
+            }
+            _ => return None,
+        })
+    }
 }
 
 /// `champ inputParticulier.<path> :` in Urssaf's validation messages.
@@ -101,38 +277,6 @@ const CLIENT_FIELDS: &[(&str, &str)] = &[
     ("coordonneeBancaire", "/bank_account"),
 ];
 
-/// Urssaf's registration error codes whose field is known.
-const CLIENT_CODES: &[(&str, &str)] = &[
-    ("ERR_COORDONNEES_BANCAIRES", "/bank_account/iban"),
-    ("ERR_APPEL_BACB", "/bank_account/iban"),
-    ("ERR_CONTACT_ADRESSE_COMMUNE", "/address/commune_code"),
-    ("ERR_CONTACT_ADRESSE_TYPE_VOIE", "/address/street_type"),
-    ("ERR_CONTACT_ADRESSE_TYPEVOIE", "/address/street_type"),
-    ("ERR_CONTACT_ADRESSE_LIBELLEVOIE", "/address/street_name"),
-    ("ERR_CONTACT_ADRESSE_LETTRE_VOIE", "/address/street_letter"),
-    (
-        "ERR_CONTACT_ADRESSE_INFORMATION_SUPPLEMENTAIRE",
-        "/address/street_name",
-    ),
-    ("ERR_DATE_NAISSANCE_FUTUR", "/birth_date"),
-    (
-        "ERR_LIEU_NAISSANCE_OBLIGATOIRE",
-        "/birth_place/commune_name",
-    ),
-    ("ERREUR_LIEU_NAISSANCE_OBLIGATOIRE", "/birth_place"),
-    ("ERREUR_LIEU_NAISSANCE_DEPT", "/birth_place/commune_code"),
-    (
-        "ERREUR_LIEU_NAISSANCE_DEPT_FORMAT",
-        "/birth_place/commune_code",
-    ),
-    ("ERR_LIEU_NAISSANCE_COMN", "/birth_place/commune_code"),
-    ("ERREUR_LIEU_NAISSANCE_PAYS", "/birth_place/country_code"),
-    (
-        "ERREUR_LIEU_NAISSANCE_INVALIDE",
-        "/birth_place/commune_name",
-    ),
-];
-
 /// Urssaf's payment-request field paths → pointers relative to the invoice (`{i}` = line index).
 const INVOICE_FIELDS: &[(&str, &str)] = &[
     ("idClient", "/client_id"),
@@ -155,32 +299,6 @@ const INVOICE_FIELDS: &[(&str, &str)] = &[
     ("mntPrestationTVA", "/vat_amount"),
     ("complement1", "/description"),
     ("complement2", "/worker_id"),
-];
-
-/// Urssaf's payment-request error codes whose field is known (relative to the invoice;
-/// line-level ones need the line index, found in the message when Urssaf gives it).
-const INVOICE_CODES: &[(&str, &str)] = &[
-    ("ERR_TOTAL_PRESTATIONS", "/total_incl_tax"),
-    ("ERR_DATE_FUTUR", "/service_end"),
-    ("ERR_PERIODE_EMPLOI_MOIS_NON_UNIQUE", "/service_end"),
-    ("ERR_DATE_FIN_AVANT_DATE_DEB", "/service_end"),
-    ("ERR_LIEN_PARTICULIER_PRESTATAIRE", "/service_start"),
-    ("ERR_FACTURE_DOUBLON", "/invoice_number"),
-    ("ERR_PARTICULIER_INCONNU", "/client_id"),
-    ("ERR_CMPT_BLOQUE", "/client_id"),
-    ("ERR_MANDAT_ECHU", "/client_id"),
-    ("ERR_MONTANT_ACOMPTE", "/deposit/amount"),
-    ("ERR_ACOMPTE_BLOQUE", "/deposit"),
-];
-const LINE_CODES: &[(&str, &str)] = &[
-    ("ERR_CODE_NATURE", "/nature_code"),
-    ("ERR_CODE_ACTIVITE", "/activity_code"),
-    ("ERR_CODE_ACTIVITE_NATURE", "/activity_code"),
-    ("ERR_MNT_PREST_TTC", "/total_incl_tax"),
-    ("ERR_MNT_PREST_HT_TVA", "/vat_amount"),
-    ("ERR_FORMAT_NUMINTERVENANT", "/worker_id"),
-    ("ERR_NUMINTERVENANT_MANQUANT", "/worker_id"),
-    ("ERR_NUMINTERVENANT_BLOQUE", "/worker_id"),
 ];
 
 fn lookup(table: &[(&str, &'static str)], key: &str) -> Option<&'static str> {
@@ -216,11 +334,11 @@ fn path_in_message(message: &str) -> Option<String> {
     Some(path.to_string())
 }
 
-/// Our pointer for the field named in a registration error message
-/// (`… champ inputParticulier.adressePostale.codePostal : …` → `/address/postal_code`),
-/// or for a registration error code whose field is known.
-pub fn field_for_client(urssaf_message: &str) -> Option<String> {
-    if let Some(path) = path_in_message(urssaf_message) {
+/// Our pointer for the field a registration error names: the path in its message
+/// (`… champ inputParticulier.adressePostale.codePostal : …` → `/address/postal_code`), else
+/// the field its code is about.
+pub fn field_for_client(code: &UrssafCode, message: &str) -> Option<String> {
+    if let Some(path) = path_in_message(message) {
         let path = INDEX.replace_all(&path, "");
         // The longest known prefix wins (`adressePostale.codePostal` before `adressePostale`).
         if let Some(p) = CLIENT_FIELDS
@@ -231,16 +349,14 @@ pub fn field_for_client(urssaf_message: &str) -> Option<String> {
             return Some((*p).to_string());
         }
     }
-    let code = urssaf_message.trim();
-    lookup(CLIENT_CODES, code).map(str::to_string)
+    code.client_field().map(str::to_string)
 }
 
 /// Our pointer, relative to the invoice (e.g. `/lines/0/nature_code`), for an Urssaf
 /// payment-request error: from the field path in `message` when present
 /// (`inputPrestations[2].codeNature` → `/lines/2/nature_code`), else from the code. Line-level
-/// codes need the line index: taken from the message (`[i]`), else `None` (the caller may use
-/// line 0 when the invoice has a single line).
-pub fn field_for_invoice(code: &str, message: &str) -> Option<String> {
+/// codes need the line index: taken from the message (`[i]`), else `None`.
+pub fn field_for_invoice(code: &UrssafCode, message: &str) -> Option<String> {
     if let Some(path) = path_in_message(message) {
         let (line, field) = match path.split_once('.') {
             Some((head, f)) if head.starts_with("inputPrestations") => {
@@ -260,10 +376,10 @@ pub fn field_for_invoice(code: &str, message: &str) -> Option<String> {
             };
         }
     }
-    if let Some(rel) = lookup(INVOICE_CODES, code.trim()) {
+    if let Some(rel) = code.invoice_field() {
         return Some(rel.to_string());
     }
-    let rel = lookup(LINE_CODES, code.trim())?;
+    let rel = code.line_field()?;
     // `inputPrestations[j]` names the line; otherwise any `[j]` that is not the batch index
     // of an `inputDemandePaiement[i]` root.
     let idx = match LINE_INDEX.captures(message).and_then(|c| c.get(1)) {
@@ -299,52 +415,72 @@ mod tests {
             "ERR_MANDAT_ECHU",
             "ERR_NUMINTERVENANT_MANQUANT",
         ] {
-            assert!(hint(code).is_some(), "{code}");
+            assert!(UrssafCode::parse(code).hint().is_some(), "{code}");
         }
-        assert!(hint("ERR_PARTICULIER_INCONNU")
+        assert!(ErrParticulierInconnu
+            .hint()
             .unwrap()
             .contains("GET /v1/clients/{id}"));
-        assert_eq!(hint("SOMETHING_NEW"), None);
+        assert_eq!(UrssafCode::parse("SOMETHING_NEW").hint(), None);
+        assert_eq!(
+            UrssafCode::parse(" ERR_FACTURE_DOUBLON ").kind(),
+            CodeKind::DuplicateInvoice
+        );
+        assert_eq!(UrssafCode::parse("X_NEW").as_str(), "X_NEW");
     }
 
     #[test]
     fn client_message_paths() {
         let m = "Erreur de validation sur le champ inputParticulier.adressePostale.codePostal : ne respecte pas le format";
-        assert_eq!(field_for_client(m).as_deref(), Some("/address/postal_code"));
+        assert_eq!(
+            field_for_client(&ErreurValidation, m).as_deref(),
+            Some("/address/postal_code")
+        );
         let m = "champ inputParticulier.lieuNaissance.communeNaissance.codeCommune: invalide";
         assert_eq!(
-            field_for_client(m).as_deref(),
+            field_for_client(&ErreurValidation, m).as_deref(),
             Some("/birth_place/commune_code")
         );
         assert_eq!(
-            field_for_client("champ inputParticulier.coordonneeBancaire.iban : x").as_deref(),
+            field_for_client(
+                &ErreurValidation,
+                "champ inputParticulier.coordonneeBancaire.iban : x"
+            )
+            .as_deref(),
             Some("/bank_account/iban")
         );
         assert_eq!(
-            field_for_client("champ inputParticulier.nomNaissance : x").as_deref(),
+            field_for_client(&ErreurValidation, "champ inputParticulier.nomNaissance : x")
+                .as_deref(),
             Some("/birth_name")
         );
-        assert_eq!(field_for_client("champ inputParticulier.inconnu : x"), None);
-        assert_eq!(field_for_client("pas de champ ici"), None);
-        assert_eq!(field_for_client(""), None);
+        assert_eq!(
+            field_for_client(&ErreurValidation, "champ inputParticulier.inconnu : x"),
+            None
+        );
+        assert_eq!(
+            field_for_client(&ErreurValidation, "pas de champ ici"),
+            None
+        );
+        assert_eq!(field_for_client(&ErreurValidation, ""), None);
     }
 
     #[test]
     fn client_codes() {
         assert_eq!(
-            field_for_client("ERR_COORDONNEES_BANCAIRES").as_deref(),
+            field_for_client(&UrssafCode::parse("ERR_COORDONNEES_BANCAIRES"), "").as_deref(),
             Some("/bank_account/iban")
         );
         assert_eq!(
-            field_for_client("ERR_CONTACT_ADRESSE_COMMUNE").as_deref(),
+            field_for_client(&UrssafCode::parse("ERR_CONTACT_ADRESSE_COMMUNE"), "").as_deref(),
             Some("/address/commune_code")
         );
         assert_eq!(
-            field_for_client("ERREUR_LIEU_NAISSANCE_PAYS").as_deref(),
+            field_for_client(&UrssafCode::parse("ERREUR_LIEU_NAISSANCE_PAYS"), "").as_deref(),
             Some("/birth_place/country_code")
         );
         assert_eq!(
-            field_for_client("ERR_LIEU_NAISSANCE_COMN").as_deref(),
+            field_for_client(&UrssafCode::parse("ERR_LIEU_NAISSANCE_COMN"), "").as_deref(),
             Some("/birth_place/commune_code")
         );
     }
@@ -352,32 +488,36 @@ mod tests {
     #[test]
     fn invoice_fields() {
         assert_eq!(
-            field_for_invoice("ERR_TOTAL_PRESTATIONS", "").as_deref(),
+            field_for_invoice(&UrssafCode::parse("ERR_TOTAL_PRESTATIONS"), "").as_deref(),
             Some("/total_incl_tax")
         );
         assert_eq!(
-            field_for_invoice("ERR_DATE_FUTUR", "").as_deref(),
+            field_for_invoice(&UrssafCode::parse("ERR_DATE_FUTUR"), "").as_deref(),
             Some("/service_end")
         );
         assert_eq!(
-            field_for_invoice("ERR_FACTURE_DOUBLON", "").as_deref(),
+            field_for_invoice(&UrssafCode::parse("ERR_FACTURE_DOUBLON"), "").as_deref(),
             Some("/invoice_number")
         );
         assert_eq!(
-            field_for_invoice("ERR_PARTICULIER_INCONNU", "").as_deref(),
+            field_for_invoice(&UrssafCode::parse("ERR_PARTICULIER_INCONNU"), "").as_deref(),
             Some("/client_id")
         );
         assert_eq!(
-            field_for_invoice("ERR_CODE_NATURE", "prestation [1] inconnue").as_deref(),
+            field_for_invoice(
+                &UrssafCode::parse("ERR_CODE_NATURE"),
+                "prestation [1] inconnue"
+            )
+            .as_deref(),
             Some("/lines/1/nature_code")
         );
         assert_eq!(
-            field_for_invoice("ERR_CODE_NATURE", "code nature inconnu"),
+            field_for_invoice(&UrssafCode::parse("ERR_CODE_NATURE"), "code nature inconnu"),
             None
         );
         assert_eq!(
             field_for_invoice(
-                "ERREUR_VALIDATION",
+                &UrssafCode::parse("ERREUR_VALIDATION"),
                 "champ inputDemandePaiement.inputPrestations[2].mntUnitaireTTC : 4 décimales"
             )
             .as_deref(),
@@ -385,14 +525,14 @@ mod tests {
         );
         assert_eq!(
             field_for_invoice(
-                "ERREUR_VALIDATION",
+                &UrssafCode::parse("ERREUR_VALIDATION"),
                 "champ inputDemandePaiement.dateFacture : x"
             )
             .as_deref(),
             Some("/invoice_date")
         );
         assert_eq!(
-            field_for_invoice("X", "champ [99999999999999999999] : x"),
+            field_for_invoice(&UrssafCode::parse("X"), "champ [99999999999999999999] : x"),
             None
         );
     }
@@ -401,7 +541,7 @@ mod tests {
     fn invoice_paths_with_batch_index() {
         // Urssaf's (and the simulator's) E3 paths start with the invoice's index in the batch:
         // the pointer is relative to the invoice, the line index comes from `inputPrestations`.
-        let at = |m: &str| field_for_invoice("ERREUR_VALIDATION", m);
+        let at = |m: &str| field_for_invoice(&UrssafCode::parse("ERREUR_VALIDATION"), m);
         assert_eq!(
             at("Erreur de validation sur le champ inputDemandePaiement[1].inputPrestations[0].unite : x")
                 .as_deref(),
@@ -429,8 +569,7 @@ mod tests {
         );
         // Business errors name the field in their description, without the colon.
         assert_eq!(
-            field_for_invoice(
-                "ERR_FORMAT_NUMINTERVENANT",
+            field_for_invoice(&UrssafCode::parse("ERR_FORMAT_NUMINTERVENANT"),
                 "Format invalide Format invalide (champ inputDemandePaiement[3].inputPrestations[1].complement2)"
             )
             .as_deref(),
@@ -438,14 +577,17 @@ mod tests {
         );
         assert_eq!(
             field_for_invoice(
-                "ERR_CODE_NATURE",
+                &UrssafCode::parse("ERR_CODE_NATURE"),
                 "m (champ inputDemandePaiement[3].codeNature) prestation [2]"
             )
             .as_deref(),
             Some("/lines/2/nature_code")
         );
         assert_eq!(
-            field_for_invoice("ERR_CODE_NATURE", "m (champ inputDemandePaiement[3])"),
+            field_for_invoice(
+                &UrssafCode::parse("ERR_CODE_NATURE"),
+                "m (champ inputDemandePaiement[3])"
+            ),
             None
         );
     }

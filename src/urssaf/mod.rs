@@ -1,11 +1,14 @@
-//! Everything that speaks Urssaf's wire format.
+//! Everything that speaks Urssaf's wire format: the client, the wire types (French names live
+//! here), translation to and from domain types, and Urssaf's codes.
 
 pub mod breaker;
 pub mod client;
 pub mod codes;
 pub mod error;
-pub mod mapping;
+pub mod translate;
 pub mod wire;
 
-pub use client::{Operation, SearchAnswer, UrssafClient, MAX_PER_CALL};
-pub use error::UpstreamError;
+pub use client::{ClientKey, Operation, SearchAnswer, UrssafClient, MAX_PER_CALL};
+pub use codes::{CodeKind, UrssafCode};
+pub use error::{UpstreamError, UrssafError};
+pub use translate::{Receipt, SearchQuery};

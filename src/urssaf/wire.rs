@@ -2,7 +2,8 @@
 //!
 //! Shared by the upstream client and the built-in simulator so both speak exactly the
 //! same JSON. Dates stay strings on the wire: Urssaf wants `YYYY-MM-DDT00:00:00Z` and the
-//! simulator must be able to see (and reject) other spellings.
+//! simulator must be able to see (and reject) other spellings. Request types refuse unknown
+//! keys, as a strict server would (the simulator reads them); answer types stay tolerant.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -45,7 +46,7 @@ pub struct TokenResponse {
 
 /// `Debug` shows only `civilite`: the rest is personal data.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InputParticulier {
     pub civilite: String,
     pub nom_naissance: String,
@@ -61,7 +62,7 @@ pub struct InputParticulier {
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InputLieuNaissance {
     pub code_pays_naissance: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,7 +72,7 @@ pub struct InputLieuNaissance {
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InputCommune {
     pub code_commune: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,7 +80,7 @@ pub struct InputCommune {
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InputAdresse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numero_voie: Option<String>,
@@ -100,7 +101,7 @@ pub struct InputAdresse {
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InputCoordonneeBancaire {
     pub bic: String,
     pub iban: String,
@@ -149,7 +150,7 @@ redacted_debug!(ParticulierStatut, id_client, statut);
 
 /// `Debug` leaves out `dateNaissanceClient` (personal data).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InputDemandePaiement {
     pub id_tiers_facturation: String,
     pub id_client: String,
@@ -186,7 +187,7 @@ redacted_debug!(
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InputPrestation {
     pub code_nature: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -231,7 +232,7 @@ pub struct OutputDemandePaiement {
 // ---------------------------------------------------------------- E4: rechercher
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InputRechercheDemandePaiement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_demande_paiements: Option<Vec<String>>,

@@ -1,100 +1,59 @@
 //! Callers authenticate with their tenant's API key; tenants never see each other's data.
 
+use reqwest::Method;
+use serde_json::json;
+
+use crate::fixtures::*;
 use crate::helpers::*;
-use crate::tokens::register_at_simulator;
 
 #[tokio::test]
 async fn missing_or_wrong_key_is_a_401_problem() {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let gw = spawn_gateway(&sim.url, &[&TENANT_A], None).await;
-    let url = format!("{}/v1/clients/abc", gw.url);
+    let app = spawn_app().await;
+    let gw = app.gw();
+    let anonymous = || gw.anonymous(Method::GET, "/v1/clients/abc");
+    let basic = format!("Basic {}", gw.key("alpha"));
     let requests = [
-        gw.http.get(&url),
-        gw.http.get(&url).bearer_auth("not-a-key"),
-        gw.http
-            .get(&url)
-            .header("Authorization", format!("Basic {}", gw.key("alpha"))),
+        anonymous(),
+        anonymous().bearer_auth("not-a-key"),
+        anonymous().header("Authorization", basic),
     ];
     for req in requests {
-        let resp = req.send().await.unwrap();
-        assert_eq!(resp.status(), 401);
-        assert_eq!(resp.headers()["content-type"], "application/problem+json");
-        assert_eq!(resp.headers()["www-authenticate"], "Bearer");
-        assert!(resp.headers().contains_key("x-request-id"));
-        let body: serde_json::Value = resp.json().await.unwrap();
-        assert_eq!(body["code"], "unauthorized");
-        assert_eq!(body["status"], 401);
+        let got = read(req.send().await.expect("gateway answers")).await;
+        let body = assert_problem(&got, 401, "unauthorized");
+        assert_eq!(got.1["www-authenticate"], "Bearer", "{body}");
     }
     // Nothing reached Urssaf.
-    assert_eq!(sim.sim.token_requests(), 0);
+    assert_eq!(app.sim().token_requests(), 0);
 }
 
 #[tokio::test]
 async fn a_tenant_key_only_acts_for_its_tenant() {
-    let sim = spawn_simulator(
-        &[
-            (TENANT_A.client_id, TENANT_A.client_secret),
-            (TENANT_B.client_id, TENANT_B.client_secret),
-        ],
-        |_| {},
-    );
-    let id = register_at_simulator(&sim.url, TENANT_A.client_id, TENANT_A.client_secret).await;
-    let gw = spawn_gateway(&sim.url, &[&TENANT_A, &TENANT_B], None).await;
-    let a = gw
-        .get("alpha", &format!("/v1/clients/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(a.status(), 200);
+    let (app, id) = TestApp::builder().start_with_client().await;
+    let path = format!("/v1/clients/{id}");
+    let (s, _, b) = app.get("alpha", &path).await;
+    assert_eq!(s, 200, "{b}");
     // Tenant B's key uses B's Urssaf credentials, which do not see A's client.
-    let b = gw
-        .get("beta", &format!("/v1/clients/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(b.status(), 404);
-    let body: serde_json::Value = b.json().await.unwrap();
-    assert_eq!(body["urssaf"]["code"], "ERR_RECHERCHE_PARTICULIER");
+    let (s, _, b) = app.get("beta", &path).await;
+    assert_eq!(s, 404, "{b}");
+    assert_eq!(b["urssaf"]["code"], "ERR_RECHERCHE_PARTICULIER");
     // Searching is scoped the same way: nothing of A's is found with B's key.
-    let search = gw
-        .post("beta", "/v1/payment-requests/search")
-        .json(&serde_json::json!({"invoice_numbers": ["F-A-1"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(search.status(), 200);
-    let body: serde_json::Value = search.json().await.unwrap();
-    assert_eq!(
-        body,
-        serde_json::json!({"payment_requests": [], "not_found": ["F-A-1"]})
-    );
+    let (s, _, b) = app
+        .search("beta", json!({"invoice_numbers": ["F-A-1"]}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b, json!({"payment_requests": [], "not_found": ["F-A-1"]}));
 }
 
 #[tokio::test]
 async fn request_ids_are_echoed_or_made() {
-    let sim = spawn_simulator(&[(TENANT_A.client_id, TENANT_A.client_secret)], |_| {});
-    let gw = spawn_gateway(&sim.url, &[&TENANT_A], None).await;
-    let resp = gw
-        .http
-        .get(format!("{}/healthz", gw.url))
-        .header("X-Request-Id", "abc-123")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.headers()["x-request-id"], "abc-123");
-    let resp = gw
-        .http
-        .get(format!("{}/healthz", gw.url))
-        .send()
-        .await
-        .unwrap();
+    let app = spawn_app().await;
+    let gw = app.gw();
+    let healthz = || gw.anonymous(Method::GET, "/healthz");
+    let resp = healthz().header("X-Request-Id", "abc-123").send().await;
+    assert_eq!(resp.unwrap().headers()["x-request-id"], "abc-123");
+    let resp = healthz().send().await.unwrap();
     assert_eq!(resp.headers()["x-request-id"].len(), 36);
-    let resp = gw
-        .http
-        .get(format!("{}/nowhere", gw.url))
-        .send()
-        .await
-        .unwrap();
+    let resp = gw.anonymous(Method::GET, "/nowhere").send().await.unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
 }

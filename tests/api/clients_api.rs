@@ -8,16 +8,11 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn registration_then_activation_read_by_id_and_by_email() {
-    let env = env_with(
-        |s| s.activation_delay = Duration::from_secs(3600),
-        |_| {},
-        None,
-    )
-    .await;
-    env.set_clock(at(last_month(3), 9)).await;
+    let app = spawn_app_with(|s| s.activation_delay = Duration::from_secs(3600)).await;
+    app.set_clock(&at(last_month(3), 9)).await;
     let body = client_body();
     let email = body["email"].as_str().unwrap().to_string();
-    let (s, h, b) = env.register(TENANT_A.id, &body).await;
+    let (s, h, b) = app.register(TENANT_A.id, &body).await;
     assert_eq!(s, 201, "{b}");
     let id = b["client_id"].as_str().unwrap().to_string();
     assert_eq!(
@@ -32,10 +27,10 @@ async fn registration_then_activation_read_by_id_and_by_email() {
                         "description": "Transmission DP impossible, appareillage en cours de traitement" }
         })
     );
-    assert_eq!(env.sim.sim.registrations(), 1);
+    assert_eq!(app.sim().registrations(), 1);
 
     // One hour later (simulated), the client activated the account.
-    env.advance(3600).await;
+    app.advance(3600).await;
     let activated = format!("{}", last_month(3).format("%d/%m/%Y"));
     let expected = json!({
         "client_id": id,
@@ -48,15 +43,15 @@ async fn registration_then_activation_read_by_id_and_by_email() {
                         "description": format!("Transmission DP possible à partir du {activated} 10:00:00") }
         }
     });
-    let (s, _, by_id) = env.get(TENANT_A.id, &format!("/v1/clients/{id}")).await;
+    let (s, _, by_id) = app.get(TENANT_A.id, &format!("/v1/clients/{id}")).await;
     assert_eq!(s, 200, "{by_id}");
     assert_eq!(by_id, expected);
-    let (s, _, by_mail) = env
+    let (s, _, by_mail) = app
         .get(TENANT_A.id, &format!("/v1/clients?email={email}"))
         .await;
     assert_eq!(s, 200, "{by_mail}");
     assert_eq!(by_mail, expected);
-    let (s, _, by_upper) = env
+    let (s, _, by_upper) = app
         .get(
             TENANT_A.id,
             &format!("/v1/clients?email={}", email.to_uppercase()),
@@ -64,13 +59,13 @@ async fn registration_then_activation_read_by_id_and_by_email() {
         .await;
     assert_eq!((s, &by_upper), (200, &expected));
     // Urssaf answering the status as a one-element array changes nothing.
-    env.faults(json!({ "status_as_array": true })).await;
-    let (s, _, b) = env.get(TENANT_A.id, &format!("/v1/clients/{id}")).await;
+    app.faults(json!({ "status_as_array": true })).await;
+    let (s, _, b) = app.get(TENANT_A.id, &format!("/v1/clients/{id}")).await;
     assert_eq!((s, &b), (200, &expected));
-    env.faults(json!({})).await;
+    app.faults(json!({})).await;
 
     // What Urssaf received.
-    let stored = env.stored_client(&id).await;
+    let stored = app.stored_client(&id).await;
     assert_eq!(stored["provider"], TENANT_A.client_id);
     let input = &stored["input"];
     assert_eq!(input["civilite"], "2");
@@ -91,7 +86,7 @@ async fn registration_then_activation_read_by_id_and_by_email() {
 
 #[tokio::test]
 async fn birthplaces_in_corsica_overseas_and_abroad_are_split_for_urssaf() {
-    let env = env().await;
+    let app = spawn_app().await;
     let cases = [
         (
             json!({"commune_code": "2A004", "commune_name": "Ajaccio"}),
@@ -112,9 +107,9 @@ async fn birthplaces_in_corsica_overseas_and_abroad_are_split_for_urssaf() {
         let mut body = client_body();
         body["birth_place"] = given.clone();
         body["first_names"] = json!(first);
-        let (s, _, b) = env.register(TENANT_A.id, &body).await;
+        let (s, _, b) = app.register(TENANT_A.id, &body).await;
         assert_eq!(s, 201, "{given}: {b}");
-        let stored = env.stored_client(b["client_id"].as_str().unwrap()).await;
+        let stored = app.stored_client(b["client_id"].as_str().unwrap()).await;
         assert_eq!(stored["input"]["lieuNaissance"], sent, "{given}");
     }
 }
@@ -124,7 +119,7 @@ type RuleCase = (&'static str, Break, &'static [(&'static str, &'static str)]);
 
 #[tokio::test]
 async fn every_local_rule_answers_422_with_pointers_and_nothing_reaches_urssaf() {
-    let env = env().await;
+    let app = spawn_app().await;
     let cases: Vec<RuleCase> = vec![
         (
             "birth name digits",
@@ -284,7 +279,7 @@ async fn every_local_rule_answers_422_with_pointers_and_nothing_reaches_urssaf()
     for (name, breaks, expected) in cases {
         let mut body = client_body();
         breaks(&mut body);
-        let got = env.register(TENANT_A.id, &body).await;
+        let got = app.register(TENANT_A.id, &body).await;
         let b = assert_problem(&got, 422, "validation_failed");
         assert_eq!(b["type"], "/problems/validation-failed", "{name}");
         let mut want: Vec<(String, String)> = expected
@@ -297,13 +292,13 @@ async fn every_local_rule_answers_422_with_pointers_and_nothing_reaches_urssaf()
         assert_eq!(have, want, "{name}: {b}");
         assert!(b["urssaf"].is_null(), "{name}");
     }
-    assert_eq!(env.sim.sim.registrations(), 0);
-    assert_eq!(env.sim.sim.token_requests(), 0);
+    assert_eq!(app.sim().registrations(), 0);
+    assert_eq!(app.sim().token_requests(), 0);
 }
 
 #[tokio::test]
 async fn urssaf_rejections_keep_the_code_and_give_a_hint() {
-    let env = env().await;
+    let app = spawn_app().await;
     let cases: Vec<(&str, Break, u16, &str, &str)> = vec![
         (
             "dgfip unknown",
@@ -351,7 +346,7 @@ async fn urssaf_rejections_keep_the_code_and_give_a_hint() {
     for (name, breaks, status, code, urssaf) in cases {
         let mut body = client_body();
         breaks(&mut body);
-        let got = env.register(TENANT_A.id, &body).await;
+        let got = app.register(TENANT_A.id, &body).await;
         let b = assert_problem(&got, status, code);
         assert_eq!(b["urssaf"]["code"], urssaf, "{name}: {b}");
         assert!(
@@ -372,33 +367,33 @@ async fn urssaf_rejections_keep_the_code_and_give_a_hint() {
             );
         }
     }
-    assert_eq!(env.sim.sim.registrations(), 6);
+    assert_eq!(app.sim().registrations(), 6);
 
     // Urssaf refusing with an empty 400 body: still a problem, saying so.
-    env.faults(json!({ "empty_400": true })).await;
+    app.faults(json!({ "empty_400": true })).await;
     let mut body = client_body();
     body["birth_name"] = json!("Inconnu");
-    let got = env.register(TENANT_A.id, &body).await;
+    let got = app.register(TENANT_A.id, &body).await;
     let b = assert_problem(&got, 422, "urssaf_rejected");
     assert!(b["urssaf"].is_null(), "{b}");
     assert!(
         b["detail"].as_str().unwrap().contains("without saying why"),
         "{b}"
     );
-    env.faults(json!({})).await;
+    app.faults(json!({})).await;
 
     // Same person again with the same contact: Urssaf answers the same id.
     let body = client_body();
-    let (s, _, first) = env.register(TENANT_A.id, &body).await;
+    let (s, _, first) = app.register(TENANT_A.id, &body).await;
     assert_eq!(s, 201, "{first}");
-    let (s, _, again) = env.register(TENANT_A.id, &body).await;
+    let (s, _, again) = app.register(TENANT_A.id, &body).await;
     assert_eq!(s, 201, "{again}");
     assert_eq!(again["client_id"], first["client_id"]);
 
     // Same person, another e-mail: ERR_CONTACT.
     let mut other = body.clone();
     other["email"] = json!("someone.else@example.org");
-    let got = env.register(TENANT_A.id, &other).await;
+    let got = app.register(TENANT_A.id, &other).await;
     let b = assert_problem(&got, 422, "urssaf_rejected");
     assert_eq!(b["urssaf"]["code"], "ERR_CONTACT", "{b}");
     assert!(b["hint"].is_string(), "ERR_CONTACT deserves a hint: {b}");
@@ -406,7 +401,7 @@ async fn urssaf_rejections_keep_the_code_and_give_a_hint() {
     // Another person with the same e-mail/phone pair.
     let mut twin = body.clone();
     twin["first_names"] = json!("Paul");
-    let got = env.register(TENANT_A.id, &twin).await;
+    let got = app.register(TENANT_A.id, &twin).await;
     let b = assert_problem(&got, 422, "urssaf_rejected");
     assert_eq!(
         b["urssaf"]["code"], "ERREUR_REFERENCE_PARTICULIER_EXISTANTE_TYPE",
@@ -415,7 +410,7 @@ async fn urssaf_rejections_keep_the_code_and_give_a_hint() {
     assert!(b["hint"].is_string(), "{b}");
 
     // Unknown client → 404 with Urssaf's code, by id and by e-mail.
-    let got = env
+    let got = app
         .get(
             TENANT_A.id,
             "/v1/clients/af0be430-908a-11eb-a8b3-0242ac130003",
@@ -424,63 +419,54 @@ async fn urssaf_rejections_keep_the_code_and_give_a_hint() {
     let b = assert_problem(&got, 404, "not_found");
     assert_eq!(b["urssaf"]["code"], "ERR_RECHERCHE_PARTICULIER", "{b}");
     assert!(b["hint"].is_string(), "{b}");
-    let got = env
+    let got = app
         .get(TENANT_A.id, "/v1/clients?email=nobody@example.org")
         .await;
     let b = assert_problem(&got, 404, "not_found");
     assert_eq!(b["urssaf"]["code"], "ERR_RECHERCHE_PARTICULIER", "{b}");
 
     // Malformed id and e-mail never reach Urssaf.
-    let before = env.sim.sim.token_requests();
-    let got = env.get(TENANT_A.id, "/v1/clients/a%20b").await;
+    let before = app.sim().token_requests();
+    let got = app.get(TENANT_A.id, "/v1/clients/a%20b").await;
     assert_eq!(
         pointers(&assert_problem(&got, 422, "validation_failed")),
         vec![("/client_id".to_string(), "client_id".to_string())]
     );
-    let got = env.get(TENANT_A.id, "/v1/clients").await;
+    let got = app.get(TENANT_A.id, "/v1/clients").await;
     assert_eq!(
         pointers(&assert_problem(&got, 422, "validation_failed"))[0].0,
         "/email"
     );
-    let got = env.get(TENANT_A.id, "/v1/clients?email=not-an-email").await;
+    let got = app.get(TENANT_A.id, "/v1/clients?email=not-an-email").await;
     assert_eq!(
         pointers(&assert_problem(&got, 422, "validation_failed"))[0].0,
         "/email"
     );
-    assert_eq!(env.sim.sim.token_requests(), before);
+    assert_eq!(app.sim().token_requests(), before);
 }
 
 #[tokio::test]
 async fn urssaf_unavailable_answers_503_with_retry_after() {
-    let env = env().await;
-    env.faults(json!({ "error_503_rate": 1.0 })).await;
-    let got = env.register(TENANT_A.id, &client_body()).await;
+    let app = spawn_app().await;
+    app.faults(json!({ "error_503_rate": 1.0 })).await;
+    let got = app.register(TENANT_A.id, &client_body()).await;
     let b = assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some(), "{b}");
     // Retried (503 means not processed), then given up.
-    assert_eq!(env.sim.sim.registrations(), 3);
-    let got = env.get(TENANT_A.id, "/v1/clients/some-id").await;
+    assert_eq!(app.sim().registrations(), 3);
+    let got = app.get(TENANT_A.id, "/v1/clients/some-id").await;
     assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
 
     // Too many requests: Urssaf's Retry-After is passed on.
-    env.faults(json!({ "error_429_rate": 1.0 })).await;
-    let got = env.get(TENANT_A.id, "/v1/clients/some-id").await;
+    app.faults(json!({ "error_429_rate": 1.0 })).await;
+    let got = app.get(TENANT_A.id, "/v1/clients/some-id").await;
     assert_problem(&got, 503, "upstream_unavailable");
     assert_eq!(got.1["retry-after"], "1");
 
     // A gateway in front of a closed port.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let gw = spawn_gateway(&url, &[&TENANT_A], None).await;
-    let resp = gw
-        .post(TENANT_A.id, "/v1/clients")
-        .json(&client_body())
-        .send()
-        .await
-        .unwrap();
-    let got = read(resp).await;
+    let closed = spawn_app_without_urssaf().await;
+    let got = closed.register(TENANT_A.id, &client_body()).await;
     assert_problem(&got, 503, "upstream_unavailable");
     let retry: u64 = got.1["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry >= 1);
@@ -488,21 +474,13 @@ async fn urssaf_unavailable_answers_503_with_retry_after() {
 
 #[tokio::test]
 async fn urssaf_too_slow_answers_504() {
-    let env = env_with(
-        |_| {},
-        |v| {
-            set(v, "GATEWAY__UPSTREAM__TIMEOUT_MS", "300");
-            set(v, "GATEWAY__UPSTREAM__MAX_RETRIES", "0");
-        },
-        None,
-    )
-    .await;
+    let app = TestApp::builder().short_upstream_timeout().start().await;
     // Warm the token first so that only the API call is slow.
-    let (s, _, b) = env.register(TENANT_A.id, &client_body()).await;
+    let (s, _, b) = app.register(TENANT_A.id, &client_body()).await;
     assert_eq!(s, 201, "{b}");
-    env.faults(json!({ "latency_ms": 1000 })).await;
+    app.faults(json!({ "latency_ms": 1000 })).await;
     let started = std::time::Instant::now();
-    let got = env.register(TENANT_A.id, &client_body()).await;
+    let got = app.register(TENANT_A.id, &client_body()).await;
     let b = assert_problem(&got, 504, "upstream_timeout");
     assert!(b["hint"].is_string());
     assert!(
@@ -510,23 +488,23 @@ async fn urssaf_too_slow_answers_504() {
         "{:?}",
         started.elapsed()
     );
-    let got = env.get(TENANT_A.id, "/v1/clients/some-id").await;
+    let got = app.get(TENANT_A.id, "/v1/clients/some-id").await;
     assert_problem(&got, 504, "upstream_timeout");
 }
 
 #[tokio::test]
 async fn a_tenant_cannot_read_another_tenants_client() {
-    let env = env().await;
+    let app = spawn_app().await;
     let body = client_body();
-    let (s, _, b) = env.register(TENANT_A.id, &body).await;
+    let (s, _, b) = app.register(TENANT_A.id, &body).await;
     assert_eq!(s, 201, "{b}");
     let id = b["client_id"].as_str().unwrap();
-    let (s, _, _) = env.get(TENANT_A.id, &format!("/v1/clients/{id}")).await;
+    let (s, _, _) = app.get(TENANT_A.id, &format!("/v1/clients/{id}")).await;
     assert_eq!(s, 200);
-    let got = env.get(TENANT_B.id, &format!("/v1/clients/{id}")).await;
+    let got = app.get(TENANT_B.id, &format!("/v1/clients/{id}")).await;
     let p = assert_problem(&got, 404, "not_found");
     assert_eq!(p["urssaf"]["code"], "ERR_RECHERCHE_PARTICULIER");
-    let got = env
+    let got = app
         .get(
             TENANT_B.id,
             &format!("/v1/clients?email={}", body["email"].as_str().unwrap()),
@@ -534,9 +512,9 @@ async fn a_tenant_cannot_read_another_tenants_client() {
         .await;
     assert_problem(&got, 404, "not_found");
     // Without a key: 401.
-    let resp = env
+    let resp = app
         .http
-        .get(format!("{}/v1/clients/{id}", env.gw.url))
+        .get(format!("{}/v1/clients/{id}", app.gw().url))
         .send()
         .await
         .unwrap();
@@ -545,10 +523,10 @@ async fn a_tenant_cannot_read_another_tenants_client() {
 
 #[tokio::test]
 async fn a_registration_retried_with_its_idempotency_key_reaches_urssaf_once() {
-    let env = env().await;
+    let app = spawn_app().await;
     let body = client_body();
     let send = |b: &serde_json::Value| {
-        env.gw
+        app.gw()
             .post(TENANT_A.id, "/v1/clients")
             .header("Idempotency-Key", "reg-1")
             .json(b)
@@ -563,14 +541,14 @@ async fn a_registration_retried_with_its_idempotency_key_reaches_urssaf_once() {
     assert_eq!(again.headers()["location"], location);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.json::<serde_json::Value>().await.unwrap(), first_body);
-    assert_eq!(env.sim.sim.registrations(), 1);
+    assert_eq!(app.sim().registrations(), 1);
     // Same key, another person: refused without calling Urssaf.
     let other = send(&client_body()).await.unwrap();
     assert_eq!(other.status(), 422);
-    assert_eq!(env.sim.sim.registrations(), 1);
+    assert_eq!(app.sim().registrations(), 1);
     // Keys are per tenant: B may use the same key for its own registration.
-    let b = env
-        .gw
+    let b = app
+        .gw()
         .post(TENANT_B.id, "/v1/clients")
         .header("Idempotency-Key", "reg-1")
         .json(&body)
@@ -578,5 +556,5 @@ async fn a_registration_retried_with_its_idempotency_key_reaches_urssaf_once() {
         .await
         .unwrap();
     assert_eq!(b.status(), 201);
-    assert_eq!(env.sim.sim.registrations(), 2);
+    assert_eq!(app.sim().registrations(), 2);
 }

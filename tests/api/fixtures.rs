@@ -1,5 +1,5 @@
-//! Shared pieces of the public-API tests: a simulator + gateway pair, valid request bodies,
-//! an active client registered through the gateway, and the simulator's admin API.
+//! Valid request bodies (public API and Urssaf's wire format), dates, and the assertions
+//! shared by the tests.
 //!
 //! Dates: the gateway checks dates against the real clock, the simulator against its own
 //! (settable) clock. Invoices are dated in the previous calendar month so that both agree they
@@ -7,58 +7,10 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-use urssaf_gateway::simulator::SimulatorSettings;
 
-use crate::helpers::*;
-
-/// A simulator knowing tenants A and B, and a gateway in front of it serving both.
-pub struct Env {
-    pub sim: TestSim,
-    pub gw: TestGateway,
-    pub http: reqwest::Client,
-}
-
-pub fn sim_creds() -> Vec<(&'static str, &'static str)> {
-    vec![
-        (TENANT_A.client_id, TENANT_A.client_secret),
-        (TENANT_B.client_id, TENANT_B.client_secret),
-    ]
-}
-
-pub async fn env() -> Env {
-    env_with(|_| {}, |_| {}, None).await
-}
-
-/// `tweak` adjusts the simulator; `vars` the gateway's settings; `redis` gives it a Redis.
-pub async fn env_with(
-    tweak: impl FnOnce(&mut SimulatorSettings),
-    vars: impl FnOnce(&mut Vec<(String, String)>),
-    redis: Option<&str>,
-) -> Env {
-    let sim = spawn_simulator(&sim_creds(), tweak);
-    let (mut v, keys) = gateway_vars(&sim.url, &[&TENANT_A, &TENANT_B], redis);
-    vars(&mut v);
-    let gw = spawn_gateway_with(v, keys).await;
-    Env {
-        sim,
-        gw,
-        http: reqwest::Client::new(),
-    }
-}
-
-/// Status, headers and JSON body (`Null` when empty).
-pub async fn read(resp: reqwest::Response) -> (u16, HeaderMap, Value) {
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.expect("body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-    };
-    (status, headers, body)
-}
+use crate::helpers::Answer;
 
 pub fn content_type(h: &HeaderMap) -> &str {
     h.get("content-type")
@@ -67,7 +19,7 @@ pub fn content_type(h: &HeaderMap) -> &str {
 }
 
 /// Asserts a problem+json answer with the given status and code; returns the body.
-pub fn assert_problem(got: &(u16, HeaderMap, Value), status: u16, code: &str) -> Value {
+pub fn assert_problem(got: &Answer, status: u16, code: &str) -> Value {
     let (s, h, b) = got;
     assert_eq!(*s, status, "{b}");
     assert_eq!(content_type(h), "application/problem+json", "{b}");
@@ -100,152 +52,6 @@ pub fn pointers(b: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-impl Env {
-    pub async fn admin(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}/__admin{path}", self.sim.url));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let (s, _, b) = read(req.send().await.expect("admin call")).await;
-        (s, b)
-    }
-
-    pub async fn set_clock(&self, now: chrono::DateTime<Utc>) {
-        let (s, b) = self
-            .admin(
-                reqwest::Method::PUT,
-                "/clock",
-                Some(json!({ "now": now.to_rfc3339() })),
-            )
-            .await;
-        assert_eq!(s, 200, "{b}");
-    }
-
-    pub async fn advance(&self, seconds: i64) {
-        let (s, b) = self
-            .admin(
-                reqwest::Method::POST,
-                "/clock/advance",
-                Some(json!({ "seconds": seconds })),
-            )
-            .await;
-        assert_eq!(s, 200, "{b}");
-    }
-
-    pub async fn faults(&self, faults: Value) {
-        let (s, b) = self
-            .admin(reqwest::Method::PUT, "/faults", Some(faults))
-            .await;
-        assert_eq!(s, 200, "{b}");
-    }
-
-    /// What the simulator stored for a registration (`GET /__admin/clients/{id}`).
-    pub async fn stored_client(&self, id: &str) -> Value {
-        let (s, b) = self
-            .admin(reqwest::Method::GET, &format!("/clients/{id}"), None)
-            .await;
-        assert_eq!(s, 200, "{b}");
-        b
-    }
-
-    pub async fn set_payment_status(&self, id: &str, body: Value) {
-        let (s, b) = self
-            .admin(
-                reqwest::Method::PUT,
-                &format!("/payment-requests/{id}/status"),
-                Some(body),
-            )
-            .await;
-        assert_eq!(s, 200, "{b}");
-    }
-
-    pub async fn register(&self, tenant: &str, body: &Value) -> (u16, HeaderMap, Value) {
-        read(
-            self.gw
-                .post(tenant, "/v1/clients")
-                .json(body)
-                .send()
-                .await
-                .expect("gateway answers"),
-        )
-        .await
-    }
-
-    pub async fn get(&self, tenant: &str, path: &str) -> (u16, HeaderMap, Value) {
-        read(
-            self.gw
-                .get(tenant, path)
-                .send()
-                .await
-                .expect("gateway answers"),
-        )
-        .await
-    }
-
-    pub async fn post(&self, tenant: &str, path: &str, body: &Value) -> (u16, HeaderMap, Value) {
-        read(
-            self.gw
-                .post(tenant, path)
-                .json(body)
-                .send()
-                .await
-                .expect("gateway answers"),
-        )
-        .await
-    }
-
-    pub async fn submit(&self, tenant: &str, invoices: Vec<Value>) -> (u16, HeaderMap, Value) {
-        self.post(
-            tenant,
-            "/v1/payment-requests",
-            &json!({ "invoices": invoices }),
-        )
-        .await
-    }
-
-    pub async fn submit_with_key(
-        &self,
-        tenant: &str,
-        key: &str,
-        body: &Value,
-    ) -> (u16, HeaderMap, Value) {
-        read(
-            self.gw
-                .post(tenant, "/v1/payment-requests")
-                .header("Idempotency-Key", key)
-                .json(body)
-                .send()
-                .await
-                .expect("gateway answers"),
-        )
-        .await
-    }
-
-    pub async fn search(&self, tenant: &str, body: Value) -> (u16, HeaderMap, Value) {
-        self.post(tenant, "/v1/payment-requests/search", &body)
-            .await
-    }
-
-    /// Registers [`client_body`] through the gateway with the simulator clock at the first of
-    /// last month (activation is immediate), then moves the clock to the 20th of last month,
-    /// noon, so [`invoice`] dates are valid for both clocks. Returns the client id.
-    pub async fn active_client(&self, tenant: &str) -> String {
-        self.set_clock(at(month_start(), 0)).await;
-        let (s, _, b) = self.register(tenant, &client_body()).await;
-        assert_eq!(s, 201, "{b}");
-        assert_eq!(b["account"]["state"], "active", "{b}");
-        self.set_clock(at(last_month(20), 12)).await;
-        b["client_id"].as_str().expect("client_id").to_string()
-    }
-}
-
 /// The first day of the previous calendar month.
 pub fn month_start() -> NaiveDate {
     let today = Utc::now().date_naive();
@@ -258,9 +64,10 @@ pub fn last_month(day: u32) -> NaiveDate {
     month_start().with_day(day).expect("valid day")
 }
 
-/// `d` at `hour`:00:00 UTC.
-pub fn at(d: NaiveDate, hour: u32) -> chrono::DateTime<Utc> {
-    d.and_hms_opt(hour, 0, 0).expect("valid time").and_utc()
+/// `d` at `hour`:00:00 UTC, in RFC 3339.
+pub fn at(d: NaiveDate, hour: u32) -> String {
+    let t = d.and_hms_opt(hour, 0, 0).expect("valid time").and_utc();
+    t.to_rfc3339()
 }
 
 pub fn iso(d: NaiveDate) -> String {
@@ -287,7 +94,7 @@ pub fn client_body() -> Value {
     })
 }
 
-/// A valid invoice for a client from [`Env::active_client`]: 2 h at 25.00 €, 10 % VAT, total
+/// A valid invoice for a client from [`crate::helpers::TestApp::active_client`]: 2 h at 25.00 €, 10 % VAT, total
 /// 50.00, services from the 2nd to the 15th of last month, invoiced on the 16th.
 pub fn invoice(client_id: &str, number: &str) -> Value {
     json!({
@@ -310,4 +117,82 @@ pub fn number(prefix: &str) -> String {
         "{prefix}-{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12]
     )
+}
+
+// ---------------------------------------------------------------- Urssaf's wire format
+
+pub const BASE: &str = "/atp/v1/tiersPrestations";
+/// Registration happens at this simulated instant; DPs are dated later in the same month.
+pub const T0: &str = "2026-03-01T08:00:00Z";
+
+/// A change applied to a valid JSON body to break one rule.
+pub type Mutation = Box<dyn Fn(&mut Value)>;
+/// CT's sandbox identity (spec §6), valid in every field.
+pub fn particulier() -> Value {
+    json!({
+        "civilite": "1",
+        "nomNaissance": "Durand",
+        "prenoms": "Jean Pierre",
+        "dateNaissance": "1980-03-29T00:00:00.000Z",
+        "lieuNaissance": {
+            "codePaysNaissance": "99100",
+            "departementNaissance": "044",
+            "communeNaissance": { "codeCommune": "109", "libelleCommune": "Nantes" }
+        },
+        "numeroTelephonePortable": "0605040302",
+        "adresseMail": "jean.durand@example.fr",
+        "adressePostale": {
+            "numeroVoie": "1", "codeTypeVoie": "R", "libelleVoie": "de la Paix",
+            "libelleCommune": "Nantes", "codeCommune": "44109", "codePostal": "44000", "codePays": "99100"
+        },
+        "coordonneeBancaire": { "bic": "BNPAFRPP", "iban": "FR7630004000031234567890143", "titulaire": "M. Jean Durand" }
+    })
+}
+
+/// A valid demande for [`crate::helpers::TestApp::sim_active_client`]: 2 h at 25 €, 10 % VAT.
+pub fn demande(id_client: &str, num: &str) -> Value {
+    json!({
+        "idTiersFacturation": "sap.fr",
+        "idClient": id_client,
+        "dateNaissanceClient": "1980-03-29T00:00:00Z",
+        "numFactureTiers": num,
+        "dateFacture": "2026-03-16T00:00:00Z",
+        "dateDebutEmploi": "2026-03-02T00:00:00Z",
+        "dateFinEmploi": "2026-03-15T00:00:00Z",
+        "mntFactureTTC": 50,
+        "mntFactureHT": 45.45,
+        "inputPrestations": [{
+            "codeNature": "60", "quantite": 2, "unite": "HEURE", "mntUnitaireTTC": 25,
+            "mntPrestationTTC": 50, "mntPrestationHT": 45.45, "mntPrestationTVA": 4.55,
+            "complement2": "SAP852330992"
+        }]
+    })
+}
+
+/// Asserts a 400 `ERREUR_VALIDATION` whose message contains `naming` (e.g. the field's
+/// path); returns the error.
+pub fn assert_validation(status: StatusCode, body: &Value, naming: &str) -> Value {
+    let e = assert_400(status, body, "ERREUR_VALIDATION");
+    let message = e["message"].as_str().unwrap_or_default();
+    assert!(message.contains(naming), "{naming}: {body}");
+    e
+}
+
+/// Asserts a 400 Urssaf error array whose first item has `code`; returns that item.
+pub fn assert_400(status: StatusCode, body: &Value, code: &str) -> Value {
+    assert_eq!(status, 400, "{body}");
+    let arr = body
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {body}"));
+    assert!(
+        arr.iter().any(|e| e["code"] == code),
+        "expected {code} in {body}"
+    );
+    let e = arr.iter().find(|e| e["code"] == code).unwrap().clone();
+    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+    assert!(
+        e["description"].as_str().is_some_and(|m| !m.is_empty()),
+        "{e}"
+    );
+    e
 }

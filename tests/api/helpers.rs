@@ -1,59 +1,34 @@
-//! Spawning real servers on ports chosen by the OS: the simulator, gateways, a TCP proxy
-//! in front of Redis that can be cut.
+//! The one way tests start what they need, in the manner of zero-to-production's `spawn_app`
+//! and crates.io's `TestApp`: [`TestApp::builder`] starts the built-in simulator as Urssaf and
+//! gateways in front of it on ports chosen by the OS; the [`TestApp`] it returns calls the
+//! public API (`gateway_calls.rs`), the simulator's admin API and the simulator itself with a
+//! token (`sim_calls.rs`).
+//!
+//! ```ignore
+//! let app = TestApp::builder()
+//!     .simulator(|s| s.search_max_results = 3)
+//!     .tenants(&[&TENANT_A])
+//!     .redis()
+//!     .setting("GATEWAY__UPSTREAM__TIMEOUT_MS", "300")
+//!     .replicas(2)
+//!     .start()
+//!     .await;
+//! ```
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
+use reqwest::header::HeaderMap;
 use secrecy::SecretString;
-use tokio::sync::watch;
+use serde_json::Value;
 use urssaf_gateway::config::Settings;
+use urssaf_gateway::metrics::Metrics;
 use urssaf_gateway::simulator::{Simulator, SimulatorSettings};
 use urssaf_gateway::startup::Application;
 use urssaf_gateway::tenant::hash_key;
 
-/// Redis used by tests; the test command guarantees one answers there.
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-pub fn init_logs() {
-    if std::env::var("TEST_LOG").is_ok() {
-        urssaf_gateway::telemetry::init(&urssaf_gateway::config::LogSettings {
-            format: urssaf_gateway::config::LogFormat::Pretty,
-            level: "info".into(),
-        });
-    }
-}
-
-pub struct TestSim {
-    pub sim: Simulator,
-    pub url: String,
-}
-
-/// A simulator knowing the given (client id, secret) pairs.
-pub fn spawn_simulator(
-    creds: &[(&str, &str)],
-    tweak: impl FnOnce(&mut SimulatorSettings),
-) -> TestSim {
-    init_logs();
-    let mut settings = SimulatorSettings {
-        credentials: creds
-            .iter()
-            .map(|(i, s)| (i.to_string(), SecretString::from(s.to_string())))
-            .collect(),
-        admin_enabled: true,
-        ..SimulatorSettings::default()
-    };
-    tweak(&mut settings);
-    let sim = Simulator::new(settings);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(sim.serve(listener).unwrap());
-    TestSim { sim, url }
-}
+pub use crate::gateway_calls::{found_ids, get_json, read, text};
+pub use crate::test_redis::{redis_url, require_redis};
 
 pub struct TenantSpec {
     pub id: &'static str,
@@ -71,15 +46,307 @@ pub const TENANT_B: TenantSpec = TenantSpec {
     client_id: "beta-client",
     client_secret: "beta-secret",
 };
+/// Tenant A's and B's Urssaf credentials, for calls made straight to the simulator.
+pub const A: (&str, &str) = (TENANT_A.client_id, TENANT_A.client_secret);
+pub const B: (&str, &str) = (TENANT_B.client_id, TENANT_B.client_secret);
 
-pub struct TestGateway {
-    pub url: String,
-    pub keys: HashMap<&'static str, String>,
-    pub http: reqwest::Client,
-    pub metrics: urssaf_gateway::metrics::Metrics,
+/// Status, headers and JSON body (`Null` when empty) of a gateway answer.
+pub type Answer = (u16, HeaderMap, Value);
+
+pub fn init_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        urssaf_gateway::telemetry::init(&urssaf_gateway::config::LogSettings {
+            format: urssaf_gateway::config::LogFormat::Pretty,
+            level: "info".into(),
+        });
+    }
 }
 
-impl TestGateway {
+/// What to start; [`TestAppBuilder::start`] starts it.
+pub struct TestAppBuilder {
+    simulator: Option<SimulatorSettings>,
+    upstream: Option<String>,
+    tenants: Vec<&'static TenantSpec>,
+    redis: Option<String>,
+    settings: Vec<(String, String)>,
+    unset: Vec<String>,
+    gateways: usize,
+    sim_token: bool,
+}
+
+/// A simulator knowing tenants A and B, with its admin API.
+fn default_simulator() -> SimulatorSettings {
+    SimulatorSettings {
+        credentials: [A, B]
+            .iter()
+            .map(|(id, secret)| (id.to_string(), SecretString::from(secret.to_string())))
+            .collect(),
+        admin_enabled: true,
+        ..SimulatorSettings::default()
+    }
+}
+
+impl TestAppBuilder {
+    /// Adjusts the simulator's settings (it knows tenants A and B unless told otherwise).
+    pub fn simulator(mut self, tweak: impl FnOnce(&mut SimulatorSettings)) -> Self {
+        tweak(self.simulator.get_or_insert_with(default_simulator));
+        self
+    }
+
+    /// Points the gateways at `url` instead of a simulator (none is started).
+    pub fn upstream(mut self, url: &str) -> Self {
+        self.upstream = Some(url.to_string());
+        self.simulator = None;
+        self
+    }
+
+    /// Points the gateways at a port where nothing listens.
+    pub fn closed_upstream(self) -> Self {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", closed.local_addr().expect("address"));
+        drop(closed);
+        self.upstream(&url)
+    }
+
+    /// The tenants the gateways serve (A and B unless told otherwise).
+    pub fn tenants(mut self, tenants: &[&'static TenantSpec]) -> Self {
+        self.tenants = tenants.to_vec();
+        self
+    }
+
+    /// The test Redis, under a key prefix of this app's own.
+    pub fn redis(self) -> Self {
+        self.redis_at(&redis_url())
+    }
+
+    pub fn redis_at(mut self, url: &str) -> Self {
+        self.redis = Some(url.to_string());
+        self
+    }
+
+    /// Adds or replaces one gateway setting, as its environment variable.
+    pub fn setting(mut self, key: &str, value: &str) -> Self {
+        self.settings.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Leaves one of the default settings out.
+    pub fn unset(mut self, key: &str) -> Self {
+        self.unset.push(key.to_string());
+        self
+    }
+
+    /// How many gateways to start (replicas of one deployment: same settings and Redis keys).
+    pub fn replicas(mut self, n: usize) -> Self {
+        self.gateways = n;
+        self
+    }
+
+    pub fn no_gateway(self) -> Self {
+        self.replicas(0)
+    }
+
+    /// Urssaf calls time out after 300 ms and are not retried.
+    pub fn short_upstream_timeout(self) -> Self {
+        self.setting("GATEWAY__UPSTREAM__TIMEOUT_MS", "300")
+            .setting("GATEWAY__UPSTREAM__MAX_RETRIES", "0")
+    }
+
+    /// The gateway settings, as environment variables would give them, and the API keys.
+    fn gateway_vars(
+        &self,
+        upstream: &str,
+    ) -> (Vec<(String, String)>, HashMap<&'static str, String>) {
+        let mut vars = vec![
+            ("GATEWAY__SERVER__HOST".to_string(), "127.0.0.1".to_string()),
+            ("GATEWAY__SERVER__PORT".into(), "0".into()),
+            ("GATEWAY__SERVER__WORKERS".into(), "2".into()),
+            ("GATEWAY__UPSTREAM__ENVIRONMENT".into(), "embedded".into()),
+            ("GATEWAY__UPSTREAM__BASE_URL".into(), upstream.into()),
+            ("GATEWAY__UPSTREAM__RETRY_BASE_MS".into(), "10".into()),
+            ("GATEWAY__UPSTREAM__RETRY_MAX_MS".into(), "50".into()),
+            // Tests sharing one Redis must not share keys.
+            (
+                "GATEWAY__REDIS__KEY_PREFIX".into(),
+                format!("test-{}", uuid::Uuid::new_v4().simple()),
+            ),
+        ];
+        if let Some(r) = &self.redis {
+            vars.push(("GATEWAY__REDIS__URL".into(), r.clone()));
+        }
+        let mut keys = HashMap::new();
+        for t in &self.tenants {
+            let key = format!("key-{}-{}", t.id, uuid::Uuid::new_v4().simple());
+            let prefix = format!("GATEWAY__TENANTS__{}__", t.id.to_uppercase());
+            vars.push((format!("{prefix}CLIENT_ID"), t.client_id.into()));
+            vars.push((format!("{prefix}CLIENT_SECRET"), t.client_secret.into()));
+            vars.push((format!("{prefix}API_KEY_HASHES"), hash_key(&key)));
+            vars.push((format!("{prefix}WORKER_ID"), "SAP123456789".into()));
+            keys.insert(t.id, key);
+        }
+        vars.retain(|(k, _)| !self.unset.contains(k));
+        (with_settings(vars, &self.settings), keys)
+    }
+
+    pub async fn start(mut self) -> TestApp {
+        init_logs();
+        if self.redis.is_some() {
+            require_redis().await;
+        }
+        let sim = self.simulator.take().map(|settings| {
+            let sim = Simulator::new(settings);
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            let url = format!("http://{}", listener.local_addr().expect("address"));
+            tokio::spawn(sim.serve(listener).expect("simulator serves"));
+            (sim, url)
+        });
+        let sim_url = sim.as_ref().map(|(_, u)| u.clone()).unwrap_or_default();
+        let upstream = self.upstream.clone().unwrap_or_else(|| sim_url.clone());
+        let (vars, keys) = self.gateway_vars(&upstream);
+        let mut app = TestApp {
+            sim: sim.map(|(s, _)| s),
+            sim_url,
+            gateways: Vec::new(),
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("http client"),
+            token: String::new(),
+            vars,
+            keys: Arc::new(keys),
+        };
+        for _ in 0..self.gateways {
+            let gw = app.replica().await;
+            app.gateways.push(gw);
+        }
+        if self.sim_token {
+            app.token = app.token_for(A).await;
+        }
+        app
+    }
+
+    /// Starts, then registers a client of tenant A straight at the simulator (its own token:
+    /// the gateways stay cold). Returns the app and the client id.
+    pub async fn start_with_client(self) -> (TestApp, String) {
+        let app = self.start().await;
+        let id = app.register_at_simulator(&TENANT_A).await;
+        (app, id)
+    }
+}
+
+/// `vars` with each of `settings` added or replacing the same key.
+fn with_settings(
+    mut vars: Vec<(String, String)>,
+    settings: &[(String, String)],
+) -> Vec<(String, String)> {
+    for (k, v) in settings {
+        vars.retain(|(key, _)| key != k);
+        vars.push((k.clone(), v.clone()));
+    }
+    vars
+}
+
+/// A running simulator and gateways; see the module documentation.
+pub struct TestApp {
+    sim: Option<Simulator>,
+    pub sim_url: String,
+    gateways: Vec<Gateway>,
+    pub http: reqwest::Client,
+    /// Tenant A's simulator token, taken at start by [`TestApp::simulator_only`] apps.
+    pub token: String,
+    vars: Vec<(String, String)>,
+    keys: Arc<HashMap<&'static str, String>>,
+}
+
+impl TestApp {
+    /// A simulator knowing tenants A and B, and one gateway in front of it serving both.
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            simulator: Some(default_simulator()),
+            upstream: None,
+            tenants: vec![&TENANT_A, &TENANT_B],
+            redis: None,
+            settings: Vec::new(),
+            unset: Vec::new(),
+            gateways: 1,
+            sim_token: false,
+        }
+    }
+
+    /// A simulator alone, with a token of tenant A taken as a billing tool would.
+    pub fn simulator_only() -> TestAppBuilder {
+        TestAppBuilder {
+            sim_token: true,
+            ..Self::builder().no_gateway()
+        }
+    }
+
+    pub fn sim(&self) -> &Simulator {
+        self.sim.as_ref().expect("this app has no simulator")
+    }
+
+    /// The first gateway.
+    pub fn gw(&self) -> &Gateway {
+        self.gateways.first().expect("this app has no gateway")
+    }
+
+    pub fn gateways(&self) -> &[Gateway] {
+        &self.gateways
+    }
+
+    /// The gateway settings (environment variables), e.g. to start the real binary with.
+    pub fn gateway_env(&self) -> &[(String, String)] {
+        &self.vars
+    }
+
+    pub fn setting_value(&self, key: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn key(&self, tenant: &str) -> &str {
+        &self.keys[tenant]
+    }
+
+    /// Another gateway with the same settings: a replica of the same deployment.
+    pub async fn replica(&self) -> Gateway {
+        self.replica_with(&[]).await
+    }
+
+    /// Another gateway with some settings changed.
+    pub async fn replica_with(&self, settings: &[(&str, &str)]) -> Gateway {
+        let changed: Vec<(String, String)> = settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let vars = with_settings(self.vars.clone(), &changed);
+        let settings = Settings::load_from(None, vars).expect("test settings load");
+        let app = Application::build(settings).await.expect("gateway builds");
+        let gw = Gateway {
+            url: format!("http://127.0.0.1:{}", app.port()),
+            metrics_port: app.metrics_port(),
+            metrics: app.metrics.clone(),
+            http: self.http.clone(),
+            keys: self.keys.clone(),
+        };
+        tokio::spawn(app.run_until_stopped());
+        gw
+    }
+}
+
+/// One running gateway.
+#[derive(Clone)]
+pub struct Gateway {
+    pub url: String,
+    pub metrics: Metrics,
+    pub metrics_port: Option<u16>,
+    pub http: reqwest::Client,
+    keys: Arc<HashMap<&'static str, String>>,
+}
+
+impl Gateway {
     pub fn key(&self, tenant: &str) -> &str {
         &self.keys[tenant]
     }
@@ -95,186 +362,63 @@ impl TestGateway {
             .post(format!("{}{path}", self.url))
             .bearer_auth(self.key(tenant))
     }
-}
 
-/// Settings for a gateway in front of `upstream`, as environment variables would give them.
-pub fn gateway_vars(
-    upstream: &str,
-    tenants: &[&TenantSpec],
-    redis: Option<&str>,
-) -> (Vec<(String, String)>, HashMap<&'static str, String>) {
-    let mut vars = vec![
-        ("GATEWAY__SERVER__HOST".to_string(), "127.0.0.1".to_string()),
-        ("GATEWAY__SERVER__PORT".into(), "0".into()),
-        ("GATEWAY__SERVER__WORKERS".into(), "2".into()),
-        ("GATEWAY__UPSTREAM__ENVIRONMENT".into(), "embedded".into()),
-        ("GATEWAY__UPSTREAM__BASE_URL".into(), upstream.into()),
-        ("GATEWAY__UPSTREAM__RETRY_BASE_MS".into(), "10".into()),
-        ("GATEWAY__UPSTREAM__RETRY_MAX_MS".into(), "50".into()),
-        // Tests sharing one Redis must not share keys.
-        (
-            "GATEWAY__REDIS__KEY_PREFIX".into(),
-            format!("test-{}", uuid::Uuid::new_v4().simple()),
-        ),
-    ];
-    if let Some(r) = redis {
-        vars.push(("GATEWAY__REDIS__URL".into(), r.into()));
+    /// A request without an API key.
+    pub fn anonymous(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.url))
     }
-    let mut keys = HashMap::new();
-    for t in tenants {
-        let key = format!("key-{}-{}", t.id, uuid::Uuid::new_v4().simple());
-        let up = t.id.to_uppercase();
-        vars.push((
-            format!("GATEWAY__TENANTS__{up}__CLIENT_ID"),
-            t.client_id.into(),
-        ));
-        vars.push((
-            format!("GATEWAY__TENANTS__{up}__CLIENT_SECRET"),
-            t.client_secret.into(),
-        ));
-        vars.push((
-            format!("GATEWAY__TENANTS__{up}__API_KEY_HASHES"),
-            hash_key(&key),
-        ));
-        vars.push((
-            format!("GATEWAY__TENANTS__{up}__WORKER_ID"),
-            "SAP123456789".into(),
-        ));
-        keys.insert(t.id, key);
-    }
-    (vars, keys)
-}
 
-pub async fn spawn_gateway_with(
-    vars: Vec<(String, String)>,
-    keys: HashMap<&'static str, String>,
-) -> TestGateway {
-    init_logs();
-    let settings = Settings::load_from(None, vars).expect("test settings load");
-    let app = Application::build(settings).await.expect("gateway builds");
-    let url = format!("http://127.0.0.1:{}", app.port());
-    let metrics = app.metrics.clone();
-    tokio::spawn(app.run_until_stopped());
-    TestGateway {
-        url,
-        keys,
-        http: reqwest::Client::new(),
-        metrics,
+    /// The HTTP status of `GET /v1/clients/{id}` (0 when the gateway did not answer).
+    pub async fn client_status(&self, tenant: &str, id: &str) -> u16 {
+        self.get(tenant, &format!("/v1/clients/{id}"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    }
+
+    /// Token fetches from Urssaf counted by result.
+    pub fn token_fetches(&self, result: &str) -> u64 {
+        self.metrics
+            .token_fetches
+            .with_label_values(&[result])
+            .get()
+    }
+
+    /// Calls to Urssaf counted by operation and outcome.
+    pub fn upstream_calls(&self, operation: &str, outcome: &str) -> u64 {
+        self.metrics
+            .upstream_requests
+            .with_label_values(&[operation, outcome])
+            .get()
     }
 }
 
-pub async fn spawn_gateway(
-    upstream: &str,
-    tenants: &[&TenantSpec],
-    redis: Option<&str>,
-) -> TestGateway {
-    let (vars, keys) = gateway_vars(upstream, tenants, redis);
-    spawn_gateway_with(vars, keys).await
+/// The usual app: a simulator knowing tenants A and B, one gateway serving both.
+pub async fn spawn_app() -> TestApp {
+    TestApp::builder().start().await
 }
 
-/// Adds or replaces one setting.
-pub fn set(vars: &mut Vec<(String, String)>, key: &str, value: &str) {
-    vars.retain(|(k, _)| k != key);
-    vars.push((key.to_string(), value.to_string()));
+/// The usual app with one gateway setting added.
+pub async fn spawn_app_with_setting(key: &str, value: &str) -> TestApp {
+    TestApp::builder().setting(key, value).start().await
 }
 
-/// A TCP proxy that can be cut (listener closed, live connections dropped) and restored on
-/// the same port: "Redis went away" without touching the shared Redis.
-pub struct ChaosProxy {
-    pub addr: SocketAddr,
-    target: SocketAddr,
-    up: Arc<AtomicBool>,
-    cut: watch::Sender<u64>,
+/// A gateway whose Urssaf is a closed port.
+pub async fn spawn_app_without_urssaf() -> TestApp {
+    TestApp::builder().closed_upstream().start().await
 }
 
-impl ChaosProxy {
-    pub async fn start(target: SocketAddr) -> ChaosProxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (cut, _) = watch::channel(0);
-        let proxy = ChaosProxy {
-            addr,
-            target,
-            up: Arc::new(AtomicBool::new(true)),
-            cut,
-        };
-        proxy.serve(listener);
-        proxy
-    }
-
-    fn serve(&self, listener: tokio::net::TcpListener) {
-        let target = self.target;
-        let mut cut_rx = self.cut.subscribe();
-        let generation = *cut_rx.borrow();
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = cut_rx.changed() => return, // drops the listener: port closed
-                    accepted = listener.accept() => {
-                        let Ok((mut inbound, _)) = accepted else { continue };
-                        let mut conn_cut = cut_rx.clone();
-                        tokio::spawn(async move {
-                            let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else { return };
-                            tokio::select! {
-                                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                                _ = async { while *conn_cut.borrow_and_update() == generation { if conn_cut.changed().await.is_err() { break; } } } => {}
-                            }
-                        });
-                    }
-                }
-            }
-        });
-    }
-
-    /// Closes the port and every live connection.
-    pub fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        self.cut.send_modify(|g| *g += 1);
-    }
-
-    /// Listens again on the same port.
-    pub async fn restore(&self) {
-        let mut tries = 0;
-        let listener = loop {
-            match tokio::net::TcpListener::bind(self.addr).await {
-                Ok(l) => break l,
-                Err(e) if tries < 50 => {
-                    tries += 1;
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                Err(e) => panic!("cannot rebind {}: {e}", self.addr),
-            }
-        };
-        self.up.store(true, Ordering::SeqCst);
-        self.serve(listener);
-    }
+/// The usual app with the simulator's settings adjusted.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut SimulatorSettings)) -> TestApp {
+    TestApp::builder().simulator(tweak).start().await
 }
 
-/// The address of the test Redis, for the proxy.
-pub fn redis_addr() -> SocketAddr {
-    let url = redis_url();
-    let hostport = url
-        .trim_start_matches("redis://")
-        .split('/')
-        .next()
-        .unwrap_or("127.0.0.1:6379")
-        .to_string();
-    let hostport = hostport.rsplit('@').next().unwrap_or(&hostport).to_string();
-    use std::net::ToSocketAddrs;
-    hostport.to_socket_addrs().unwrap().next().unwrap()
+/// A simulator alone, with a token of tenant A.
+pub async fn spawn_simulator() -> TestApp {
+    TestApp::simulator_only().start().await
 }
 
-/// Checks the test Redis answers; tests that need it fail loudly rather than skip.
-pub async fn require_redis() {
-    let client = redis::Client::open(redis_url()).unwrap();
-    let mut conn = tokio::time::timeout(
-        Duration::from_secs(2),
-        client.get_multiplexed_async_connection(),
-    )
-    .await
-    .expect("redis answers in time (run the tests with scripts/test, which starts one)")
-    .expect("redis connection (run the tests with scripts/test, which starts one)");
-    let pong: String = redis::cmd("PING").query_async(&mut conn).await.unwrap();
-    assert_eq!(pong, "PONG");
+pub async fn spawn_simulator_with(tweak: impl FnOnce(&mut SimulatorSettings)) -> TestApp {
+    TestApp::simulator_only().simulator(tweak).start().await
 }

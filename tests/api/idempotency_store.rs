@@ -8,7 +8,7 @@ use urssaf_gateway::idempotency::{fingerprint, Begin, IdempotencyStore, StoredAn
 use urssaf_gateway::metrics::Metrics;
 use urssaf_gateway::redis_store::RedisStore;
 
-use crate::helpers::*;
+use crate::test_redis::*;
 
 fn store(prefix: &str) -> IdempotencyStore {
     let settings = RedisSettings {
@@ -22,36 +22,26 @@ fn store(prefix: &str) -> IdempotencyStore {
     IdempotencyStore::new(redis, Duration::from_secs(60), Duration::from_secs(2))
 }
 
-async fn redis_conn() -> redis::aio::MultiplexedConnection {
-    redis::Client::open(redis_url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
+/// A store under a key prefix of its own, against the test Redis: (prefix, store, the
+/// fingerprint of `{}`).
+async fn fresh_store() -> (String, IdempotencyStore, String) {
+    require_redis().await;
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let s = store(&prefix);
+    (prefix, s, fingerprint(b"{}"))
 }
 
 #[tokio::test]
 async fn a_claim_lost_from_redis_is_written_again_and_its_answer_kept() {
-    require_redis().await;
-    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let s = store(&prefix);
-    let fp = fingerprint(b"{}");
+    let (prefix, s, fp) = fresh_store().await;
     let Begin::Fresh(claim) = s.begin("t", "k", fp.clone()).await else {
         panic!("fresh")
     };
     let mut conn = redis_conn().await;
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let keys = redis_keys(&mut conn, &format!("{prefix}:*")).await;
     assert_eq!(keys.len(), 1);
     // Evicted while the request runs: renewing puts the claim back, so duplicates still wait.
-    let _: i64 = redis::cmd("DEL")
-        .arg(&keys[0])
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    redis_del(&mut conn, &keys[0]).await;
     s.renew(&claim).await;
     let other = store(&prefix);
     assert!(matches!(
@@ -59,11 +49,7 @@ async fn a_claim_lost_from_redis_is_written_again_and_its_answer_kept() {
         Begin::InFlight
     ));
     // Lost again before the end: the answer is written anyway and replayed everywhere.
-    let _: i64 = redis::cmd("DEL")
-        .arg(&keys[0])
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    redis_del(&mut conn, &keys[0]).await;
     s.complete(
         claim,
         StoredAnswer {
@@ -81,10 +67,7 @@ async fn a_claim_lost_from_redis_is_written_again_and_its_answer_kept() {
 
 #[tokio::test]
 async fn only_the_owner_releases_a_claim() {
-    require_redis().await;
-    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let s = store(&prefix);
-    let fp = fingerprint(b"{}");
+    let (_, s, fp) = fresh_store().await;
     let Begin::Fresh(first) = s.begin("t", "k", fp.clone()).await else {
         panic!("fresh")
     };

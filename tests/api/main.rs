@@ -2,8 +2,13 @@
 //! Urssaf, a real Redis.
 
 mod auth;
+mod capture;
 mod clients_api;
+mod contract_read;
+mod contract_sent;
+mod contract_strict;
 mod fixtures;
+mod gateway_calls;
 mod helpers;
 mod idempotency_store;
 mod openapi;
@@ -13,9 +18,12 @@ mod payments_search;
 mod process;
 mod resilience;
 mod robustness;
+mod sim_calls;
 mod simulator;
 mod simulator_e1e2;
 mod simulator_e3;
 mod simulator_e4;
 mod simulator_faults;
+mod tenants_dir;
+mod test_redis;
 mod tokens;

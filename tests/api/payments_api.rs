@@ -7,20 +7,12 @@ use crate::helpers::*;
 
 const DAY: i64 = 86_400;
 
-async fn status_of(env: &Env, id: &str) -> Value {
-    let (s, _, b) = env
-        .get(TENANT_A.id, &format!("/v1/payment-requests/{id}"))
-        .await;
-    assert_eq!(s, 200, "{b}");
-    b
-}
-
 #[tokio::test]
 async fn an_invoice_goes_from_integrated_to_paid() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
     let num = number("F");
-    let (s, h, b) = env.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
+    let (s, h, b) = app.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(content_type(&h), "application/json");
     let r = &b["results"][0];
@@ -42,7 +34,7 @@ async fn an_invoice_goes_from_integrated_to_paid() {
         json!({"invoice_date": iso(last_month(16)), "total_incl_tax": "50.00", "total_excl_tax": "45.45",
                "service_start": iso(last_month(2)), "service_end": iso(last_month(15)), "deposit": null})
     );
-    assert_eq!(env.sim.sim.submissions(), 1);
+    assert_eq!(app.sim().submissions(), 1);
 
     let steps = [
         (0, "20", "awaiting_client_validation"),
@@ -50,8 +42,8 @@ async fn an_invoice_goes_from_integrated_to_paid() {
         (2 * DAY, "50", "debited"),
     ];
     for (advance, code, state) in steps {
-        env.advance(advance).await;
-        let p = status_of(&env, &id).await;
+        app.advance(advance).await;
+        let p = app.status_of(&id).await;
         assert_eq!(p["status"]["urssaf_code"], code, "{p}");
         assert_eq!(p["status"]["state"], state, "{p}");
         assert_eq!(p["status"]["final"], false, "{p}");
@@ -59,8 +51,8 @@ async fn an_invoice_goes_from_integrated_to_paid() {
         assert_eq!(p["invoice_number"], num.as_str());
         assert_eq!(p["client_id"], client.as_str());
     }
-    env.advance(2 * DAY).await;
-    let p = status_of(&env, &id).await;
+    app.advance(2 * DAY).await;
+    let p = app.status_of(&id).await;
     // Integrated on the 20th of last month at noon; validated 48 h later, debited 2 days
     // after, paid 2 days after that: the 26th, in the past.
     assert_eq!(
@@ -77,9 +69,9 @@ async fn an_invoice_goes_from_integrated_to_paid() {
 
 #[tokio::test]
 async fn status_70_with_a_future_transfer_is_payment_scheduled_and_40_is_refused() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
-    let (s, _, b) = env
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
+    let (s, _, b) = app
         .submit(
             TENANT_A.id,
             vec![
@@ -99,12 +91,12 @@ async fn status_70_with_a_future_transfer_is_payment_scheduled_and_40_is_refused
         .to_string();
 
     let future = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
-    env.set_payment_status(
+    app.set_payment_status(
         &scheduled,
         json!({"code": "70", "info_virement": {"amount": 50, "date": format!("{}T00:00:00Z", iso(future))}}),
     )
     .await;
-    let p = status_of(&env, &scheduled).await;
+    let p = app.status_of(&scheduled).await;
     assert_eq!(p["status"]["state"], "payment_scheduled", "{p}");
     assert_eq!(p["status"]["final"], false, "{p}");
     assert_eq!(p["status"]["urssaf_code"], "70");
@@ -113,13 +105,13 @@ async fn status_70_with_a_future_transfer_is_payment_scheduled_and_40_is_refused
         json!({"amount": "50.00", "date": iso(future)})
     );
 
-    env.set_payment_status(
+    app.set_payment_status(
         &refused,
         json!({"code": "40", "info_rejet": {"code": "CONTEST_ERR_FACT", "commentaire": "Heures fausses"}}),
     )
     .await;
-    env.advance(30 * DAY).await;
-    let p = status_of(&env, &refused).await;
+    app.advance(30 * DAY).await;
+    let p = app.status_of(&refused).await;
     assert_eq!(
         p["status"],
         json!({"state": "refused", "final": true, "urssaf_code": "40", "urssaf_label": "Refusée"})
@@ -134,15 +126,15 @@ async fn status_70_with_a_future_transfer_is_payment_scheduled_and_40_is_refused
 
 #[tokio::test]
 async fn a_batch_of_25_is_sent_in_3_calls_and_answered_in_order() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
     // Urssaf already holds an invoice under this number, with another total.
     let taken = number("TAKEN");
     let mut first = invoice(&client, &taken);
     first["lines"][0]["quantity"] = json!("3");
-    let (s, _, b) = env.submit(TENANT_A.id, vec![first]).await;
+    let (s, _, b) = app.submit(TENANT_A.id, vec![first]).await;
     assert_eq!(s, 200, "{b}");
-    let before = env.sim.sim.submissions();
+    let before = app.sim().submissions();
 
     let unknown_client = "af0be430-908a-11eb-a8b3-0242ac130003";
     let numbers: Vec<String> = (0..25).map(|i| format!("{}-{i:02}", number("B"))).collect();
@@ -155,10 +147,10 @@ async fn a_batch_of_25_is_sent_in_3_calls_and_answered_in_order() {
             _ => invoice(&client, n),
         })
         .collect();
-    let (s, h, b) = env.submit(TENANT_A.id, invoices).await;
+    let (s, h, b) = app.submit(TENANT_A.id, invoices).await;
     assert_eq!(s, 207, "{b}");
     assert_eq!(content_type(&h), "application/json");
-    assert_eq!(env.sim.sim.submissions() - before, 3);
+    assert_eq!(app.sim().submissions() - before, 3);
     let results = b["results"].as_array().unwrap();
     assert_eq!(results.len(), 25);
     let mut ids = std::collections::HashSet::new();
@@ -200,14 +192,14 @@ async fn a_batch_of_25_is_sent_in_3_calls_and_answered_in_order() {
 
 #[tokio::test]
 async fn a_single_invoice_urssaf_holds_with_another_content_is_a_409() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
     let num = number("D");
-    let (s, _, b) = env.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
+    let (s, _, b) = app.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
     assert_eq!(s, 200, "{b}");
     let mut changed = invoice(&client, &num);
     changed["lines"][0]["quantity"] = json!("3");
-    let got = env.submit(TENANT_A.id, vec![changed]).await;
+    let got = app.submit(TENANT_A.id, vec![changed]).await;
     let p = assert_problem(&got, 409, "urssaf_conflict");
     assert_eq!(p["urssaf"]["code"], "ERR_FACTURE_DOUBLON", "{p}");
     assert!(p["hint"].is_string());
@@ -218,22 +210,22 @@ async fn a_single_invoice_urssaf_holds_with_another_content_is_a_409() {
     let mut moved = invoice(&client, &num);
     moved["lines"][0]["service_start"] = json!(iso(last_month(16)));
     moved["lines"][0]["service_end"] = json!(iso(last_month(19)));
-    let got = env.submit(TENANT_A.id, vec![moved]).await;
+    let got = app.submit(TENANT_A.id, vec![moved]).await;
     let p = assert_problem(&got, 409, "urssaf_conflict");
     assert_eq!(p["results"][0]["reconciled"], false, "{p}");
     // Same again with another invoice date.
     let mut redated = invoice(&client, &num);
     redated["invoice_date"] = json!(iso(last_month(18)));
-    let got = env.submit(TENANT_A.id, vec![redated]).await;
+    let got = app.submit(TENANT_A.id, vec![redated]).await;
     assert_problem(&got, 409, "urssaf_conflict");
     // The very same invoice again is reconciled, not a conflict.
-    let (s, _, b) = env.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
+    let (s, _, b) = app.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["results"][0]["reconciled"], true, "{b}");
 
     // Every invoice rejected by Urssaf (several): 422 with each result.
     let unknown = "af0be430-908a-11eb-a8b3-0242ac130003";
-    let got = env
+    let got = app
         .submit(
             TENANT_A.id,
             vec![
@@ -256,7 +248,7 @@ fn two_months_ago(day: u32) -> String {
 
 #[tokio::test]
 async fn every_local_rule_answers_422_with_pointers_and_nothing_is_sent() {
-    let env = env().await;
+    let app = spawn_app().await;
     let client = "af0be430-908a-11eb-a8b3-0242ac130003";
     let cases: Vec<RuleCase> = vec![
         (
@@ -385,7 +377,7 @@ async fn every_local_rule_answers_422_with_pointers_and_nothing_is_sent() {
     for (name, breaks, expected) in cases {
         let mut body = json!({ "invoices": [invoice(client, &number("L"))] });
         breaks(&mut body);
-        let got = env.post(TENANT_A.id, "/v1/payment-requests", &body).await;
+        let got = app.post(TENANT_A.id, "/v1/payment-requests", &body).await;
         let b = assert_problem(&got, 422, "validation_failed");
         let mut have = pointers(&b);
         let mut want: Vec<(String, String)> = expected
@@ -396,19 +388,18 @@ async fn every_local_rule_answers_422_with_pointers_and_nothing_is_sent() {
         want.sort();
         assert_eq!(have, want, "{name}: {b}");
     }
-    assert_eq!(env.sim.sim.submissions(), 0);
-    assert_eq!(env.sim.sim.token_requests(), 0);
+    assert_eq!(app.sim().submissions(), 0);
+    assert_eq!(app.sim().token_requests(), 0);
 }
 
 #[tokio::test]
 async fn without_a_default_worker_id_each_line_needs_one() {
-    let env = env_with(
-        |_| {},
-        |v| v.retain(|(k, _)| !k.ends_with("__WORKER_ID")),
-        None,
-    )
-    .await;
-    let got = env
+    let app = TestApp::builder()
+        .unset("GATEWAY__TENANTS__ALPHA__WORKER_ID")
+        .unset("GATEWAY__TENANTS__BETA__WORKER_ID")
+        .start()
+        .await;
+    let got = app
         .submit(TENANT_A.id, vec![invoice("some-client", &number("W"))])
         .await;
     let b = assert_problem(&got, 422, "validation_failed");
@@ -419,16 +410,16 @@ async fn without_a_default_worker_id_each_line_needs_one() {
             "required".to_string()
         )]
     );
-    assert_eq!(env.sim.sim.submissions(), 0);
+    assert_eq!(app.sim().submissions(), 0);
 }
 
 #[tokio::test]
 async fn a_total_one_cent_off_is_adjusted_and_reported() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
     let mut inv = invoice(&client, &number("C"));
     inv["total_incl_tax"] = json!("50.01");
-    let (s, _, b) = env.submit(TENANT_A.id, vec![inv]).await;
+    let (s, _, b) = app.submit(TENANT_A.id, vec![inv]).await;
     assert_eq!(s, 200, "{b}");
     let r = &b["results"][0];
     assert_eq!(r["outcome"], "accepted", "{b}");
@@ -447,32 +438,32 @@ async fn a_total_one_cent_off_is_adjusted_and_reported() {
 
 #[tokio::test]
 async fn a_tenant_cannot_read_another_tenants_payment_requests() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
     let num = number("T");
-    let (s, _, b) = env.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
+    let (s, _, b) = app.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
     assert_eq!(s, 200, "{b}");
     let id = b["results"][0]["payment_request"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let got = env
+    let got = app
         .get(TENANT_B.id, &format!("/v1/payment-requests/{id}"))
         .await;
     assert_problem(&got, 404, "not_found");
-    let (s, _, b) = env
+    let (s, _, b) = app
         .search(TENANT_B.id, json!({"ids": [id], "invoice_numbers": [num]}))
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b, json!({"payment_requests": [], "not_found": [id, num]}));
     // Tenant B cannot invoice tenant A's client either.
-    let got = env
+    let got = app
         .submit(TENANT_B.id, vec![invoice(&client, &number("T"))])
         .await;
     let p = assert_problem(&got, 422, "urssaf_rejected");
     assert_eq!(p["urssaf"]["code"], "ERR_PARTICULIER_INCONNU", "{p}");
     // Malformed id: 422, not sent.
-    let got = env.get(TENANT_A.id, "/v1/payment-requests/a%20b").await;
+    let got = app.get(TENANT_A.id, "/v1/payment-requests/a%20b").await;
     assert_problem(&got, 422, "validation_failed");
 }
 
@@ -493,13 +484,13 @@ fn batch(client: &str) -> (Vec<String>, Vec<Value>) {
 
 #[tokio::test]
 async fn when_urssaf_refuses_a_whole_call_the_chunk_is_resent_one_by_one() {
-    let env = env_with(|s| s.business_errors_as_400 = true, |_| {}, None).await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app_with(|s| s.business_errors_as_400 = true).await;
+    let client = app.active_client(TENANT_A.id).await;
     let (numbers, invoices) = batch(&client);
-    let (s, _, b) = env.submit(TENANT_A.id, invoices).await;
+    let (s, _, b) = app.submit(TENANT_A.id, invoices).await;
     assert_eq!(s, 207, "{b}");
     // 3 chunks; the first two (holding #3 and #17) refused whole, then sent 10 + 10 singly.
-    assert_eq!(env.sim.sim.submissions(), 23);
+    assert_eq!(app.sim().submissions(), 23);
     let results = b["results"].as_array().unwrap();
     assert_eq!(results.len(), 25);
     for (i, r) in results.iter().enumerate() {
@@ -519,13 +510,13 @@ async fn when_urssaf_refuses_a_whole_call_the_chunk_is_resent_one_by_one() {
 
 #[tokio::test]
 async fn a_batch_whose_answers_are_all_lost_is_reconciled() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
-    env.faults(json!({ "drop_after_accept": true })).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
+    app.faults(json!({ "drop_after_accept": true })).await;
     let (numbers, invoices) = batch(&client);
-    let (s, _, b) = env.submit(TENANT_A.id, invoices).await;
+    let (s, _, b) = app.submit(TENANT_A.id, invoices).await;
     assert_eq!(s, 207, "{b}");
-    assert_eq!(env.sim.sim.submissions(), 3);
+    assert_eq!(app.sim().submissions(), 3);
     for (i, r) in b["results"].as_array().unwrap().iter().enumerate() {
         assert_eq!(r["invoice_number"], numbers[i].as_str());
         if i == 3 || i == 17 {
@@ -543,12 +534,12 @@ async fn a_batch_whose_answers_are_all_lost_is_reconciled() {
 
 #[tokio::test]
 async fn a_deposit_is_echoed_and_deducted_from_the_transfer() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
     let mut inv = invoice(&client, &number("DEP"));
     inv["deposit"] = json!({"amount": "20.00", "paid_on": iso(last_month(1))});
     inv["total_incl_tax"] = json!("50.00");
-    let (s, _, b) = env.submit(TENANT_A.id, vec![inv]).await;
+    let (s, _, b) = app.submit(TENANT_A.id, vec![inv]).await;
     assert_eq!(s, 200, "{b}");
     let pr = &b["results"][0]["payment_request"];
     assert_eq!(
@@ -556,8 +547,8 @@ async fn a_deposit_is_echoed_and_deducted_from_the_transfer() {
         json!({"amount": "20.00", "paid_on": iso(last_month(1))})
     );
     let id = pr["id"].as_str().unwrap().to_string();
-    env.advance(10 * DAY).await;
-    let p = status_of(&env, &id).await;
+    app.advance(10 * DAY).await;
+    let p = app.status_of(&id).await;
     assert_eq!(p["status"]["state"], "paid", "{p}");
     assert_eq!(p["transfer"]["amount"], "30.00", "{p}");
     assert_eq!(p["invoice"]["deposit"]["amount"], "20.00", "{p}");
@@ -565,55 +556,39 @@ async fn a_deposit_is_echoed_and_deducted_from_the_transfer() {
 
 #[tokio::test]
 async fn urssaf_unreachable_answers_503_for_every_payment_request_call() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let gw = spawn_gateway(&url, &[&TENANT_A], None).await;
-    let resp = gw
-        .post(TENANT_A.id, "/v1/payment-requests")
-        .json(&json!({ "invoices": [invoice("c", "F-1")] }))
-        .send()
-        .await
-        .unwrap();
-    let got = read(resp).await;
+    let app = spawn_app_without_urssaf().await;
+    let got = app.submit(TENANT_A.id, vec![invoice("c", "F-1")]).await;
     let p = assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
     assert_eq!(p["results"][0]["outcome"], "failed", "{p}");
-    let resp = gw
-        .post(TENANT_A.id, "/v1/payment-requests/search")
-        .json(&json!({ "ids": ["11000000000100"] }))
-        .send()
-        .await
-        .unwrap();
-    let got = read(resp).await;
+    let ids = json!({ "ids": ["11000000000100"] });
+    let got = app.search(TENANT_A.id, ids).await;
     assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
-    let resp = gw
+    let got = app
         .get(TENANT_A.id, "/v1/payment-requests/11000000000100")
-        .send()
-        .await
-        .unwrap();
-    assert_problem(&read(resp).await, 503, "upstream_unavailable");
+        .await;
+    assert_problem(&got, 503, "upstream_unavailable");
 }
 
 #[tokio::test]
 async fn an_invoice_refused_earlier_is_not_taken_for_the_new_submission() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
     let inv = invoice(&client, &number("REF"));
-    let (s, _, b) = env.submit(TENANT_A.id, vec![inv.clone()]).await;
+    let (s, _, b) = app.submit(TENANT_A.id, vec![inv.clone()]).await;
     assert_eq!(s, 200, "{b}");
     let id = b["results"][0]["payment_request"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    env.set_payment_status(
+    app.set_payment_status(
         &id,
         json!({"code": "40", "info_rejet": {"code": "CONTEST_ERR_FACT", "commentaire": "non"}}),
     )
     .await;
     // The same invoice again: Urssaf keeps the number of the refused request.
-    let got = env.submit(TENANT_A.id, vec![inv]).await;
+    let got = app.submit(TENANT_A.id, vec![inv]).await;
     let p = assert_problem(&got, 409, "urssaf_conflict");
     assert_eq!(p["results"][0]["reconciled"], false, "{p}");
     assert_eq!(

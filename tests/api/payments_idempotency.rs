@@ -6,52 +6,51 @@ use serde_json::json;
 use crate::fixtures::*;
 use crate::helpers::*;
 
-async fn replay_then_mismatch(env: &Env) {
-    let client = env.active_client(TENANT_A.id).await;
+async fn replay_then_mismatch(app: &TestApp) {
+    let client = app.active_client(TENANT_A.id).await;
     let key = uuid::Uuid::new_v4().to_string();
     let body = json!({ "invoices": [invoice(&client, &number("I"))] });
-    let (s, h, first) = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    let (s, h, first) = app.submit_with_key(TENANT_A.id, &key, &body).await;
     assert_eq!(s, 200, "{first}");
     assert!(h.get("idempotent-replayed").is_none());
-    let (s, h, again) = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    let (s, h, again) = app.submit_with_key(TENANT_A.id, &key, &body).await;
     assert_eq!(s, 200, "{again}");
     assert_eq!(h["idempotent-replayed"], "true");
     assert_eq!(content_type(&h), "application/json");
     assert_eq!(again, first);
-    assert_eq!(env.sim.sim.submissions(), 1);
+    assert_eq!(app.sim().submissions(), 1);
 
     // Same key, another body.
     let other = json!({ "invoices": [invoice(&client, &number("I"))] });
-    let got = env.submit_with_key(TENANT_A.id, &key, &other).await;
+    let got = app.submit_with_key(TENANT_A.id, &key, &other).await;
     let p = assert_problem(&got, 422, "idempotency_key_reused");
     assert!(p["detail"].is_string());
-    assert_eq!(env.sim.sim.submissions(), 1);
+    assert_eq!(app.sim().submissions(), 1);
 
     // The key is per tenant: tenant B's identical key is a fresh request.
-    let got = env.submit_with_key(TENANT_B.id, &key, &body).await;
+    let got = app.submit_with_key(TENANT_B.id, &key, &body).await;
     assert_problem(&got, 422, "urssaf_rejected");
-    assert_eq!(env.sim.sim.submissions(), 2);
+    assert_eq!(app.sim().submissions(), 2);
 }
 
 #[tokio::test]
 async fn same_key_same_body_is_replayed_and_another_body_refused() {
-    replay_then_mismatch(&env().await).await;
+    replay_then_mismatch(&spawn_app().await).await;
 }
 
 #[tokio::test]
 async fn same_key_same_body_is_replayed_with_redis() {
-    require_redis().await;
-    replay_then_mismatch(&env_with(|_| {}, |_| {}, Some(&redis_url())).await).await;
+    replay_then_mismatch(&TestApp::builder().redis().start().await).await;
 }
 
-async fn twenty_concurrent_duplicates(env: &Env) {
-    let client = env.active_client(TENANT_A.id).await;
+async fn twenty_concurrent_duplicates(app: &TestApp) {
+    let client = app.active_client(TENANT_A.id).await;
     // Slow Urssaf down so that every duplicate arrives while the first is in flight.
-    env.faults(json!({ "latency_ms": 300 })).await;
+    app.faults(json!({ "latency_ms": 300 })).await;
     let key = uuid::Uuid::new_v4().to_string();
     let body = json!({ "invoices": [invoice(&client, &number("C"))] });
-    let answers = join_all((0..20).map(|_| env.submit_with_key(TENANT_A.id, &key, &body))).await;
-    assert_eq!(env.sim.sim.submissions(), 1);
+    let answers = join_all((0..20).map(|_| app.submit_with_key(TENANT_A.id, &key, &body))).await;
+    assert_eq!(app.sim().submissions(), 1);
     let winners: Vec<_> = answers
         .iter()
         .filter(|(s, h, _)| *s == 200 && h.get("idempotent-replayed").is_none())
@@ -70,36 +69,35 @@ async fn twenty_concurrent_duplicates(env: &Env) {
     }
     assert!(answers.iter().filter(|a| a.0 == 409).count() >= 1);
     // Afterwards the answer is replayed.
-    env.faults(json!({})).await;
-    let (s, h, b) = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    app.faults(json!({})).await;
+    let (s, h, b) = app.submit_with_key(TENANT_A.id, &key, &body).await;
     assert_eq!((s, &b), (200, winner));
     assert_eq!(h["idempotent-replayed"], "true");
-    assert_eq!(env.sim.sim.submissions(), 1);
+    assert_eq!(app.sim().submissions(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_duplicates_reach_urssaf_once() {
-    twenty_concurrent_duplicates(&env().await).await;
+    twenty_concurrent_duplicates(&spawn_app().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_duplicates_reach_urssaf_once_with_redis() {
-    require_redis().await;
-    twenty_concurrent_duplicates(&env_with(|_| {}, |_| {}, Some(&redis_url())).await).await;
+    twenty_concurrent_duplicates(&TestApp::builder().redis().start().await).await;
 }
 
 #[tokio::test]
 async fn a_lost_answer_is_reconciled_by_invoice_number() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
-    env.faults(json!({ "drop_after_accept": true })).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
+    app.faults(json!({ "drop_after_accept": true })).await;
     let key = uuid::Uuid::new_v4().to_string();
     let num = number("LOST");
     let body = json!({ "invoices": [invoice(&client, &num)] });
-    let (s, _, b) = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    let (s, _, b) = app.submit_with_key(TENANT_A.id, &key, &body).await;
     // Urssaf integrated it but the answer never came: the gateway found it by number.
     assert_eq!(s, 200, "{b}");
-    assert_eq!(env.sim.sim.submissions(), 1);
+    assert_eq!(app.sim().submissions(), 1);
     let r = &b["results"][0];
     assert_eq!(r["outcome"], "accepted", "{b}");
     assert_eq!(r["reconciled"], true);
@@ -107,38 +105,38 @@ async fn a_lost_answer_is_reconciled_by_invoice_number() {
     assert_eq!(r["payment_request"]["invoice_number"], num.as_str());
     assert_eq!(r["payment_request"]["status"]["urssaf_code"], "20");
     // The caller's retry with the same key gets the same answer, nothing sent again.
-    let (s, h, again) = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    let (s, h, again) = app.submit_with_key(TENANT_A.id, &key, &body).await;
     assert_eq!((s, &again), (200, &b));
     assert_eq!(h["idempotent-replayed"], "true");
-    assert_eq!(env.sim.sim.submissions(), 1);
+    assert_eq!(app.sim().submissions(), 1);
 
     // A retry without the key: Urssaf says duplicate, the gateway sees it is the same invoice.
-    env.faults(json!({})).await;
-    let (s, _, b) = env.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
+    app.faults(json!({})).await;
+    let (s, _, b) = app.submit(TENANT_A.id, vec![invoice(&client, &num)]).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["results"][0]["reconciled"], true);
     assert_eq!(b["results"][0]["payment_request"]["id"], id.as_str());
-    assert_eq!(env.sim.sim.submissions(), 2);
+    assert_eq!(app.sim().submissions(), 2);
 }
 
 #[tokio::test]
 async fn a_failed_submission_frees_the_key_for_a_retry() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
-    env.faults(json!({ "error_503_rate": 1.0 })).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
+    app.faults(json!({ "error_503_rate": 1.0 })).await;
     let key = uuid::Uuid::new_v4().to_string();
     let body = json!({ "invoices": [invoice(&client, &number("F"))] });
-    let got = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    let got = app.submit_with_key(TENANT_A.id, &key, &body).await;
     let p = assert_problem(&got, 503, "upstream_unavailable");
     assert!(got.1.get("retry-after").is_some());
     assert_eq!(p["results"][0]["outcome"], "failed", "{p}");
     // Too many requests: Urssaf's Retry-After is passed on; the key is still free.
-    env.faults(json!({ "error_429_rate": 1.0 })).await;
-    let got = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    app.faults(json!({ "error_429_rate": 1.0 })).await;
+    let got = app.submit_with_key(TENANT_A.id, &key, &body).await;
     assert_problem(&got, 503, "upstream_unavailable");
     assert_eq!(got.1["retry-after"], "1");
-    env.faults(json!({})).await;
-    let (s, h, b) = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    app.faults(json!({})).await;
+    let (s, h, b) = app.submit_with_key(TENANT_A.id, &key, &body).await;
     assert_eq!(s, 200, "{b}");
     assert!(h.get("idempotent-replayed").is_none());
     assert_eq!(b["results"][0]["reconciled"], false);
@@ -146,21 +144,13 @@ async fn a_failed_submission_frees_the_key_for_a_retry() {
 
 #[tokio::test]
 async fn a_timed_out_submission_can_be_retried_with_the_same_key() {
-    let env = env_with(
-        |_| {},
-        |v| {
-            set(v, "GATEWAY__UPSTREAM__TIMEOUT_MS", "300");
-            set(v, "GATEWAY__UPSTREAM__MAX_RETRIES", "0");
-        },
-        None,
-    )
-    .await;
-    let client = env.active_client(TENANT_A.id).await;
-    env.faults(json!({ "latency_ms": 500 })).await;
+    let app = TestApp::builder().short_upstream_timeout().start().await;
+    let client = app.active_client(TENANT_A.id).await;
+    app.faults(json!({ "latency_ms": 500 })).await;
     let key = uuid::Uuid::new_v4().to_string();
     let num = number("TO");
     let body = json!({ "invoices": [invoice(&client, &num)] });
-    let got = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    let got = app.submit_with_key(TENANT_A.id, &key, &body).await;
     let p = assert_problem(&got, 504, "upstream_timeout");
     assert!(got.1.get("retry-after").is_some());
     assert_eq!(p["results"][0]["outcome"], "failed", "{p}");
@@ -169,15 +159,15 @@ async fn a_timed_out_submission_can_be_retried_with_the_same_key() {
         "{p}"
     );
     // Retry with the same key (the first attempt may still be running at the simulator).
-    env.faults(json!({})).await;
-    let (s, h, b) = env.submit_with_key(TENANT_A.id, &key, &body).await;
+    app.faults(json!({})).await;
+    let (s, h, b) = app.submit_with_key(TENANT_A.id, &key, &body).await;
     assert_eq!(s, 200, "{b}");
     assert!(h.get("idempotent-replayed").is_none());
     let r = &b["results"][0];
     assert_eq!(r["outcome"], "accepted", "{b}");
     // Either the first call was integrated (then reconciled) or not (then sent now): one
     // payment request for this number in the end.
-    let (s, _, found) = env
+    let (s, _, found) = app
         .search(TENANT_A.id, json!({ "invoice_numbers": [num] }))
         .await;
     assert_eq!(s, 200, "{found}");
@@ -190,11 +180,11 @@ async fn a_timed_out_submission_can_be_retried_with_the_same_key() {
 
 #[tokio::test]
 async fn an_invalid_key_is_refused_before_anything_else() {
-    let env = env().await;
+    let app = spawn_app().await;
     let body = json!({ "invoices": [invoice("c", &number("K"))] });
     for key in ["x".repeat(256), "é".to_string()] {
-        let resp = env
-            .gw
+        let resp = app
+            .gw()
             .post(TENANT_A.id, "/v1/payment-requests")
             .header("Idempotency-Key", key.as_bytes())
             .json(&body)
@@ -203,13 +193,13 @@ async fn an_invalid_key_is_refused_before_anything_else() {
             .unwrap();
         assert_problem(&read(resp).await, 400, "invalid_idempotency_key");
     }
-    assert_eq!(env.sim.sim.token_requests(), 0);
+    assert_eq!(app.sim().token_requests(), 0);
 }
 
 #[tokio::test]
 async fn key_order_and_spacing_do_not_make_another_body() {
-    let env = env().await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = spawn_app().await;
+    let client = app.active_client(TENANT_A.id).await;
     let key = uuid::Uuid::new_v4().to_string();
     let num = number("O");
     let inv = invoice(&client, &num);
@@ -222,7 +212,7 @@ async fn key_order_and_spacing_do_not_make_another_body() {
     );
     assert_ne!(text, reordered);
     let send = |body: String| {
-        env.gw
+        app.gw()
             .post(TENANT_A.id, "/v1/payment-requests")
             .header("Idempotency-Key", key.as_str())
             .header("content-type", "application/json")
@@ -234,38 +224,35 @@ async fn key_order_and_spacing_do_not_make_another_body() {
     let (s, h, again) = read(send(reordered).await.unwrap()).await;
     assert_eq!((s, &again), (200, &first));
     assert_eq!(h["idempotent-replayed"], "true");
-    assert_eq!(env.sim.sim.submissions(), 1);
+    assert_eq!(app.sim().submissions(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_request_keeps_its_key_past_the_in_flight_ttl() {
-    crate::helpers::require_redis().await;
-    let redis = crate::helpers::redis_url();
-    let env = env_with(
-        |_| {},
-        |v| crate::helpers::set(v, "GATEWAY__IDEMPOTENCY__IN_FLIGHT_TTL_SECONDS", "1"),
-        Some(&redis),
-    )
-    .await;
-    let client = env.active_client(TENANT_A.id).await;
+    let app = TestApp::builder()
+        .redis()
+        .setting("GATEWAY__IDEMPOTENCY__IN_FLIGHT_TTL_SECONDS", "1")
+        .start()
+        .await;
+    let client = app.active_client(TENANT_A.id).await;
     let body = json!({ "invoices": [invoice(&client, &number("SLOW"))] });
-    env.faults(json!({ "latency_ms": 2500 })).await;
+    app.faults(json!({ "latency_ms": 2500 })).await;
     let first = {
-        let env_gw = env
-            .gw
+        let req = app
+            .gw()
             .post(TENANT_A.id, "/v1/payment-requests")
             .header("Idempotency-Key", "slow-1")
             .json(&body);
-        tokio::spawn(async move { env_gw.send().await.map(|r| r.status().as_u16()) })
+        tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) })
     };
     // Well past the 1 s in-flight TTL: the claim was renewed, the duplicate is refused.
     tokio::time::sleep(std::time::Duration::from_millis(1800)).await;
-    let dup = env.submit_with_key(TENANT_A.id, "slow-1", &body).await;
+    let dup = app.submit_with_key(TENANT_A.id, "slow-1", &body).await;
     assert_problem(&dup, 409, "idempotency_in_flight");
     assert_eq!(first.await.unwrap().unwrap(), 200);
-    env.faults(json!({})).await;
-    let replay = env.submit_with_key(TENANT_A.id, "slow-1", &body).await;
+    app.faults(json!({})).await;
+    let replay = app.submit_with_key(TENANT_A.id, "slow-1", &body).await;
     assert_eq!(replay.0, 200);
     assert_eq!(replay.1["idempotent-replayed"], "true");
-    assert_eq!(env.sim.sim.submissions(), 1);
+    assert_eq!(app.sim().submissions(), 1);
 }

@@ -1,10 +1,13 @@
 //! The real binary: the embedded default, configuration errors, logs without personal data,
-//! and a graceful stop on SIGTERM.
+//! and a graceful stop on SIGTERM (with the test builder's settings).
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::helpers::{get_json, read, text, TestApp, TENANT_A};
 
 const BIN: &str = env!("CARGO_BIN_EXE_urssaf-gateway");
 
@@ -24,7 +27,7 @@ impl Drop for Running {
 }
 
 /// Starts the binary with only the given environment and waits for its "listening" line.
-fn start(env: &[(&str, &str)]) -> Running {
+fn start<K: AsRef<OsStr>, V: AsRef<OsStr>>(env: &[(K, V)]) -> Running {
     let mut cmd = Command::new(BIN);
     cmd.arg("serve")
         .arg("--port")
@@ -125,7 +128,7 @@ fn configuration_errors_are_one_clear_line_each() {
     let (code, err) = run_to_end(&[("GATEWAY__LOG__FORMAT", "xml")]);
     assert_eq!(code, 2);
     assert!(
-        err.starts_with("error: configuration:") && err.contains("xml"),
+        err.starts_with("error: log.format:") && err.contains("xml"),
         "{err}"
     );
 
@@ -139,24 +142,19 @@ fn configuration_errors_are_one_clear_line_each() {
 
 #[tokio::test]
 async fn sigterm_drains_then_stops_without_dropping_a_call() {
-    let gw = start(&[
-        ("GATEWAY__SERVER__DRAIN_SECONDS", "1"),
-        ("GATEWAY__SERVER__SHUTDOWN_TIMEOUT_SECONDS", "10"),
-    ]);
-    let key = gw.demo_key.clone().expect("demo key printed");
-    let http = reqwest::Client::new();
-    let sim = format!(
-        "http://127.0.0.1:{}",
-        gw.simulator_port.expect("embedded simulator")
-    );
+    // The binary serves tenant A in front of the test's simulator.
+    let app = TestApp::builder()
+        .tenants(&[&TENANT_A])
+        .setting("GATEWAY__SERVER__DRAIN_SECONDS", "1")
+        .setting("GATEWAY__SERVER__SHUTDOWN_TIMEOUT_SECONDS", "10")
+        .no_gateway()
+        .start()
+        .await;
+    let gw = start(app.gateway_env());
+    let key = app.key(TENANT_A.id).to_string();
+    let http = &app.http;
     // Make every Urssaf call slow so calls are in flight when the signal arrives.
-    let r = http
-        .put(format!("{sim}/__admin/faults"))
-        .json(&serde_json::json!({"latency_ms": 1500}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    app.faults(serde_json::json!({"latency_ms": 1500})).await;
     let base = format!("http://127.0.0.1:{}", gw.port);
     let calls: Vec<_> = (0..20)
         .map(|_| {
@@ -218,8 +216,9 @@ const PERSONAL: &[&str] = &[
 
 #[tokio::test]
 async fn logs_are_json_lines_without_personal_data_or_secrets() {
-    let gw = start(&[]);
+    let gw = start::<&str, &str>(&[]);
     let key = gw.demo_key.clone().expect("demo key printed");
+    assert!(gw.simulator_port.is_some(), "embedded simulator");
     let base = format!("http://127.0.0.1:{}", gw.port);
     let http = reqwest::Client::new();
     let registration = serde_json::json!({
@@ -230,35 +229,21 @@ async fn logs_are_json_lines_without_personal_data_or_secrets() {
                     "commune_code": "44109", "commune_name": "Nantes", "postal_code": "44000"},
         "bank_account": {"iban": "FR76 3000 4000 0312 3456 7890 143", "bic": "BNPAFRPP", "holder": "Mme Zoulikha Bercovici"}
     });
-    let resp = http
-        .post(format!("{base}/v1/clients"))
-        .bearer_auth(&key)
-        .json(&registration)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let body: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(status, 201, "{body}");
-    let client_id = body["client_id"].as_str().unwrap().to_string();
-    let resp = http
-        .get(format!("{base}/v1/clients/{client_id}"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    let call = |req: reqwest::RequestBuilder| {
+        let req = req.bearer_auth(&key);
+        async move { read(req.send().await.expect("the binary answers")).await }
+    };
+    let register = |body| call(http.post(format!("{base}/v1/clients")).json(body));
+    let (s, _, body) = register(&registration).await;
+    assert_eq!(s, 201, "{body}");
+    let client_id = text(&body["client_id"]);
+    let (s, _, body) = call(http.get(format!("{base}/v1/clients/{client_id}"))).await;
+    assert_eq!(s, 200, "{body}");
     // A rejected registration too: its Urssaf error must not drag data into the logs.
     let mut bad = registration.clone();
     bad["bank_account"]["iban"] = serde_json::json!("FR7630004000031234567890144");
-    let resp = http
-        .post(format!("{base}/v1/clients"))
-        .bearer_auth(&key)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 422);
+    let (s, _, body) = register(&bad).await;
+    assert_eq!(s, 422, "{body}");
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let lines = gw.stdout.lock().unwrap().clone();
@@ -350,28 +335,17 @@ async fn the_simulator_runs_standalone_with_its_knobs() {
         .unwrap_or_else(|| panic!("{banner}"))
         .to_string();
     let http = reqwest::Client::new();
-    let token: serde_json::Value = http
+    let grant = [
+        ("grant_type", "client_credentials"),
+        ("scope", "homeplus.tiersprestations"),
+    ];
+    let token = http
         .post(format!("{url}/api/oauth/v1/token"))
         .basic_auth("vendor", Some("s3cret"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "homeplus.tiersprestations"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .form(&grant);
+    let (_, _, token) = read(token.send().await.unwrap()).await;
     assert_eq!(token["expires_in"], 120);
-    let faults: serde_json::Value = http
-        .get(format!("{url}/__admin/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let faults = get_json(&http, &format!("{url}/__admin/faults")).await;
     assert_eq!(faults["capital_errors"], true);
     let _ = child.kill();
     let _ = child.wait();

@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::fixtures::*;
+use crate::helpers::*;
 
 /// Values that break types, lengths, encodings, number ranges and date calendars.
 fn hostile() -> Vec<Value> {
@@ -95,14 +96,14 @@ fn variants(valid: &Value) -> Vec<Value> {
     out
 }
 
-async fn check_all(env: &Env, path: &str, bodies: Vec<Value>) -> usize {
-    let url = format!("{}{path}", env.gw.url);
-    let key = env.gw.key("alpha").to_string();
+async fn check_all(app: &TestApp, path: &str, bodies: Vec<Value>) -> usize {
+    let url = format!("{}{path}", app.gw().url);
+    let key = app.gw().key("alpha").to_string();
     let mut sent = 0;
     // Concurrency keeps it quick; each answer is checked on its own.
     for chunk in bodies.chunks(32) {
         let calls = chunk.iter().map(|b| {
-            let req = env.http.post(&url).bearer_auth(&key).json(b);
+            let req = app.http.post(&url).bearer_auth(&key).json(b);
             async move {
                 let resp = req.send().await.expect("the gateway answers");
                 let status = resp.status().as_u16();
@@ -133,9 +134,9 @@ async fn check_all(env: &Env, path: &str, bodies: Vec<Value>) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_bodies_get_4xx_answers_never_a_crash() {
-    let env = env().await;
-    let client = env.active_client("alpha").await;
-    let mut sent = check_all(&env, "/v1/clients", variants(&client_body())).await;
+    let app = spawn_app().await;
+    let client = app.active_client("alpha").await;
+    let mut sent = check_all(&app, "/v1/clients", variants(&client_body())).await;
     let submission = json!({ "invoices": [invoice(&client, &number("R"))] });
     // Each variant gets its own invoice number so accepted ones do not turn into duplicates.
     let bodies = variants(&submission)
@@ -150,12 +151,12 @@ async fn hostile_bodies_get_4xx_answers_never_a_crash() {
             b
         })
         .collect();
-    sent += check_all(&env, "/v1/payment-requests", bodies).await;
+    sent += check_all(&app, "/v1/payment-requests", bodies).await;
     let search = json!({ "ids": ["11000000000100"], "invoice_numbers": ["F-1"],
                          "invoice_date_from": "2026-01-01", "invoice_date_to": "2026-01-31" });
-    sent += check_all(&env, "/v1/payment-requests/search", variants(&search)).await;
+    sent += check_all(&app, "/v1/payment-requests/search", variants(&search)).await;
     assert!(sent > 1000, "{sent} bodies tried");
     // Still serving.
-    let (status, _, _) = env.get("alpha", &format!("/v1/clients/{client}")).await;
+    let (status, _, _) = app.get("alpha", &format!("/v1/clients/{client}")).await;
     assert_eq!(status, 200);
 }

@@ -1,9 +1,9 @@
 //! E1 (registration) and E2 (client status) against the simulator.
 
-use crate::simulator::*;
+use crate::fixtures::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
 use std::time::Duration;
-use urssaf_gateway::simulator::SimulatorSettings;
 
 /// Applies `f` to a fresh valid particulier.
 fn with(f: impl FnOnce(&mut Value)) -> Value {
@@ -14,16 +14,12 @@ fn with(f: impl FnOnce(&mut Value)) -> Value {
 
 #[tokio::test]
 async fn registration_starts_pending_then_validates_after_the_delay() {
-    let h = start_with(SimulatorSettings {
-        activation_delay: Duration::from_secs(3600),
-        ..settings()
-    })
-    .await;
-    h.set_clock("2026-11-02T09:15:00Z").await;
-    let id = h.register_as(&h.token, &particulier()).await;
+    let app = spawn_simulator_with(|s| s.activation_delay = Duration::from_secs(3600)).await;
+    app.set_clock("2026-11-02T09:15:00Z").await;
+    let id = app.sim_register(&app.token, &particulier()).await;
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
 
-    let (s, b) = h.get(&format!("/particulier?idClient={id}")).await;
+    let (s, b) = app.sim_get(&format!("/particulier?idClient={id}")).await;
     assert_eq!(s, 200);
     assert_eq!(
         b,
@@ -33,12 +29,12 @@ async fn registration_starts_pending_then_validates_after_the_delay() {
                         "description": "Transmission DP impossible, appareillage en cours de traitement" }
         })
     );
-    h.advance(3599).await;
-    let (_, b) = h.get(&format!("/particulier?idClient={id}")).await;
+    app.advance(3599).await;
+    let (_, b) = app.sim_get(&format!("/particulier?idClient={id}")).await;
     assert_eq!(b["statut"]["code"], "APPAREILLAGE_EC");
-    h.advance(1).await;
-    let (_, b) = h
-        .get(&format!(
+    app.advance(1).await;
+    let (_, b) = app
+        .sim_get(&format!(
             "/particulier?adresseMail=JEAN.durand@example.fr&idClient={id}"
         ))
         .await;
@@ -51,22 +47,22 @@ async fn registration_starts_pending_then_validates_after_the_delay() {
 
 #[tokio::test]
 async fn re_registration_same_contact_gives_same_id_else_err_contact() {
-    let h = start().await;
-    let id = h.register_as(&h.token, &particulier()).await;
+    let app = spawn_simulator().await;
+    let id = app.sim_register(&app.token, &particulier()).await;
     // Same person, same contact (phone spelled +33) → same idClient.
     let again = with(|p| p["numeroTelephonePortable"] = json!("+33605040302"));
-    assert_eq!(h.register_as(&h.token, &again).await, id);
+    assert_eq!(app.sim_register(&app.token, &again).await, id);
     // Same person, other e-mail → ERR_CONTACT.
-    let (s, b) = h
-        .post(
+    let (s, b) = app
+        .sim_post(
             "/particulier",
             &with(|p| p["adresseMail"] = json!("autre@example.fr")),
         )
         .await;
     assert_400(s, &b, "ERR_CONTACT");
     // Other person, same e-mail + phone → pair must be unique.
-    let (s, b) = h
-        .post("/particulier", &with(|p| p["prenoms"] = json!("Paul")))
+    let (s, b) = app
+        .sim_post("/particulier", &with(|p| p["prenoms"] = json!("Paul")))
         .await;
     assert_400(s, &b, "ERREUR_REFERENCE_PARTICULIER_EXISTANTE_TYPE");
     // Other person, own contact → new id.
@@ -74,12 +70,12 @@ async fn re_registration_same_contact_gives_same_id_else_err_contact() {
         p["prenoms"] = json!("Paul");
         p["adresseMail"] = json!("paul@example.fr");
     });
-    assert_ne!(h.register_as(&h.token, &other).await, id);
+    assert_ne!(app.sim_register(&app.token, &other).await, id);
 }
 
 #[tokio::test]
 async fn field_rules_answer_erreur_validation_naming_the_field() {
-    let h = start().await;
+    let app = spawn_simulator().await;
     let cases: Vec<(&str, Mutation)> = vec![
         ("civilite", Box::new(|p| p["civilite"] = json!("3"))),
         ("civilite", Box::new(|p| p["civilite"] = json!(1))),
@@ -175,24 +171,19 @@ async fn field_rules_answer_erreur_validation_naming_the_field() {
     ];
     for (path, mutate) in cases {
         let body = with(|p| mutate(p));
-        let (s, b) = h.post("/particulier", &body).await;
-        let e = assert_400(s, &b, "ERREUR_VALIDATION");
-        let expected = format!("champ inputParticulier.{path} :");
-        assert!(
-            e["message"].as_str().unwrap().contains(&expected),
-            "{path}: {b}"
-        );
+        let (s, b) = app.sim_post("/particulier", &body).await;
+        assert_validation(s, &b, &format!("champ inputParticulier.{path} :"));
     }
     // Nothing was registered along the way.
-    let (s, b) = h
-        .get("/particulier?adresseMail=jean.durand@example.fr")
+    let (s, b) = app
+        .sim_get("/particulier?adresseMail=jean.durand@example.fr")
         .await;
     assert_400(s, &b, "ERR_RECHERCHE_PARTICULIER");
 }
 
 #[tokio::test]
 async fn birthplace_and_address_rules_have_their_own_codes() {
-    let h = start().await;
+    let app = spawn_simulator().await;
     let cases: Vec<(&str, Mutation)> = vec![
         (
             "ERREUR_LIEU_NAISSANCE_OBLIGATOIRE",
@@ -282,7 +273,7 @@ async fn birthplace_and_address_rules_have_their_own_codes() {
         ),
     ];
     for (code, mutate) in cases {
-        let (s, b) = h.post("/particulier", &with(|p| mutate(p))).await;
+        let (s, b) = app.sim_post("/particulier", &with(|p| mutate(p))).await;
         assert_400(s, &b, code);
     }
     // Abroad without department/commune, and a complement-only address, are fine.
@@ -292,45 +283,35 @@ async fn birthplace_and_address_rules_have_their_own_codes() {
         p["adressePostale"]["libelleVoie"] = Value::Null;
         p["adressePostale"]["complement"] = json!("Résidence des Pins");
     });
-    h.register_as(&h.token, &abroad).await;
+    app.sim_register(&app.token, &abroad).await;
 }
 
 #[tokio::test]
 async fn unparsable_body_is_a_validation_error() {
-    let h = start().await;
-    let resp = h
-        .http
-        .post(format!("{}{BASE}/particulier", h.url))
-        .bearer_auth(&h.token)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    let s = resp.status();
-    let b: Value = resp.json().await.unwrap();
+    let app = spawn_simulator().await;
+    let (s, b) = app.sim_post_raw("/particulier", "{not json").await;
     assert_400(s, &b, "ERREUR_VALIDATION");
 }
 
 #[tokio::test]
 async fn status_lookup_errors_and_admin_driven_statuses() {
-    let h = start().await;
-    let (s, b) = h.get("/particulier").await;
+    let app = spawn_simulator().await;
+    let (s, b) = app.sim_get("/particulier").await;
     assert_400(s, &b, "ERREUR_VALIDATION");
-    let (s, b) = h
-        .get("/particulier?idClient=af0be430-908a-11eb-a8b3-0242ac130003")
+    let (s, b) = app
+        .sim_get("/particulier?idClient=af0be430-908a-11eb-a8b3-0242ac130003")
         .await;
     assert_400(s, &b, "ERR_RECHERCHE_PARTICULIER");
-    let id = h.register_as(&h.token, &particulier()).await;
+    let id = app.sim_register(&app.token, &particulier()).await;
     // Both criteria must match.
-    let (s, b) = h
-        .get(&format!(
+    let (s, b) = app
+        .sim_get(&format!(
             "/particulier?idClient={id}&adresseMail=x@example.fr"
         ))
         .await;
     assert_400(s, &b, "ERR_RECHERCHE_PARTICULIER");
-    let (s, b) = h
-        .get("/particulier?adresseMail=jean.durand@example.fr")
+    let (s, b) = app
+        .sim_get("/particulier?adresseMail=jean.durand@example.fr")
         .await;
     assert_eq!(
         (s.as_u16(), b["idClient"].as_str()),
@@ -343,28 +324,16 @@ async fn status_lookup_errors_and_admin_driven_statuses() {
         "MANDAT_ECHU",
         "APPAREILLAGE_EC",
     ] {
-        let (s, _) = h
-            .admin(
-                reqwest::Method::PUT,
-                &format!("/clients/{id}/status"),
-                Some(json!({ "code": code })),
-            )
-            .await;
-        assert_eq!(s, 200);
-        let (_, b) = h.get(&format!("/particulier?idClient={id}")).await;
+        app.set_client_status(&id, json!({ "code": code })).await;
+        let (_, b) = app.sim_get(&format!("/particulier?idClient={id}")).await;
         assert_eq!(
             (b["statut"]["code"].as_str(), b["statut"]["etat"].as_str()),
             (Some(code), Some("KO"))
         );
     }
     let body = json!({ "code": "APPAREILLAGE_VALIDE", "activated_at": "2026-02-01T10:00:00Z" });
-    h.admin(
-        reqwest::Method::PUT,
-        &format!("/clients/{id}/status"),
-        Some(body),
-    )
-    .await;
-    let (_, b) = h.get(&format!("/particulier?idClient={id}")).await;
+    app.set_client_status(&id, body).await;
+    let (_, b) = app.sim_get(&format!("/particulier?idClient={id}")).await;
     assert_eq!(
         b["statut"]["description"],
         "Transmission DP possible à partir du 01/02/2026 10:00:00"
@@ -374,30 +343,32 @@ async fn status_lookup_errors_and_admin_driven_statuses() {
 
 #[tokio::test]
 async fn providers_never_see_each_other() {
-    let h = start().await;
-    let id = h.active_client().await;
-    let (s, b) = h.submit(&json!([demande(&id, "F-1")])).await;
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
+    let (s, b) = app.sim_submit(&json!([demande(&id, "F-1")])).await;
     assert_eq!(s, 200);
     let dp = b[0]["idDemandePaiement"].as_str().unwrap().to_string();
 
-    let tb = h.token_for(B).await;
-    let (s, b) = h.get_as(&tb, &format!("/particulier?idClient={id}")).await;
+    let tb = app.token_for(B).await;
+    let (s, b) = app
+        .sim_get_as(&tb, &format!("/particulier?idClient={id}"))
+        .await;
     assert_400(s, &b, "ERR_RECHERCHE_PARTICULIER");
-    let (s, b) = h
-        .post_as(&tb, "/demandePaiement", &json!([demande(&id, "F-1")]))
+    let (s, b) = app
+        .sim_post_as(&tb, "/demandePaiement", &json!([demande(&id, "F-1")]))
         .await;
     assert_eq!(s, 200);
     assert_eq!(b[0]["errors"][0]["code"], "ERR_PARTICULIER_INCONNU", "{b}");
-    let (s, b) = h
-        .post_as(
+    let (s, b) = app
+        .sim_post_as(
             &tb,
             "/demandePaiement/rechercher",
             &json!({ "idDemandePaiements": [dp] }),
         )
         .await;
     assert_400(s, &b, "ERR_RECHERCHE_VIDE");
-    let (s, b) = h
-        .post_as(
+    let (s, b) = app
+        .sim_post_as(
             &tb,
             "/demandePaiement/rechercher",
             &json!({ "numFactureTiers": ["F-1"] }),
@@ -405,16 +376,15 @@ async fn providers_never_see_each_other() {
         .await;
     assert_400(s, &b, "ERR_RECHERCHE_VIDE");
     // B registers the same person: its own idClient, and its own invoice numbering.
-    let id_b = h.register_as(&tb, &particulier()).await;
+    let id_b = app.sim_register(&tb, &particulier()).await;
     assert_ne!(id_b, id);
-    h.admin(
-        reqwest::Method::PUT,
-        &format!("/clients/{id_b}/status"),
-        Some(json!({ "code": "APPAREILLAGE_VALIDE", "activated_at": T0 })),
+    app.set_client_status(
+        &id_b,
+        json!({ "code": "APPAREILLAGE_VALIDE", "activated_at": T0 }),
     )
     .await;
-    let (_, b) = h
-        .post_as(&tb, "/demandePaiement", &json!([demande(&id_b, "F-1")]))
+    let (_, b) = app
+        .sim_post_as(&tb, "/demandePaiement", &json!([demande(&id_b, "F-1")]))
         .await;
     assert_eq!(b[0]["statut"], "10", "{b}");
 }

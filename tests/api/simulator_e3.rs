@@ -1,8 +1,11 @@
 //! E3 (payment-request submission) against the simulator.
 
-use crate::simulator::*;
+use reqwest::Method;
+
+use crate::fixtures::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
-use urssaf_gateway::simulator::{Rules, SimulatorSettings};
+use urssaf_gateway::simulator::Rules;
 
 fn with(id: &str, num: &str, f: impl FnOnce(&mut Value)) -> Value {
     let mut d = demande(id, num);
@@ -11,8 +14,8 @@ fn with(id: &str, num: &str, f: impl FnOnce(&mut Value)) -> Value {
 }
 
 /// Submits one demande and returns the codes of its per-item errors (200 expected).
-async fn item_errors(h: &Harness, d: Value) -> Vec<String> {
-    let (s, b) = h.submit(&json!([d])).await;
+async fn item_errors(app: &TestApp, d: Value) -> Vec<String> {
+    let (s, b) = app.sim_submit(&json!([d])).await;
     assert_eq!(s, 200, "{b}");
     let item = &b[0];
     match item.get("errors") {
@@ -30,10 +33,10 @@ async fn item_errors(h: &Harness, d: Value) -> Vec<String> {
 
 #[tokio::test]
 async fn valid_demandes_are_integrated_with_increasing_numeric_ids() {
-    let h = start().await;
-    let id = h.active_client().await;
-    let (s, b) = h
-        .submit(&json!([demande(&id, "F-1"), demande(&id, "F-2")]))
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
+    let (s, b) = app
+        .sim_submit(&json!([demande(&id, "F-1"), demande(&id, "F-2")]))
         .await;
     assert_eq!(s, 200, "{b}");
     let ids: Vec<u64> = (0..2)
@@ -48,13 +51,13 @@ async fn valid_demandes_are_integrated_with_increasing_numeric_ids() {
         .collect();
     assert_eq!(b[1]["numFactureTiers"], "F-2");
     assert!(ids[1] > ids[0]);
-    assert_eq!(h.sim.submissions(), 1);
+    assert_eq!(app.sim().submissions(), 1);
 }
 
 #[tokio::test]
 async fn business_rules_reject_the_item_inside_a_200() {
-    let h = start().await;
-    let id = h.active_client().await;
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
     let p = "inputPrestations";
     let cases: Vec<(&str, Mutation)> = vec![
         (
@@ -154,15 +157,15 @@ async fn business_rules_reject_the_item_inside_a_200() {
     ];
     for (i, (code, mutate)) in cases.into_iter().enumerate() {
         let d = with(&id, &format!("BAD-{i}"), |d| mutate(d));
-        let codes = item_errors(&h, d).await;
+        let codes = item_errors(&app, d).await;
         assert!(
             codes.iter().any(|c| c == code),
             "case {i}: expected {code}, got {codes:?}"
         );
     }
     // None of them was stored: the numbers are still free.
-    let (s, b) = h
-        .post(
+    let (s, b) = app
+        .sim_post(
             "/demandePaiement/rechercher",
             &json!({ "numFactureTiers": ["BAD-0", "BAD-1"] }),
         )
@@ -172,8 +175,8 @@ async fn business_rules_reject_the_item_inside_a_200() {
 
 #[tokio::test]
 async fn accepted_edge_values() {
-    let h = start().await;
-    let id = h.active_client().await;
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
     let p = "inputPrestations";
     let cases: Vec<Mutation> = vec![
         // 3-decimal unit price: 69.996 × 5 = 349.98 (CAERP, production).
@@ -201,44 +204,39 @@ async fn accepted_edge_values() {
         }),
     ];
     for (i, mutate) in cases.into_iter().enumerate() {
-        let codes = item_errors(&h, with(&id, &format!("OK-{i}"), |d| mutate(d))).await;
+        let codes = item_errors(&app, with(&id, &format!("OK-{i}"), |d| mutate(d))).await;
         assert!(codes.is_empty(), "case {i}: {codes:?}");
     }
 }
 
 #[tokio::test]
 async fn client_state_codes() {
-    let h = start().await;
-    let id = h.active_client().await;
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
     for (status, code) in [
         ("PARTICULIER_BLOQUE", "ERR_CMPT_BLOQUE"),
         ("MANDAT_ECHU", "ERR_MANDAT_ECHU"),
         ("APPAREILLAGE_EC", "ERR_PARTICULIER_INCONNU"),
         ("APPAREILLAGE_NF", "ERR_PARTICULIER_INCONNU"),
     ] {
-        h.admin(
-            reqwest::Method::PUT,
-            &format!("/clients/{id}/status"),
-            Some(json!({ "code": status })),
-        )
-        .await;
-        let codes = item_errors(&h, demande(&id, status)).await;
+        app.set_client_status(&id, json!({ "code": status })).await;
+        let codes = item_errors(&app, demande(&id, status)).await;
         assert_eq!(codes, vec![code.to_string()], "{status}");
     }
 }
 
 #[tokio::test]
 async fn duplicate_invoice_numbers() {
-    let h = start().await;
-    let id = h.active_client().await;
-    assert!(item_errors(&h, demande(&id, "F-1")).await.is_empty());
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
+    assert!(item_errors(&app, demande(&id, "F-1")).await.is_empty());
     assert_eq!(
-        item_errors(&h, demande(&id, "F-1")).await,
+        item_errors(&app, demande(&id, "F-1")).await,
         vec!["ERR_FACTURE_DOUBLON"]
     );
     // Within one batch: the first wins, the second is rejected, the answer keeps the order.
-    let (s, b) = h
-        .submit(&json!([
+    let (s, b) = app
+        .sim_submit(&json!([
             demande(&id, "F-2"),
             demande(&id, "F-2"),
             with(&id, "F-3", |d| d["mntFactureTTC"] = json!(1))
@@ -251,103 +249,90 @@ async fn duplicate_invoice_numbers() {
     assert_eq!(b[2]["errors"][0]["code"], "ERR_TOTAL_PRESTATIONS");
     // A rejected demande does not take its number, even within the batch.
     let bad = with(&id, "F-4", |d| d["mntFactureTTC"] = json!(1));
-    let (_, b) = h.submit(&json!([bad, demande(&id, "F-4")])).await;
+    let (_, b) = app.sim_submit(&json!([bad, demande(&id, "F-4")])).await;
     assert_eq!(b[0]["errors"][0]["code"], "ERR_TOTAL_PRESTATIONS");
     assert_eq!(b[1]["statut"], "10", "{b}");
 }
 
 /// Submits `num` (expected integrated) and forces its status through the admin API.
-async fn integrate_then_force(h: &Harness, id: &str, num: &str, code: &str) {
-    let (s, b) = h.submit(&json!([demande(id, num)])).await;
+async fn integrate_then_force(app: &TestApp, id: &str, num: &str, code: &str) {
+    let (s, b) = app.sim_submit(&json!([demande(id, num)])).await;
     assert_eq!((s.as_u16(), &b[0]["statut"]), (200, &json!("10")), "{b}");
     let dp = b[0]["idDemandePaiement"].as_str().unwrap().to_string();
-    let (s, _) = h
-        .admin(
-            reqwest::Method::PUT,
-            &format!("/payment-requests/{dp}/status"),
-            Some(json!({ "code": code })),
-        )
-        .await;
-    assert_eq!(s, 200);
+    app.set_payment_status(&dp, json!({ "code": code })).await;
 }
 
 #[tokio::test]
 async fn refused_request_keeps_its_number_by_default() {
-    let h = start().await;
-    let id = h.active_client().await;
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
     for (num, code) in [("F-40", "40"), ("F-110", "110"), ("F-113", "113")] {
-        integrate_then_force(&h, &id, num, code).await;
+        integrate_then_force(&app, &id, num, code).await;
         assert_eq!(
-            item_errors(&h, demande(&id, num)).await,
+            item_errors(&app, demande(&id, num)).await,
             vec!["ERR_FACTURE_DOUBLON"],
             "{code}"
         );
     }
-    let (_, rules) = h.admin(reqwest::Method::GET, "/rules", None).await;
+    let (_, rules) = app.admin(Method::GET, "/rules", None).await;
     assert_eq!(rules["refused_frees_invoice_number"], false);
 }
 
 #[tokio::test]
 async fn refused_request_frees_its_number_when_the_rule_says_so() {
-    let h = start().await;
-    let id = h.active_client().await;
-    let (s, _) = h
-        .admin(
-            reqwest::Method::PUT,
-            "/rules",
-            Some(json!({ "refused_frees_invoice_number": true })),
-        )
-        .await;
-    assert_eq!(s, 200);
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
+    let rules = json!({ "refused_frees_invoice_number": true });
+    app.admin_ok(Method::PUT, "/rules", Some(rules)).await;
     for (num, code) in [
         ("F-40", "40"),
         ("F-100", "100"),
         ("F-110", "110"),
         ("F-111", "111"),
     ] {
-        integrate_then_force(&h, &id, num, code).await;
+        integrate_then_force(&app, &id, num, code).await;
         assert!(
-            item_errors(&h, demande(&id, num)).await.is_empty(),
+            item_errors(&app, demande(&id, num)).await.is_empty(),
             "{code}"
         );
         // The new request holds the number again.
         assert_eq!(
-            item_errors(&h, demande(&id, num)).await,
+            item_errors(&app, demande(&id, num)).await,
             vec!["ERR_FACTURE_DOUBLON"],
             "{code}"
         );
     }
     // Requests that are not refused or cancelled keep their number.
     for (num, code) in [("F-30", "30"), ("F-70", "70"), ("F-120", "120")] {
-        integrate_then_force(&h, &id, num, code).await;
+        integrate_then_force(&app, &id, num, code).await;
         assert_eq!(
-            item_errors(&h, demande(&id, num)).await,
+            item_errors(&app, demande(&id, num)).await,
             vec!["ERR_FACTURE_DOUBLON"],
             "{code}"
         );
     }
     // Same through the Rust API.
-    h.sim.set_rules(Rules {
+    app.sim().set_rules(Rules {
         refused_frees_invoice_number: false,
         ..Rules::default()
     });
-    integrate_then_force(&h, &id, "F-41", "40").await;
+    integrate_then_force(&app, &id, "F-41", "40").await;
     assert_eq!(
-        item_errors(&h, demande(&id, "F-41")).await,
+        item_errors(&app, demande(&id, "F-41")).await,
         vec!["ERR_FACTURE_DOUBLON"]
     );
 }
 
 #[tokio::test]
 async fn request_level_faults_are_400() {
-    let h = start().await;
-    let id = h.active_client().await;
-    let (s, b) = h.submit(&demande(&id, "F-1")).await;
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
+    let (s, b) = app.sim_submit(&demande(&id, "F-1")).await;
     assert_400(s, &b, "ERREUR_VALIDATION");
-    let (s, b) = h.submit(&json!([])).await;
+    let (s, b) = app.sim_submit(&json!([])).await;
     assert_400(s, &b, "ERREUR_VALIDATION");
     let eleven: Vec<Value> = (0..11).map(|i| demande(&id, &format!("F-{i}"))).collect();
-    let (s, b) = h.submit(&json!(eleven)).await;
+    let (s, b) = app.sim_submit(&json!(eleven)).await;
     assert_400(s, &b, "ERR_NBRE_PREST_MAX");
 
     let cases: Vec<(&str, Mutation)> = vec![
@@ -384,50 +369,39 @@ async fn request_level_faults_are_400() {
     ];
     for (path, mutate) in cases {
         let d = with(&id, "F-X", |d| mutate(d));
-        let (s, b) = h.submit(&json!([demande(&id, "F-OK"), d])).await;
-        let e = assert_400(s, &b, "ERREUR_VALIDATION");
-        let expected = format!(
-            "champ inputDemandePaiement{} :",
-            path.replacen("[0]", "[1]", 1)
-        );
-        assert!(
-            e["message"].as_str().unwrap().contains(&expected),
-            "{expected}: {b}"
-        );
+        let (s, b) = app.sim_submit(&json!([demande(&id, "F-OK"), d])).await;
+        let field = path.replacen("[0]", "[1]", 1);
+        assert_validation(s, &b, &format!("champ inputDemandePaiement{field} :"));
     }
     // The valid companion of each rejected request was not stored either.
-    let (s, b) = h
-        .post(
+    let (s, b) = app
+        .sim_post(
             "/demandePaiement/rechercher",
             &json!({ "numFactureTiers": ["F-OK"] }),
         )
         .await;
     assert_400(s, &b, "ERR_RECHERCHE_VIDE");
-    assert_eq!(h.sim.submissions(), 10);
+    assert_eq!(app.sim().submissions(), 10);
 }
 
 #[tokio::test]
 async fn business_errors_as_400_knob() {
-    let h = start_with(SimulatorSettings {
-        business_errors_as_400: true,
-        ..settings()
-    })
-    .await;
-    let id = h.active_client().await;
+    let app = spawn_simulator_with(|s| s.business_errors_as_400 = true).await;
+    let id = app.sim_active_client().await;
     let bad = with(&id, "F-2", |d| d["mntFactureTTC"] = json!(1));
-    let (s, b) = h.submit(&json!([demande(&id, "F-1"), bad])).await;
+    let (s, b) = app.sim_submit(&json!([demande(&id, "F-1"), bad])).await;
     assert_400(s, &b, "ERR_TOTAL_PRESTATIONS");
     assert_eq!(b.as_array().unwrap().len(), 1);
     // All or nothing: F-1 was not integrated.
-    let (s, b) = h.submit(&json!([demande(&id, "F-1")])).await;
+    let (s, b) = app.sim_submit(&json!([demande(&id, "F-1")])).await;
     assert_eq!((s.as_u16(), &b[0]["statut"]), (200, &json!("10")));
 }
 
 #[tokio::test]
 async fn configurable_rules() {
-    let h = start().await;
-    let id = h.active_client().await;
-    h.sim.set_rules(Rules {
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
+    app.sim().set_rules(Rules {
         activity_codes: Some(vec![("100".into(), "100A001".into())]),
         require_complement2: false,
         check_total_ht: true,
@@ -471,21 +445,21 @@ async fn configurable_rules() {
         ),
     ];
     for (i, (code, mutate)) in cases.into_iter().enumerate() {
-        let codes = item_errors(&h, with(&id, &format!("R-{i}"), |d| mutate(d))).await;
+        let codes = item_errors(&app, with(&id, &format!("R-{i}"), |d| mutate(d))).await;
         if code.is_empty() {
             assert!(codes.is_empty(), "case {i}: {codes:?}");
         } else {
             assert_eq!(codes, vec![code.to_string()], "case {i}");
         }
     }
-    let (s, r) = h.admin(reqwest::Method::GET, "/rules", None).await;
+    let (s, r) = app.admin(Method::GET, "/rules", None).await;
     assert_eq!((s.as_u16(), &r["deposits_allowed"]), (200, &json!(false)));
     // A provider whose financial guarantee is not in order gets every request refused.
-    h.sim.set_rules(Rules {
+    app.sim().set_rules(Rules {
         financial_guarantee_ok: false,
         ..Rules::default()
     });
-    let codes = item_errors(&h, with(&id, "R-G", |_| {})).await;
+    let codes = item_errors(&app, with(&id, "R-G", |_| {})).await;
     assert_eq!(
         codes,
         vec!["ERREUR_GARANTIE_FINANCIERE_NON_CONFORME".to_string()]
@@ -494,8 +468,8 @@ async fn configurable_rules() {
 
 #[tokio::test]
 async fn malformed_bodies_are_400_arrays_on_every_endpoint() {
-    let h = start().await;
-    let id = h.active_client().await;
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
     let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
     let bodies = [
         "",
@@ -513,37 +487,17 @@ async fn malformed_bodies_are_400_arrays_on_every_endpoint() {
         "/demandePaiement/rechercher",
     ] {
         for body in bodies {
-            let req = h
-                .http
-                .post(format!("{}{BASE}{path}", h.url))
-                .bearer_auth(&h.token)
-                .header("content-type", "application/json")
-                .body(body.to_string());
-            let (s, b) = h.send(req).await;
+            let (s, b) = app.sim_post_raw(path, body).await;
             assert_400(s, &b, "ERREUR_VALIDATION");
         }
     }
     // Structs written as arrays (which serde alone would accept) are refused, naming the field.
     let mut p = particulier();
     p["lieuNaissance"] = json!(["99100"]);
-    let (s, b) = h.post("/particulier", &p).await;
-    let e = assert_400(s, &b, "ERREUR_VALIDATION");
-    assert!(
-        e["message"]
-            .as_str()
-            .unwrap()
-            .contains("inputParticulier.lieuNaissance :"),
-        "{e}"
-    );
-    let (s, b) = h.submit(&json!([["sap.fr", id]])).await;
-    let e = assert_400(s, &b, "ERREUR_VALIDATION");
-    assert!(
-        e["message"]
-            .as_str()
-            .unwrap()
-            .contains("inputDemandePaiement[0] :"),
-        "{e}"
-    );
+    let (s, b) = app.sim_post("/particulier", &p).await;
+    assert_validation(s, &b, "inputParticulier.lieuNaissance :");
+    let (s, b) = app.sim_submit(&json!([["sap.fr", id]])).await;
+    assert_validation(s, &b, "inputDemandePaiement[0] :");
 
     // Huge but parseable amounts overflow nothing.
     let big = with(&id, "BIG", |d| {
@@ -551,7 +505,7 @@ async fn malformed_bodies_are_400_arrays_on_every_endpoint() {
         d["inputPrestations"][0]["mntUnitaireTTC"] = json!(1e20);
         d["mntAcompte"] = json!(7e28);
     });
-    let codes = item_errors(&h, big).await;
+    let codes = item_errors(&app, big).await;
     assert!(
         codes.contains(&"ERR_MNT_PREST_TTC".to_string()),
         "{codes:?}"

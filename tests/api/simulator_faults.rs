@@ -1,6 +1,7 @@
 //! Fault knobs, each observed from a plain HTTP client.
 
-use crate::simulator::*;
+use crate::fixtures::*;
+use crate::helpers::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -8,11 +9,11 @@ use urssaf_gateway::simulator::Faults;
 
 #[tokio::test]
 async fn faults_round_trip_through_the_admin_api() {
-    let h = start().await;
-    let (s, b) = h.admin(Method::GET, "/faults", None).await;
+    let app = spawn_simulator().await;
+    let (s, b) = app.admin(Method::GET, "/faults", None).await;
     assert_eq!(s, 200);
     assert_eq!(b, serde_json::to_value(Faults::default()).unwrap());
-    let (s, _) = h
+    let (s, _) = app
         .admin(
             Method::PUT,
             "/faults",
@@ -20,29 +21,29 @@ async fn faults_round_trip_through_the_admin_api() {
         )
         .await;
     assert_eq!(s, 200);
-    let (_, b) = h.admin(Method::GET, "/faults", None).await;
+    let (_, b) = app.admin(Method::GET, "/faults", None).await;
     assert_eq!(
         (&b["empty_400"], &b["latency_ms"], &b["capital_errors"]),
         (&json!(true), &json!(5), &json!(false))
     );
-    h.admin(Method::POST, "/reset", None).await;
-    let (_, b) = h.admin(Method::GET, "/faults", None).await;
+    app.admin(Method::POST, "/reset", None).await;
+    let (_, b) = app.admin(Method::GET, "/faults", None).await;
     assert_eq!(b["empty_400"], false);
 }
 
 #[tokio::test]
 async fn latency_applies_to_api_and_token_calls() {
-    let h = start().await;
-    h.sim.set_faults(Faults {
+    let app = spawn_simulator().await;
+    app.sim().set_faults(Faults {
         latency_ms: 150,
         latency_jitter_ms: 50,
         ..Faults::default()
     });
     let t = Instant::now();
-    h.get("/particulier?idClient=x").await;
+    app.sim_get("/particulier?idClient=x").await;
     let api = t.elapsed();
     let t = Instant::now();
-    h.token_for(A).await;
+    app.token_for(A).await;
     let token = t.elapsed();
     assert!(
         api >= Duration::from_millis(150) && api < Duration::from_secs(2),
@@ -53,56 +54,45 @@ async fn latency_applies_to_api_and_token_calls() {
 
 #[tokio::test]
 async fn error_rates_500_503_429() {
-    let h = start().await;
-    let id = h.active_client().await;
-    h.sim.set_faults(Faults {
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
+    app.sim().set_faults(Faults {
         error_500_rate: 1.0,
         ..Faults::default()
     });
-    let (s, b) = h.submit(&json!([demande(&id, "F-1")])).await;
+    let (s, b) = app.sim_submit(&json!([demande(&id, "F-1")])).await;
     assert_eq!(s, 500);
     assert_eq!(b[0]["code"], "ERREUR_TECHNIQUE");
 
-    h.sim.set_faults(Faults {
+    app.sim().set_faults(Faults {
         error_503_rate: 1.0,
         ..Faults::default()
     });
-    let resp = h
-        .http
-        .get(format!("{}{BASE}/particulier?idClient={id}", h.url))
-        .bearer_auth(&h.token)
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/particulier?idClient={id}");
+    let resp = app.sim_request(Method::GET, &path).send().await.unwrap();
     assert_eq!(resp.status(), 503);
     assert_eq!(resp.text().await.unwrap(), "");
 
-    h.sim.set_faults(Faults {
+    app.sim().set_faults(Faults {
         error_429_rate: 1.0,
         ..Faults::default()
     });
-    let resp = h
-        .http
-        .post(format!("{}{BASE}/demandePaiement/rechercher", h.url))
-        .bearer_auth(&h.token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let search = app.sim_request(Method::POST, "/demandePaiement/rechercher");
+    let resp = search.json(&json!({})).send().await.unwrap();
     assert_eq!(resp.status(), 429);
     assert_eq!(resp.headers()["retry-after"], "1");
     // The token endpoint is not subject to API failures.
-    h.token_for(A).await;
+    app.token_for(A).await;
 
     // Rates in between really are random: 0.5 over 40 calls gives both outcomes.
-    h.sim.set_faults(Faults {
+    app.sim().set_faults(Faults {
         error_500_rate: 0.5,
         ..Faults::default()
     });
     let mut statuses = std::collections::HashSet::new();
     for _ in 0..40 {
         statuses.insert(
-            h.get(&format!("/particulier?idClient={id}"))
+            app.sim_get(&format!("/particulier?idClient={id}"))
                 .await
                 .0
                 .as_u16(),
@@ -110,52 +100,47 @@ async fn error_rates_500_503_429() {
     }
     assert_eq!(statuses, [200, 500].into_iter().collect());
     // None of the failed submissions was stored, all were counted.
-    h.sim.set_faults(Faults::default());
-    let (s, _) = h.submit(&json!([demande(&id, "F-1")])).await;
+    app.sim().set_faults(Faults::default());
+    let (s, _) = app.sim_submit(&json!([demande(&id, "F-1")])).await;
     assert_eq!(s, 200);
-    assert_eq!(h.sim.submissions(), 2);
+    assert_eq!(app.sim().submissions(), 2);
 }
 
 #[tokio::test]
 async fn empty_400_bodies() {
-    let h = start().await;
-    h.sim.set_faults(Faults {
+    let app = spawn_simulator().await;
+    app.sim().set_faults(Faults {
         empty_400: true,
         ..Faults::default()
     });
-    let resp = h
-        .http
-        .get(format!("{}{BASE}/particulier?idClient=x", h.url))
-        .bearer_auth(&h.token)
-        .send()
-        .await
-        .unwrap();
+    let lookup = app.sim_request(Method::GET, "/particulier?idClient=x");
+    let resp = lookup.send().await.unwrap();
     assert_eq!(resp.status(), 400);
     assert_eq!(resp.text().await.unwrap(), "");
 }
 
 #[tokio::test]
 async fn capital_errors_and_status_as_array() {
-    let h = start().await;
-    let id = h.active_client().await;
-    let (_, b) = h.submit(&json!([demande(&id, "F-1")])).await;
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
+    let (_, b) = app.sim_submit(&json!([demande(&id, "F-1")])).await;
     let dp = b[0]["idDemandePaiement"].as_str().unwrap().to_string();
     let body = json!({ "idDemandePaiements": [dp, "1"] });
-    let (_, b) = h.post("/demandePaiement/rechercher", &body).await;
+    let (_, b) = app.sim_post("/demandePaiement/rechercher", &body).await;
     assert!(
         b.get("Errors").is_none() && b["errors"].as_array().unwrap().len() == 1,
         "{b}"
     );
 
-    h.sim.set_faults(Faults {
+    app.sim().set_faults(Faults {
         capital_errors: true,
         status_as_array: true,
         ..Faults::default()
     });
-    let (_, b) = h.post("/demandePaiement/rechercher", &body).await;
+    let (_, b) = app.sim_post("/demandePaiement/rechercher", &body).await;
     assert!(b.get("errors").is_none(), "{b}");
     assert_eq!(b["Errors"][0]["code"], "ERR_RECHERCHE_VIDE");
-    let (s, b) = h.get(&format!("/particulier?idClient={id}")).await;
+    let (s, b) = app.sim_get(&format!("/particulier?idClient={id}")).await;
     assert_eq!(s, 200);
     let arr: &Vec<Value> = b.as_array().unwrap();
     assert_eq!((arr.len(), &arr[0]["idClient"]), (1, &json!(id)));
@@ -163,19 +148,14 @@ async fn capital_errors_and_status_as_array() {
 
 #[tokio::test]
 async fn drop_after_accept_stores_then_drops_the_connection() {
-    let h = start().await;
-    let id = h.active_client().await;
-    h.sim.set_faults(Faults {
+    let app = spawn_simulator().await;
+    let id = app.sim_active_client().await;
+    app.sim().set_faults(Faults {
         drop_after_accept: true,
         ..Faults::default()
     });
-    let result = h
-        .http
-        .post(format!("{}{BASE}/demandePaiement", h.url))
-        .bearer_auth(&h.token)
-        .json(&json!([demande(&id, "F-1")]))
-        .send()
-        .await;
+    let submit = app.sim_request(Method::POST, "/demandePaiement");
+    let result = submit.json(&json!([demande(&id, "F-1")])).send().await;
     let err = match result {
         Err(e) => e,
         Ok(resp) => panic!("expected a connection error, got {}", resp.status()),
@@ -187,16 +167,16 @@ async fn drop_after_accept_stores_then_drops_the_connection() {
     );
     assert!(format!("{err:?}").contains("IncompleteMessage"), "{err:?}");
 
-    h.sim.set_faults(Faults::default());
-    let (s, b) = h
-        .post(
+    app.sim().set_faults(Faults::default());
+    let (s, b) = app
+        .sim_post(
             "/demandePaiement/rechercher",
             &json!({ "numFactureTiers": ["F-1"] }),
         )
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["infoDemandePaiements"][0]["statut"]["code"], "20");
-    let (_, b) = h.submit(&json!([demande(&id, "F-1")])).await;
+    let (_, b) = app.sim_submit(&json!([demande(&id, "F-1")])).await;
     assert_eq!(b[0]["errors"][0]["code"], "ERR_FACTURE_DOUBLON");
-    assert_eq!(h.sim.submissions(), 2);
+    assert_eq!(app.sim().submissions(), 2);
 }

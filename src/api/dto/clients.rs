@@ -4,6 +4,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use crate::domain::client::account::AccountState;
+use crate::domain::client::address::AddressInput as DomainAddress;
+use crate::domain::client::birthplace::BirthplaceInput as DomainBirthplace;
+use crate::domain::client::{
+    AccountStatus, BankAccountInput as DomainBank, ClientRecord, RegistrationInput,
+    Title as DomainTitle,
+};
 use crate::domain::redacted_debug;
 
 // Personal data (names, birth date and place, phone, e-mail, address, IBAN) never shows in
@@ -173,6 +179,7 @@ pub struct ClientAccount {
     /// Whether payment requests can be sent now. Urssaf: `statut.etat` = `OK`.
     pub can_receive_payment_requests: bool,
     /// Date from which services can be invoiced, read from Urssaf's `statut.description` (`dd/mm/yyyy`).
+    #[schema(required = true)]
     pub active_since: Option<chrono::NaiveDate>,
     /// Urssaf's raw status. Urssaf: `statut`.
     pub urssaf: UrssafClientStatus,
@@ -200,17 +207,91 @@ pub struct RegisteredClient {
     "account": {"state": "active", "can_receive_payment_requests": true, "active_since": "2026-03-05",
         "urssaf": {"code": "APPAREILLAGE_VALIDE", "description": "Transmission DP possible à partir du 05/03/2026", "etat": "OK"}}
 }))]
+#[schema(as = ClientDetails)]
 pub struct Client {
     /// Urssaf's client id. Urssaf: `idClient`.
     pub client_id: String,
     /// Birth name as Urssaf holds it. Urssaf: `nomNaissance`.
+    #[schema(required = true)]
     pub birth_name: Option<String>,
     /// Usage name as Urssaf holds it. Urssaf: `nomUsage`.
+    #[schema(required = true)]
     pub usage_name: Option<String>,
     /// First names as Urssaf holds them. Urssaf: `prenoms`.
+    #[schema(required = true)]
     pub first_names: Option<String>,
     /// The account status. Urssaf: `statut`.
     pub account: ClientAccount,
+}
+
+impl RegisterClientRequest {
+    /// The fields as the domain reads them.
+    pub fn input(&self) -> RegistrationInput<'_> {
+        let b = &self.birth_place;
+        let a = &self.address;
+        RegistrationInput {
+            title: match self.title {
+                Title::Mr => DomainTitle::Mr,
+                Title::Mrs => DomainTitle::Mrs,
+            },
+            birth_name: &self.birth_name,
+            usage_name: self.usage_name.as_deref(),
+            first_names: &self.first_names,
+            birth_date: &self.birth_date,
+            birth_place: DomainBirthplace {
+                country_code: b.country_code.as_deref(),
+                commune_code: b.commune_code.as_deref(),
+                commune_name: b.commune_name.as_deref(),
+            },
+            mobile_phone: &self.mobile_phone,
+            email: &self.email,
+            address: DomainAddress {
+                street_number: a.street_number.as_deref(),
+                street_letter: a.street_letter.as_deref(),
+                street_type: a.street_type.as_deref(),
+                street_name: a.street_name.as_deref(),
+                complement: a.complement.as_deref(),
+                locality: a.locality.as_deref(),
+                commune_code: &a.commune_code,
+                commune_name: &a.commune_name,
+                postal_code: &a.postal_code,
+                country_code: a.country_code.as_deref(),
+            },
+            bank_account: DomainBank {
+                iban: &self.bank_account.iban,
+                bic: &self.bank_account.bic,
+                holder: &self.bank_account.holder,
+            },
+            normalize_names: self.normalize_names,
+        }
+    }
+}
+
+impl From<&AccountStatus> for ClientAccount {
+    fn from(a: &AccountStatus) -> Self {
+        ClientAccount {
+            state: a.state,
+            can_receive_payment_requests: a.can_receive_payment_requests,
+            active_since: a.active_since,
+            urssaf: UrssafClientStatus {
+                code: a.raw.code.clone(),
+                description: a.raw.description.clone(),
+                etat: a.raw.flag.clone(),
+            },
+        }
+    }
+}
+
+impl From<&ClientRecord> for Client {
+    fn from(c: &ClientRecord) -> Self {
+        Client {
+            client_id: c.client_id.clone(),
+            birth_name: c.birth_name.clone(),
+            usage_name: c.usage_name.clone(),
+            first_names: c.first_names.clone(),
+            account: ClientAccount::from(&c.account),
+        }
+    }
 }
 
 #[cfg(test)]

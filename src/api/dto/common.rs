@@ -14,10 +14,10 @@ pub struct UrssafError {
     pub description: String,
 }
 
-impl From<&crate::urssaf::wire::Erreur> for UrssafError {
-    fn from(e: &crate::urssaf::wire::Erreur) -> Self {
+impl From<&crate::urssaf::UrssafError> for UrssafError {
+    fn from(e: &crate::urssaf::UrssafError) -> Self {
         Self {
-            code: e.code.clone(),
+            code: e.code.as_str().to_string(),
             message: e.message.clone(),
             description: e.description.clone(),
         }

@@ -2,4 +2,5 @@
 
 pub mod clients;
 pub mod common;
+pub mod invoices;
 pub mod payment_requests;

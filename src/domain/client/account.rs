@@ -51,10 +51,65 @@ pub fn date_in_description(description: &str) -> Option<NaiveDate> {
     })
 }
 
-/// Whether payment requests can be sent: Urssaf's `etat` says `OK`, or the code says validated.
-pub fn can_receive(etat: &str, state: AccountState) -> bool {
-    etat.trim().eq_ignore_ascii_case("OK") || state == AccountState::Active
+/// Whether payment requests can be sent: Urssaf's `OK`/`KO` flag says `OK`, or the code says
+/// validated.
+pub fn can_receive(flag: &str, state: AccountState) -> bool {
+    flag.trim().eq_ignore_ascii_case("OK") || state == AccountState::Active
 }
+
+/// Urssaf's account status as received: its code, description and `OK`/`KO` flag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawAccountStatus {
+    pub code: String,
+    pub description: String,
+    /// `OK` when payment requests can be sent, else `KO` (or `INCONNU`).
+    pub flag: String,
+}
+
+/// A client's Urssaf account, interpreted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountStatus {
+    pub state: AccountState,
+    pub can_receive_payment_requests: bool,
+    /// Date from which services can be invoiced, read from the description (`dd/mm/yyyy`).
+    pub active_since: Option<NaiveDate>,
+    pub raw: RawAccountStatus,
+}
+
+impl AccountStatus {
+    /// Never fails: an unknown code gives `unknown`.
+    pub fn interpret(raw: RawAccountStatus) -> AccountStatus {
+        let state = AccountState::from_code(&raw.code);
+        AccountStatus {
+            state,
+            can_receive_payment_requests: can_receive(&raw.flag, state),
+            active_since: date_in_description(&raw.description),
+            raw,
+        }
+    }
+
+    /// Registered, but the status could not be read just now.
+    pub fn unknown() -> AccountStatus {
+        AccountStatus {
+            state: AccountState::Unknown,
+            can_receive_payment_requests: false,
+            active_since: None,
+            raw: RawAccountStatus::default(),
+        }
+    }
+}
+
+/// A registered client as Urssaf holds it (names as Urssaf keeps them; blank ones absent).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientRecord {
+    pub client_id: String,
+    pub birth_name: Option<String>,
+    pub usage_name: Option<String>,
+    pub first_names: Option<String>,
+    pub account: AccountStatus,
+}
+
+crate::domain::redacted_debug!(ClientRecord, client_id, account);
 
 #[cfg(test)]
 mod tests {

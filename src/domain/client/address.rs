@@ -28,6 +28,22 @@ pub struct AddressInput<'a> {
     pub country_code: Option<&'a str>,
 }
 
+impl AddressInput<'static> {
+    /// The public API sketch's address.
+    pub const EXAMPLE: AddressInput<'static> = AddressInput {
+        street_number: Some("12"),
+        street_letter: Some("bis"),
+        street_type: Some("r"),
+        street_name: Some("de la Paix"),
+        complement: None,
+        locality: None,
+        commune_code: "44109",
+        commune_name: "Nantes",
+        postal_code: "44000",
+        country_code: None,
+    };
+}
+
 /// A checked address, values as Urssaf wants them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Address {
@@ -203,16 +219,7 @@ mod tests {
     use super::*;
 
     fn base() -> AddressInput<'static> {
-        AddressInput {
-            street_number: Some("12"),
-            street_letter: Some("bis"),
-            street_type: Some("r"),
-            street_name: Some("de la Paix"),
-            commune_code: "44109",
-            commune_name: "Nantes",
-            postal_code: "44000",
-            ..Default::default()
-        }
+        AddressInput::EXAMPLE
     }
 
     fn rules(a: AddressInput<'_>) -> Vec<(String, String)> {

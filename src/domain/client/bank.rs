@@ -3,7 +3,18 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::domain::{text, FieldError};
+use crate::domain::{checked_text, text, FieldError};
+
+checked_text!(
+    /// A checked IBAN: no spaces, upper case, Urssaf's pattern, a right ISO 13616 checksum.
+    Iban,
+    check_iban
+);
+checked_text!(
+    /// A checked BIC, upper case, 8 or 11 characters.
+    Bic,
+    check_bic
+);
 
 /// Urssaf's IBAN pattern, on the upper-cased IBAN without spaces.
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {

@@ -3,7 +3,18 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::domain::FieldError;
+use crate::domain::{checked_text, FieldError};
+
+checked_text!(
+    /// A French mobile number as Urssaf wants it: `06XXXXXXXX` or `07XXXXXXXX`.
+    MobilePhone,
+    normalize_mobile
+);
+checked_text!(
+    /// An e-mail address that passes Urssaf's own pattern.
+    Email,
+    check_email
+);
 
 /// Urssaf's `adresseMail` pattern, verbatim (§2.1).
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {

@@ -7,4 +7,8 @@ pub mod bank;
 pub mod birthplace;
 pub mod contact;
 pub mod identity;
+pub mod registration;
 pub mod street_types;
+
+pub use account::{AccountState, AccountStatus, ClientRecord, RawAccountStatus};
+pub use registration::{BankAccountInput, Registration, RegistrationInput, Title};

@@ -1,0 +1,131 @@
+"""Runs the real gateway binary the way the chart's default install runs it.
+
+The chart's default (embedded simulator, no tenant) generates a demo API key,
+stores it in a Secret and gives the gateway only its SHA-256 as the `demo`
+tenant's api_key_hashes. This takes the rendered Deployment, ConfigMap and
+Secrets, rebuilds the container's environment and secret files on loopback,
+starts the binary and checks that the key from the Secret is accepted (and a
+wrong one refused). Skipped when no binary is built.
+"""
+import base64
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+
+def _binary():
+    explicit = os.environ.get("URSSAF_GATEWAY_BIN")
+    if explicit:
+        return explicit
+    found = [p for p in ("target/release/urssaf-gateway", "target/debug/urssaf-gateway") if os.path.isfile(p)]
+    return max(found, key=os.path.getmtime) if found else None
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url, key):
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"} if key else {})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def _pod_environment(objs, workdir):
+    """(env, demo api key) of the gateway container, secret volumes written under workdir."""
+    by_kind = {}
+    for o in objs:
+        by_kind.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
+    secrets = {n: {k: base64.b64decode(v).decode() for k, v in (s.get("data") or {}).items()}
+               for n, s in by_kind.get("Secret", {}).items()}
+    configmaps = {n: c.get("data") or {} for n, c in by_kind.get("ConfigMap", {}).items()}
+    (deploy,) = by_kind["Deployment"].values()
+    pod = deploy["spec"]["template"]["spec"]
+    (c,) = [c for c in pod["containers"] if c["name"] == "gateway"]
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    mounts = {}
+    for m in c.get("volumeMounts", []):
+        v = volumes[m["name"]]
+        local = os.path.join(workdir, m["name"])
+        os.makedirs(local)
+        if "secret" in v or "configMap" in v:
+            data = secrets[v["secret"]["secretName"]] if "secret" in v else configmaps[v["configMap"]["name"]]
+            items = (v.get("secret") or v.get("configMap")).get("items") or [{"key": k, "path": k} for k in data]
+            for it in items:
+                with open(os.path.join(local, it["path"]), "w") as f:
+                    f.write(data[it["key"]])
+        mounts[m["mountPath"]] = local
+    env = {}
+    for src in c.get("envFrom", []):
+        env.update(configmaps[src["configMapRef"]["name"]])
+    for e in c.get("env", []):
+        if "value" in e:
+            env[e["name"]] = e["value"]
+        else:
+            ref = e["valueFrom"]["secretKeyRef"]
+            env[e["name"]] = secrets[ref["name"]][ref["key"]]
+    for k, v in env.items():
+        for path, local in mounts.items():
+            if v.startswith(path + "/"):
+                env[k] = local + v[len(path):]
+    demo = [s for n, s in secrets.items() if n.endswith("-demo")]
+    return env, (demo[0]["api_key"] if demo else None)
+
+
+def run(rendered, split_docs):
+    binary = _binary()
+    if not binary:
+        return "skipped: no target/{release,debug}/urssaf-gateway (cargo build) nor $URSSAF_GATEWAY_BIN"
+    objs = [o for _, _, o in split_docs(rendered)]
+    with tempfile.TemporaryDirectory() as workdir:
+        try:
+            env, key = _pod_environment(objs, workdir)
+        except (KeyError, ValueError) as e:
+            return f"FAIL: cannot rebuild the pod's environment from the render: {e!r}"
+        if not key:
+            return "FAIL: the default render has no demo Secret with an api_key"
+        port = _free_port()
+        env.update(GATEWAY__SERVER__PORT=str(port), GATEWAY__SERVER__METRICS_PORT=str(_free_port()),
+                   GATEWAY__SERVER__HOST="127.0.0.1", GATEWAY__SERVER__DRAIN_SECONDS="0",
+                   GATEWAY__LOG__LEVEL="warn", PATH=os.environ.get("PATH", ""))
+        log = open(os.path.join(workdir, "gateway.log"), "w+")
+        proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while _get_ready(base) != 200:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    return f"FAIL: {binary} did not become ready: {log.read()[-600:]}"
+                time.sleep(0.1)
+            url = f"{base}/v1/clients?email=nobody@example.org"
+            good, bad = _get(url, key), _get(url, key + "x")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if bad != 401:
+            return f"FAIL: a wrong key got {bad}, not 401: the check proves nothing"
+        if good in (401, 403) or good >= 500:
+            return f"FAIL: the demo key from the Secret got {good}"
+        return f"ok: {binary} accepts the chart-made demo key ({good}; a wrong key gets {bad})"
+
+
+def _get_ready(base):
+    try:
+        return _get(base + "/readyz", None)
+    except (urllib.error.URLError, ConnectionError, socket.timeout):
+        return 0

@@ -1,0 +1,104 @@
+//! The admin view: served on the metrics/admin port only (never the public port), behind its
+//! own token (`admin.token_hashes`). Lists tenants without secrets, reloads the tenants
+//! directory, and tells how each tenant fares with Urssaf.
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, get, post, web, FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use super::problem::{Problem, ProblemCode};
+use super::AppState;
+use crate::config::KeyHash;
+use crate::tenant::{health, Source, Tenant};
+
+/// The admin tokens' hashes.
+#[derive(Clone)]
+pub struct AdminTokens(pub Vec<KeyHash>);
+
+/// A caller holding an admin token.
+pub struct Admin;
+
+impl FromRequest for Admin {
+    type Error = Problem;
+    type Future = Ready<Result<Admin, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let known = req.app_data::<AdminTokens>();
+        let presented = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().strip_prefix("Bearer "))
+            .map(|t| KeyHash::of(t.trim()));
+        ready(match (known, presented) {
+            (Some(known), Some(p)) if known.0.contains(&p) => Ok(Admin),
+            _ => Err(Problem::new(
+                ProblemCode::Unauthorized,
+                "send an admin token as `Authorization: Bearer <token>` (see admin.token_hashes)",
+            )),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct TenantView {
+    id: String,
+    source: Source,
+    environment: &'static str,
+    api_keys: usize,
+    billing_id: String,
+    worker_id: Option<String>,
+    health: health::State,
+}
+
+impl From<&Tenant> for TenantView {
+    fn from(t: &Tenant) -> Self {
+        TenantView {
+            id: t.id.clone(),
+            source: t.source,
+            environment: t.environment.as_str(),
+            api_keys: t.key_count(),
+            billing_id: t.billing_id.clone(),
+            worker_id: t.worker_id.clone(),
+            health: t.health.snapshot(),
+        }
+    }
+}
+
+#[get("/admin/tenants")]
+async fn list(_: Admin, state: web::Data<AppState>) -> HttpResponse {
+    let tenants = state.tenants.current();
+    let views: Vec<TenantView> = tenants.iter().map(|t| TenantView::from(&**t)).collect();
+    HttpResponse::Ok().json(serde_json::json!({ "tenants": views }))
+}
+
+#[get("/admin/tenants/{id}")]
+async fn one(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let tenants = state.tenants.current();
+    let t = tenants
+        .get(&id)
+        .ok_or_else(|| Problem::not_found(format!("no tenant {id}")))?;
+    Ok(HttpResponse::Ok().json(TenantView::from(&**t)))
+}
+
+#[post("/admin/tenants/reload")]
+async fn reload(_: Admin, state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.tenants.reload().await)
+}
+
+/// The admin routes (on the metrics/admin port).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list).service(one).service(reload);
+}
+
+/// Anything else on the metrics/admin port.
+pub async fn not_found() -> HttpResponse {
+    use actix_web::ResponseError;
+    Problem::not_found("no such route on the metrics/admin port (/metrics, /admin/tenants…)")
+        .error_response()
+}

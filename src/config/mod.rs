@@ -1,0 +1,370 @@
+//! Settings: built-in defaults → optional file → `GATEWAY__…` environment variables.
+//!
+//! Values are parsed into types as they are read (key hashes, the encryption key, URLs), so a
+//! bad one stops the gateway at start instead of being dropped later; the remaining rules are
+//! checked by [`Settings::problems`]. Every problem becomes one readable line.
+
+mod tenant;
+mod values;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+pub use tenant::{tenant_file_id, TenantSettings};
+pub use values::{EncryptionKey, HttpUrl, KeyHash};
+
+/// Prefix of every environment variable (`GATEWAY__SERVER__PORT=8080`).
+pub const ENV_PREFIX: &str = "GATEWAY";
+/// Environment variable naming an optional configuration file.
+pub const CONFIG_FILE_ENV: &str = "GATEWAY_CONFIG";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub log: LogSettings,
+    pub upstream: UpstreamSettings,
+    pub token: TokenSettings,
+    pub redis: RedisSettings,
+    pub idempotency: IdempotencySettings,
+    pub simulator: EmbeddedSimulatorSettings,
+    pub tenants: BTreeMap<String, TenantSettings>,
+    /// A directory of `<tenant id>.yaml` / `.toml` files, read again while running.
+    pub tenants_dir: Option<PathBuf>,
+    /// How often the tenants directory is looked at for changes; 0 = only on SIGHUP or an
+    /// admin reload.
+    pub tenants_reload_seconds: u64,
+    pub admin: AdminSettings,
+    pub limits: LimitSettings,
+}
+
+/// The admin view on the metrics port.
+#[derive(Debug, Clone, Default)]
+pub struct AdminSettings {
+    /// SHA-256 of each admin token; none = the admin view is off.
+    pub token_hashes: Vec<KeyHash>,
+}
+
+/// Per-tenant fairness: what one provider may use at once.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    /// Requests of one tenant being served at the same time; 0 = no limit.
+    pub tenant_concurrency: u32,
+    /// Requests per second one tenant may make (sustained); 0 = no limit.
+    pub tenant_rate_per_second: u32,
+    /// Requests one tenant may make in a burst above the rate; 0 = the rate itself.
+    pub tenant_burst: u32,
+}
+
+/// The settings as read; tenants are parsed apart so that every tenant problem is reported
+/// at once.
+#[derive(Deserialize)]
+struct RawSettings {
+    server: ServerSettings,
+    log: LogSettings,
+    upstream: UpstreamSettings,
+    token: TokenSettings,
+    redis: RedisSettings,
+    idempotency: IdempotencySettings,
+    simulator: EmbeddedSimulatorSettings,
+    #[serde(default)]
+    tenants: BTreeMap<String, tenant::RawTenant>,
+    tenants_dir: Option<PathBuf>,
+    tenants_reload_seconds: u64,
+    #[serde(default)]
+    admin: RawAdmin,
+    limits: LimitSettings,
+}
+
+#[derive(Default, Deserialize)]
+struct RawAdmin {
+    #[serde(default, deserialize_with = "tenant::string_or_list")]
+    token_hashes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Serve `/metrics` on its own port instead of the API port.
+    pub metrics_port: Option<u16>,
+    /// After SIGTERM, answer not-ready for this long before closing the listener.
+    pub drain_seconds: u64,
+    /// How long in-flight requests may take to finish once the listener is closed.
+    pub shutdown_timeout_seconds: u64,
+    /// Worker threads; 0 = one per CPU.
+    pub workers: usize,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `urssaf_gateway=debug,info`; `RUST_LOG` wins when set.
+    pub level: String,
+}
+
+/// Which Urssaf the gateway talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// api.urssaf.fr
+    Production,
+    /// api-edi.urssaf.fr
+    Sandbox,
+    /// The built-in simulator, started in-process.
+    Embedded,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Production => "production",
+            Environment::Sandbox => "sandbox",
+            Environment::Embedded => "embedded",
+        }
+    }
+
+    /// Host of the preset, `None` for the embedded simulator (its address is known at start).
+    pub fn preset_host(self) -> Option<&'static str> {
+        match self {
+            Environment::Production => Some("https://api.urssaf.fr"),
+            Environment::Sandbox => Some("https://api-edi.urssaf.fr"),
+            Environment::Embedded => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenAuthStyle {
+    /// `client_id` and `client_secret` as form fields.
+    Form,
+    /// HTTP Basic authentication.
+    Basic,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UpstreamSettings {
+    pub environment: Environment,
+    /// Overrides the preset's API host (for the default environment), e.g. a proxy.
+    pub base_url: Option<HttpUrl>,
+    /// Overrides the preset's token URL (for the default environment).
+    pub token_url: Option<HttpUrl>,
+    pub token_auth: TokenAuthStyle,
+    pub connect_timeout_ms: u64,
+    /// Deadline of one upstream attempt, body included.
+    pub timeout_ms: u64,
+    /// Deadline of one token request.
+    pub token_timeout_ms: u64,
+    /// Extra attempts for transient failures (idempotent calls only).
+    pub max_retries: u32,
+    /// First back-off step; doubles each retry, with full jitter.
+    pub retry_base_ms: u64,
+    /// Ceiling on a back-off step (and on an honoured `Retry-After`).
+    pub retry_max_ms: u64,
+    /// Consecutive failed attempts (no answer, 429, 5xx) that open the circuit; 0 = never.
+    pub breaker_failures: u32,
+    /// How long an open circuit fails calls fast before one probe is let through.
+    pub breaker_open_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenSettings {
+    /// Refresh this long before expiry (capped at half the token's lifetime).
+    pub refresh_margin_seconds: u64,
+    /// Lifetime assumed when Urssaf's answer has no `expires_in`.
+    pub default_lifetime_seconds: u64,
+    /// Lifetime of the cross-replica refresh lock in Redis.
+    pub lock_ttl_ms: u64,
+    /// 64 hex characters: tokens kept in Redis are encrypted with it (AES-256-GCM).
+    pub encryption_key: Option<EncryptionKey>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    /// `redis://host:6379/0`; none = tokens and idempotency records kept in process only.
+    pub url: Option<SecretString>,
+    /// Deadline of one Redis command (and of connecting).
+    pub timeout_ms: u64,
+    /// After a Redis failure, go without Redis for this long before trying again.
+    pub retry_after_ms: u64,
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdempotencySettings {
+    /// How long an answer is kept for replay.
+    pub ttl_seconds: u64,
+    /// How long an in-flight marker holds before it is considered abandoned.
+    pub in_flight_ttl_seconds: u64,
+}
+
+/// The in-process simulator used by `upstream.environment = embedded`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmbeddedSimulatorSettings {
+    /// Port of the standalone `simulator` subcommand.
+    pub port: u16,
+    pub token_lifetime_seconds: u64,
+    pub activation_delay_seconds: u64,
+}
+
+const DEFAULTS: &str = include_str!("defaults.toml");
+
+impl Settings {
+    /// Loads defaults, then the file (`path`, else `$GATEWAY_CONFIG`), then the environment.
+    pub fn load(path: Option<&Path>) -> Result<Settings, Vec<String>> {
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(path, vars)
+    }
+
+    /// Same as [`Settings::load`] with explicit environment variables (for tests).
+    pub fn load_from(
+        path: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, Vec<String>> {
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        let file = path.map(Path::to_path_buf).or_else(|| {
+            vars.iter()
+                .find(|(k, v)| k == CONFIG_FILE_ENV && !v.is_empty())
+                .map(|(_, v)| PathBuf::from(v))
+        });
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(file) = &file {
+            if !file.is_file() {
+                return Err(vec![format!(
+                    "configuration file {}: not found",
+                    file.display()
+                )]);
+            }
+            builder = builder.add_source(config::File::from(file.as_path()));
+        }
+        let env: config::Map<String, String> = vars
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__")))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix(ENV_PREFIX)
+                .prefix_separator("__")
+                .separator("__")
+                .source(Some(env)),
+        );
+        let built = builder.build().map_err(|e| vec![describe(&e)])?;
+        let raw = built
+            .try_deserialize::<RawSettings>()
+            .map_err(|e| vec![describe(&e)])?;
+        let mut tenants = BTreeMap::new();
+        let mut problems = Vec::new();
+        for (id, t) in raw.tenants {
+            match TenantSettings::parse(&id, t) {
+                Ok(t) => {
+                    tenants.insert(id, t);
+                }
+                Err(p) => problems.extend(p),
+            }
+        }
+        let mut admin = AdminSettings::default();
+        for h in &raw.admin.token_hashes {
+            match KeyHash::parse(h) {
+                Ok(k) => admin.token_hashes.push(k),
+                Err(e) => problems.push(format!("admin.token_hashes: {e}")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Settings {
+            server: raw.server,
+            log: raw.log,
+            upstream: raw.upstream,
+            token: raw.token,
+            redis: raw.redis,
+            idempotency: raw.idempotency,
+            simulator: raw.simulator,
+            tenants,
+            tenants_dir: raw.tenants_dir,
+            tenants_reload_seconds: raw.tenants_reload_seconds,
+            admin,
+            limits: raw.limits,
+        })
+    }
+
+    /// Every problem of a loaded configuration, one line each.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let u = &self.upstream;
+        if u.timeout_ms == 0 || u.connect_timeout_ms == 0 || u.token_timeout_ms == 0 {
+            out.push("upstream: timeouts must be greater than 0".into());
+        }
+        let r = &self.redis;
+        if r.timeout_ms == 0 || r.retry_after_ms == 0 {
+            out.push("redis: timeout_ms and retry_after_ms must be greater than 0".into());
+        }
+        let max = crate::idempotency::MAX_TTL.as_secs();
+        let i = &self.idempotency;
+        if !(1..=max).contains(&i.ttl_seconds) || !(1..=max).contains(&i.in_flight_ttl_seconds) {
+            out.push(format!(
+                "idempotency: ttl_seconds and in_flight_ttl_seconds must be between 1 and {max}"
+            ));
+        }
+        // One key acting for two tenants would send one tenant's calls with another's credentials.
+        let mut owners: BTreeMap<[u8; 32], &str> = BTreeMap::new();
+        for (id, t) in &self.tenants {
+            for h in &t.api_key_hashes {
+                if let Some(first) = owners.insert(h.0, id) {
+                    if first != id {
+                        out.push(format!(
+                            "tenants.{id}.api_key_hashes: {} is also a key of tenant {first}; a key acts for one tenant only",
+                            h.to_hex()
+                        ));
+                    }
+                }
+            }
+        }
+        if !self.admin.token_hashes.is_empty() && self.server.metrics_port.is_none() {
+            out.push(
+                "admin.token_hashes: the admin view is served on server.metrics_port only; set it"
+                    .into(),
+            );
+        }
+        if self.server.max_body_bytes < 1024 {
+            out.push("server.max_body_bytes: must be at least 1024".into());
+        }
+        if let Some(url) = &self.redis.url {
+            if redis::Client::open(url.expose_secret()).is_err() {
+                out.push("redis.url: not a valid redis:// or rediss:// URL".into());
+            }
+        }
+        let needs_tenant = self.upstream.environment != Environment::Embedded;
+        if needs_tenant && self.tenants.is_empty() && self.tenants_dir.is_none() {
+            out.push(format!(
+                "tenants: none configured; upstream.environment = {} needs at least one (e.g. GATEWAY__TENANTS__ACME__CLIENT_ID)",
+                self.upstream.environment.as_str()
+            ));
+        }
+        out
+    }
+}
+
+/// `config` errors end with the key they are about: lead with it, as every other problem does.
+fn describe(e: &config::ConfigError) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" for key `") {
+        Some((what, key)) => format!("{}: {what}", key.trim_end_matches('`')),
+        None => format!("configuration: {text}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;
