@@ -124,8 +124,8 @@ EOF
   NGINX_URL="http://127.0.0.1:$NGINX_PORT"
 }
 
-# start_gateway [WORKERS]: a fresh gateway on the private Redis and the standalone simulator;
-# sets GW_PID and GW. WORKERS 0 (the default) is one per CPU.
+# start_gateway [WORKERS [NAME=VALUE...]]: a fresh gateway on the private Redis and the standalone
+# simulator, with these extra settings; sets GW_PID and GW. WORKERS 0 (the default) is one per CPU.
 GW_COUNT=0
 start_gateway() {
   GW_COUNT=$((GW_COUNT + 1))
@@ -140,7 +140,7 @@ start_gateway() {
     GATEWAY__REDIS__URL="redis://127.0.0.1:$REDIS_PORT" \
     GATEWAY__TENANTS__BENCH__CLIENT_ID=bench GATEWAY__TENANTS__BENCH__CLIENT_SECRET="$CLIENT_SECRET" \
     GATEWAY__TENANTS__BENCH__API_KEY_HASHES="$("$BIN" hash-key "$API_KEY")" \
-    "$BIN" serve >"$WORK/gateway-$GW_COUNT.log" 2>&1 & PIDS+=($!)
+    "${@:2}" "$BIN" serve >"$WORK/gateway-$GW_COUNT.log" 2>&1 & PIDS+=($!)
   GW_PID=$!
   GW="http://127.0.0.1:$port"
   wait_http "$GW/readyz"
