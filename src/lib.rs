@@ -4,6 +4,7 @@
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
 pub mod api;
+pub mod campaign;
 pub mod config;
 pub mod demo;
 pub mod domain;

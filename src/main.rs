@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
+use urssaf_gateway::campaign::cli::{self as access, CampaignArgs, CheckArgs};
 use urssaf_gateway::config::Settings;
 use urssaf_gateway::simulator::{Faults, Simulator, SimulatorSettings};
 use urssaf_gateway::startup::Application;
@@ -65,6 +66,12 @@ enum Command {
     },
     /// Run the Urssaf simulator standalone, admin API on.
     Simulator(SimulatorArgs),
+    /// Check each tenant's Urssaf access (token, then a harmless search); exit 0 only when
+    /// every tenant passes.
+    Check(CheckArgs),
+    /// Run Urssaf's test campaign (M010, M020, M050, M070) for one tenant and write the
+    /// report (Markdown, HTML, JSON); exit 0 only when the four scenarios pass.
+    Campaign(CampaignArgs),
     /// Print the OpenAPI document (JSON).
     Openapi,
     /// Print the SHA-256 of an API key for `api_key_hashes`; with no key, make a new one.
@@ -77,6 +84,14 @@ async fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve { port: None }) {
         Command::Serve { port } => serve(cli.config, port).await,
         Command::Simulator(args) => simulator(cli.config, args).await,
+        Command::Check(args) => match load(cli.config) {
+            Ok(settings) => access::check_command(settings, args).await,
+            Err(code) => code,
+        },
+        Command::Campaign(args) => match load(cli.config) {
+            Ok(settings) => access::campaign_command(settings, args).await,
+            Err(code) => code,
+        },
         Command::Openapi => {
             print!("{}", api::openapi::document_json());
             ExitCode::SUCCESS

@@ -1,7 +1,8 @@
 //! Prometheus metrics, one registry per application instance (tests run several).
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -21,6 +22,9 @@ pub struct Metrics {
     pub idempotency_replays: IntCounter,
     pub reconciliations: IntCounter,
     pub reconciliation_failures: IntCounter,
+    /// 1 when the tenant's last access check passed, else 0.
+    pub tenant_check_ok: IntGaugeVec,
+    pub tenant_check_latency: GaugeVec,
 }
 
 impl Metrics {
@@ -53,7 +57,31 @@ impl Metrics {
                 .expect("metric registered once");
             c
         };
+        let gauge_vec = |name: &str, help: &str| {
+            let g = GaugeVec::new(Opts::new(name, help), &["tenant"])
+                .expect("static metric definition");
+            registry
+                .register(Box::new(g.clone()))
+                .expect("metric registered once");
+            g
+        };
+        let tenant_check_ok = IntGaugeVec::new(
+            Opts::new(
+                "gateway_tenant_check_ok",
+                "1 when the tenant's last access check (token, then a harmless search) passed.",
+            ),
+            &["tenant"],
+        )
+        .expect("static metric definition");
+        registry
+            .register(Box::new(tenant_check_ok.clone()))
+            .expect("metric registered once");
         Metrics {
+            tenant_check_ok,
+            tenant_check_latency: gauge_vec(
+                "gateway_tenant_check_latency_seconds",
+                "Duration of the tenant's last access check.",
+            ),
             http_requests: counter_vec(
                 "gateway_http_requests_total",
                 "Requests answered, by route template, method and status.",

@@ -13,6 +13,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::api::{self, AppState};
+use crate::campaign::check::{self, CheckBoard};
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
 use crate::idempotency::IdempotencyStore;
@@ -31,6 +32,8 @@ pub struct Application {
     metrics_server: Option<Server>,
     ready: Arc<AtomicBool>,
     drain: Duration,
+    /// The periodic tenant check (`check.interval_seconds`), stopped with the server.
+    check_task: Option<tokio::task::JoinHandle<()>>,
     /// Set in the embedded default: the demo tenant's API key, printed at start.
     pub demo_api_key: Option<String>,
     /// The in-process simulator of the embedded default.
@@ -142,6 +145,18 @@ impl Application {
             ready: ready.clone(),
         });
 
+        let check_every = Duration::from_secs(settings.check.interval_seconds);
+        let checks = CheckBoard::new(check_every);
+        let check_task = (!check_every.is_zero()).then(|| {
+            tokio::spawn(check::run_periodically(
+                state.urssaf.clone(),
+                state.tenants.clone(),
+                metrics.clone(),
+                checks.clone(),
+                check_every,
+            ))
+        });
+
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(|e| {
                 vec![format!(
@@ -187,11 +202,14 @@ impl Application {
                 })?;
                 let mp = l.local_addr().map_err(|e| vec![e.to_string()])?.port();
                 let admin = api::admin::AdminTokens(settings.admin.token_hashes.clone());
+                let checks = web::Data::new(checks);
                 let s = HttpServer::new(move || {
                     App::new()
                         .app_data(state.clone())
                         .app_data(admin.clone())
+                        .app_data(checks.clone())
                         .service(api::health::metrics)
+                        .service(api::checks::checks)
                         .configure(|cfg| {
                             if !admin.0.is_empty() {
                                 api::admin::routes(cfg);
@@ -217,6 +235,7 @@ impl Application {
             metrics_server,
             ready,
             drain: Duration::from_secs(settings.server.drain_seconds),
+            check_task,
             demo_api_key,
             simulator,
             metrics,
@@ -240,7 +259,11 @@ impl Application {
         if let Some(m) = self.metrics_server {
             tokio::spawn(m);
         }
-        self.server.await
+        let result = self.server.await;
+        if let Some(task) = self.check_task {
+            task.abort();
+        }
+        result
     }
 
     /// Serves until SIGTERM or SIGINT, then: not ready → drain period → stop accepting →

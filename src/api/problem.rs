@@ -86,6 +86,8 @@ problem_codes! {
     Interrupted = "interrupted": SERVICE_UNAVAILABLE, "Request interrupted", retry after 5;
     /// This instance is shutting down.
     Draining = "draining": SERVICE_UNAVAILABLE, "Shutting down", retry after 1;
+    /// `/checks` (metrics port): a tenant failed its last Urssaf access check, or none ran yet.
+    TenantCheckNotPassed = "tenant_check_not_passed": SERVICE_UNAVAILABLE, "Not every tenant passed its Urssaf access check", retry after 30;
     InternalError = "internal_error": INTERNAL_SERVER_ERROR, "Internal error";
 }
 

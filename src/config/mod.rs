@@ -30,6 +30,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub idempotency: IdempotencySettings,
     pub simulator: EmbeddedSimulatorSettings,
+    pub check: CheckSettings,
     pub tenants: BTreeMap<String, TenantSettings>,
     /// A directory of `<tenant id>.yaml` / `.toml` files, read again while running.
     pub tenants_dir: Option<PathBuf>,
@@ -69,6 +70,7 @@ struct RawSettings {
     redis: RedisSettings,
     idempotency: IdempotencySettings,
     simulator: EmbeddedSimulatorSettings,
+    check: CheckSettings,
     #[serde(default)]
     tenants: BTreeMap<String, tenant::RawTenant>,
     tenants_dir: Option<PathBuf>,
@@ -219,6 +221,13 @@ pub struct EmbeddedSimulatorSettings {
     pub activation_delay_seconds: u64,
 }
 
+/// The gateway's own check of each tenant's Urssaf access (token, then a harmless search).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckSettings {
+    /// Run at start, then every this many seconds; 0 = never.
+    pub interval_seconds: u64,
+}
+
 const DEFAULTS: &str = include_str!("defaults.toml");
 
 impl Settings {
@@ -292,6 +301,7 @@ impl Settings {
             redis: raw.redis,
             idempotency: raw.idempotency,
             simulator: raw.simulator,
+            check: raw.check,
             tenants,
             tenants_dir: raw.tenants_dir,
             tenants_reload_seconds: raw.tenants_reload_seconds,

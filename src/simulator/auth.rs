@@ -119,13 +119,15 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 /// The client_id when the pair is known (secret compared in constant time).
 fn check_credentials(inner: &Inner, id: &str, secret: &str) -> Option<String> {
     let extra = inner.extra_credentials.read();
+    let added = extra.get_key_value(id);
     inner
         .settings
         .credentials
         .iter()
-        .chain(extra.iter())
+        .map(|(i, s)| (i, s))
+        .chain(added)
         .find(|(known_id, known_secret)| {
-            known_id == id
+            known_id.as_str() == id
                 && bool::from(
                     known_secret
                         .expose_secret()

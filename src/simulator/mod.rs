@@ -108,10 +108,11 @@ impl Simulator {
     /// Same as `PUT /__admin/faults`, for in-process tests.
     /// Knows one more provider (a tenant added while the gateway runs); known ones are kept.
     pub fn add_credentials(&self, client_id: &str, secret: &secrecy::SecretString) {
-        let mut extra = self.inner.extra_credentials.write();
-        if !extra.iter().any(|(id, _)| id == client_id) {
-            extra.push((client_id.to_string(), secret.clone()));
-        }
+        self.inner
+            .extra_credentials
+            .write()
+            .entry(client_id.to_string())
+            .or_insert_with(|| secret.clone());
     }
 
     pub fn set_faults(&self, f: Faults) {

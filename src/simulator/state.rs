@@ -30,7 +30,7 @@ pub(crate) struct Inner {
     /// `POST /particulier` calls received.
     pub registrations: AtomicU64,
     /// Providers added after the start (tenants added while the gateway runs).
-    pub extra_credentials: parking_lot::RwLock<Vec<(String, secrecy::SecretString)>>,
+    pub extra_credentials: parking_lot::RwLock<HashMap<String, secrecy::SecretString>>,
 }
 
 impl Inner {
@@ -45,7 +45,7 @@ impl Inner {
             token_requests: AtomicU64::new(0),
             submissions: AtomicU64::new(0),
             registrations: AtomicU64::new(0),
-            extra_credentials: parking_lot::RwLock::new(Vec::new()),
+            extra_credentials: parking_lot::RwLock::new(HashMap::new()),
         }
     }
 

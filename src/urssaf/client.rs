@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::breaker::Breaker;
 use super::codes::{CodeKind, UrssafCode};
 use super::error::{parse_errors, DecodeError, UpstreamError, UrssafError};
+use super::exchange::{ExchangeObserver, Hook};
 use super::translate::{self, Receipt, SearchQuery};
 use super::wire;
 use crate::config::UpstreamSettings;
@@ -70,6 +71,8 @@ pub enum ClientKey<'a> {
 #[derive(Clone)]
 pub struct UrssafClient {
     inner: Arc<Inner>,
+    /// Set only on a copy made for evidence (`with_observer`); unset on the serving path.
+    hook: Hook,
 }
 
 struct Inner {
@@ -113,6 +116,16 @@ impl UrssafClient {
                 breaker_open_for: Duration::from_secs(settings.breaker_open_seconds),
                 breakers: parking_lot::Mutex::new(std::collections::HashMap::new()),
             }),
+            hook: Hook::default(),
+        }
+    }
+
+    /// A copy sharing everything (connections, tokens, breakers) that also hands each attempt,
+    /// its request and Urssaf's answer, to `observer` (the campaign report, the check).
+    pub fn with_observer(&self, observer: Arc<dyn ExchangeObserver>) -> UrssafClient {
+        UrssafClient {
+            inner: self.inner.clone(),
+            hook: Hook::new(observer),
         }
     }
 
@@ -271,13 +284,14 @@ impl UrssafClient {
                     cause: None,
                 });
             }
-            let sent = build(&inner.http)
+            let request = build(&inner.http)
                 .bearer_auth(token.secret())
-                .header(reqwest::header::ACCEPT, "application/json")
-                .send()
-                .await;
+                .header(reqwest::header::ACCEPT, "application/json");
+            let seen = self.hook.capture(&request);
+            let sent = request.send().await;
             let (status, retry_after, outcome) = match sent {
                 Err(e) => {
+                    self.hook.record(op, seen.as_ref(), started, None, Err(&e));
                     breaker.failed();
                     let never_reached = e.is_connect();
                     let timed_out = e.is_timeout();
@@ -323,6 +337,8 @@ impl UrssafClient {
             let body = match outcome {
                 Ok(b) => b,
                 Err(e) => {
+                    self.hook
+                        .record(op, seen.as_ref(), started, Some(status), Err(&e));
                     breaker.failed();
                     self.observe(op, started, "transport_error", Some(status), &[]);
                     let timed_out = e.is_timeout();
@@ -334,6 +350,8 @@ impl UrssafClient {
                     });
                 }
             };
+            self.hook
+                .record(op, seen.as_ref(), started, Some(status), Ok(&body));
             // A 429 may be one tenant's quota: it does not trip the breaker shared by all.
             if status.is_server_error() {
                 breaker.failed();

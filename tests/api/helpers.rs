@@ -165,6 +165,8 @@ impl TestAppBuilder {
             ("GATEWAY__UPSTREAM__BASE_URL".into(), upstream.into()),
             ("GATEWAY__UPSTREAM__RETRY_BASE_MS".into(), "10".into()),
             ("GATEWAY__UPSTREAM__RETRY_MAX_MS".into(), "50".into()),
+            // Tests count Urssaf calls: the periodic tenant check runs only where a test asks.
+            ("GATEWAY__CHECK__INTERVAL_SECONDS".into(), "0".into()),
             // Tests sharing one Redis must not share keys.
             (
                 "GATEWAY__REDIS__KEY_PREFIX".into(),

@@ -1,7 +1,9 @@
 //! One integration-test binary: real HTTP on OS-chosen ports, the built-in simulator as
 //! Urssaf, a real Redis.
 
+mod access_check;
 mod auth;
+mod campaign;
 mod capture;
 mod clients_api;
 mod contract_read;

@@ -1,0 +1,343 @@
+//! Is a tenant's Urssaf access working? A token, then a harmless call through the gateway's
+//! own search path: a search over one day far in the future, which Urssaf answers "nothing
+//! found" (400 `ERR_RECHERCHE_VIDE`; CAERP uses the same call as its self-check).
+//!
+//! Used by `urssaf-gateway check`, and by the gateway itself at start and then every
+//! `check.interval_seconds` (the results at `/checks` on the metrics port, and as metrics).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::future::join_all;
+use parking_lot::{Mutex, RwLock};
+use serde::Serialize;
+
+use crate::api::errors::upstream_problem;
+use crate::metrics::Metrics;
+use crate::service::payment_requests::lookup;
+use crate::tenant::{Tenant, TenantRegistry};
+use crate::urssaf::error::parse_errors;
+use crate::urssaf::{Exchange, ExchangeObserver, UpstreamError, UrssafClient};
+
+/// The day searched: nothing can have been invoiced on it.
+pub const PROBE_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2053, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// One tenant's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantCheck {
+    pub tenant: String,
+    pub environment: &'static str,
+    /// Token obtained and the search answered as expected.
+    pub passed: bool,
+    /// The token endpoint issued a token for the tenant's credentials.
+    pub token_ok: bool,
+    /// Urssaf's API answered (whatever it said).
+    pub api_reachable: bool,
+    /// Token (when not already held) plus the search, retries included.
+    pub latency_ms: u64,
+    /// HTTP status of Urssaf's last answer.
+    pub urssaf_status: Option<u16>,
+    /// Urssaf's first error code in its last answer (`ERR_RECHERCHE_VIDE` when all is well).
+    pub urssaf_code: Option<String>,
+    /// What went wrong, in a sentence.
+    pub problem: Option<String>,
+    /// What to do about it.
+    pub hint: Option<String>,
+    pub checked_at: DateTime<Utc>,
+}
+
+/// Keeps the last answer's status and first error code.
+#[derive(Default)]
+struct LastAnswer(Mutex<(Option<u16>, Option<String>)>);
+
+impl ExchangeObserver for LastAnswer {
+    fn exchange(&self, e: &Exchange<'_>) {
+        let code = e
+            .answer
+            .as_ref()
+            .ok()
+            .and_then(|body| parse_errors(body).into_iter().next())
+            .map(|err| err.code.as_str().to_string());
+        *self.0.lock() = (e.status, code);
+    }
+}
+
+/// Checks one tenant through `urssaf` (a copy observing the answer is used).
+pub async fn check_tenant(urssaf: &UrssafClient, tenant: &Arc<Tenant>) -> TenantCheck {
+    let last = Arc::new(LastAnswer::default());
+    let client = urssaf.with_observer(last.clone());
+    let checked_at = Utc::now();
+    let started = Instant::now();
+    let outcome = lookup::by_period(&client, tenant, PROBE_DAY, PROBE_DAY).await;
+    let latency = started.elapsed();
+    let (urssaf_status, urssaf_code) = last.0.lock().clone();
+    let mut check = TenantCheck {
+        tenant: tenant.id.clone(),
+        environment: tenant.environment.as_str(),
+        passed: true,
+        token_ok: true,
+        api_reachable: true,
+        latency_ms: latency.as_millis() as u64,
+        urssaf_status,
+        urssaf_code,
+        problem: None,
+        hint: None,
+        checked_at,
+    };
+    if let Err(e) = outcome {
+        let problem = upstream_problem(&e);
+        check.passed = false;
+        check.token_ok = !matches!(e, UpstreamError::Token(_));
+        check.api_reachable = urssaf_status.is_some();
+        check.problem = Some(problem.detail);
+        check.hint = problem
+            .hint
+            .or_else(|| default_hint(&e).map(str::to_string));
+    }
+    check
+}
+
+fn default_hint(e: &UpstreamError) -> Option<&'static str> {
+    match e {
+        UpstreamError::Token(_) => Some("check the tenant's token URL (upstream.token_url) and that Urssaf's token endpoint is reachable from here"),
+        UpstreamError::Unavailable { .. } | UpstreamError::Timeout { .. } | UpstreamError::Interrupted { .. } => {
+            Some("check the network path to Urssaf (proxy, firewall, DNS) and upstream.base_url; Urssaf may also be in maintenance")
+        }
+        _ => None,
+    }
+}
+
+/// Checks every tenant at once.
+pub async fn check_all(urssaf: &UrssafClient, tenants: &[Arc<Tenant>]) -> Vec<TenantCheck> {
+    join_all(tenants.iter().map(|t| check_tenant(urssaf, t))).await
+}
+
+/// Publishes results as `gateway_tenant_check_ok` and `gateway_tenant_check_latency_seconds`:
+/// exactly the tenants checked (a tenant removed since leaves the gauges).
+pub fn record_metrics(metrics: &Metrics, checks: &[TenantCheck]) {
+    metrics.tenant_check_ok.reset();
+    metrics.tenant_check_latency.reset();
+    for c in checks {
+        metrics
+            .tenant_check_ok
+            .with_label_values(&[c.tenant.as_str()])
+            .set(i64::from(c.passed));
+        metrics
+            .tenant_check_latency
+            .with_label_values(&[c.tenant.as_str()])
+            .set(c.latency_ms as f64 / 1000.0);
+    }
+}
+
+/// The latest results of the gateway's periodic check; cheap to clone.
+#[derive(Clone)]
+pub struct CheckBoard {
+    inner: Arc<RwLock<Board>>,
+}
+
+struct Board {
+    interval: Duration,
+    results: Vec<TenantCheck>,
+}
+
+/// Where the checks stand, as `/checks` answers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckSummary {
+    /// `pass` (every tenant passed its last check), `fail`, `pending` (first check running)
+    /// or `off` (`check.interval_seconds = 0`).
+    pub status: &'static str,
+    pub interval_seconds: u64,
+    pub tenants: Vec<TenantCheck>,
+}
+
+impl CheckBoard {
+    /// `interval` zero means the checks are off.
+    pub fn new(interval: Duration) -> CheckBoard {
+        CheckBoard {
+            inner: Arc::new(RwLock::new(Board {
+                interval,
+                results: Vec::new(),
+            })),
+        }
+    }
+
+    pub fn publish(&self, results: Vec<TenantCheck>) {
+        self.inner.write().results = results;
+    }
+
+    pub fn summary(&self) -> CheckSummary {
+        let board = self.inner.read();
+        let status = if board.interval.is_zero() {
+            "off"
+        } else if board.results.is_empty() {
+            "pending"
+        } else if board.results.iter().all(|c| c.passed) {
+            "pass"
+        } else {
+            "fail"
+        };
+        CheckSummary {
+            status,
+            interval_seconds: board.interval.as_secs(),
+            tenants: board.results.clone(),
+        }
+    }
+}
+
+/// Checks every tenant now, then every `interval`, until the task is aborted; each round takes
+/// the tenants of that moment (the tenants directory may change). Each result is logged
+/// (tenant, verdict, Urssaf's code: nothing personal), published and measured.
+pub async fn run_periodically(
+    urssaf: UrssafClient,
+    tenants: Arc<TenantRegistry>,
+    metrics: Metrics,
+    board: CheckBoard,
+    interval: Duration,
+) {
+    loop {
+        let list: Vec<Arc<Tenant>> = tenants.current().iter().cloned().collect();
+        let results = check_all(&urssaf, &list).await;
+        for c in &results {
+            if c.passed {
+                tracing::info!(tenant = %c.tenant, latency_ms = c.latency_ms, "tenant check passed");
+            } else {
+                tracing::warn!(
+                    tenant = %c.tenant,
+                    token_ok = c.token_ok,
+                    api_reachable = c.api_reachable,
+                    urssaf_status = c.urssaf_status,
+                    urssaf_code = c.urssaf_code.as_deref().unwrap_or(""),
+                    problem = c.problem.as_deref().unwrap_or(""),
+                    "tenant check failed"
+                );
+            }
+        }
+        record_metrics(&metrics, &results);
+        board.publish(results);
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// Lines for people: one per tenant, then the verdict.
+pub fn render_table(checks: &[TenantCheck]) -> String {
+    let mut rows = vec![[
+        "tenant".to_string(),
+        "environment".into(),
+        "token".into(),
+        "api".into(),
+        "latency".into(),
+        "urssaf answer".into(),
+        "verdict".into(),
+    ]];
+    let yes_no = |b: bool| if b { "ok" } else { "FAILED" }.to_string();
+    for c in checks {
+        let answer = match (c.urssaf_status, &c.urssaf_code) {
+            (Some(s), Some(code)) => format!("{s} {code}"),
+            (Some(s), None) => s.to_string(),
+            (None, _) => "-".into(),
+        };
+        rows.push([
+            c.tenant.clone(),
+            c.environment.to_string(),
+            yes_no(c.token_ok),
+            if c.token_ok {
+                yes_no(c.api_reachable)
+            } else {
+                "-".into()
+            },
+            format!("{} ms", c.latency_ms),
+            answer,
+            if c.passed { "pass" } else { "FAIL" }.into(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    for c in checks.iter().filter(|c| !c.passed) {
+        out.push_str(&format!(
+            "\ntenant {} FAILED: {}\n",
+            c.tenant,
+            c.problem.as_deref().unwrap_or("unknown failure")
+        ));
+        if let Some(h) = &c.hint {
+            out.push_str(&format!("  hint: {h}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(tenant: &str, passed: bool) -> TenantCheck {
+        TenantCheck {
+            tenant: tenant.into(),
+            environment: "sandbox",
+            passed,
+            token_ok: passed,
+            api_reachable: passed,
+            latency_ms: 12,
+            urssaf_status: passed.then_some(400),
+            urssaf_code: passed.then(|| "ERR_RECHERCHE_VIDE".to_string()),
+            problem: (!passed)
+                .then(|| "the token endpoint refused the credentials (HTTP 401)".into()),
+            hint: (!passed).then(|| "check the secret".into()),
+            checked_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn board_status() {
+        let off = CheckBoard::new(Duration::ZERO);
+        assert_eq!(off.summary().status, "off");
+        let board = CheckBoard::new(Duration::from_secs(300));
+        assert_eq!(board.summary().status, "pending");
+        board.publish(vec![result("a", true)]);
+        assert_eq!(board.summary().status, "pass");
+        board.publish(vec![result("a", true), result("b", false)]);
+        assert_eq!(board.summary().status, "fail");
+    }
+
+    #[test]
+    fn table_names_the_failing_tenant() {
+        let text = render_table(&[result("alpha", true), result("beta", false)]);
+        assert!(text.contains("400 ERR_RECHERCHE_VIDE"), "{text}");
+        assert!(
+            text.contains("tenant beta FAILED: the token endpoint refused"),
+            "{text}"
+        );
+        assert!(text.contains("hint: check the secret"), "{text}");
+        assert!(!text.contains("tenant alpha FAILED"), "{text}");
+    }
+
+    #[test]
+    fn metrics_follow_the_results() {
+        let m = Metrics::new();
+        record_metrics(&m, &[result("alpha", true), result("beta", false)]);
+        let text = m.render();
+        assert!(
+            text.contains(r#"gateway_tenant_check_ok{tenant="alpha"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"gateway_tenant_check_ok{tenant="beta"} 0"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"gateway_tenant_check_latency_seconds{tenant="alpha"} 0.012"#));
+    }
+}

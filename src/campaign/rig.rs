@@ -1,0 +1,137 @@
+//! What the `check` and `campaign` commands need to speak to Urssaf the way the gateway does:
+//! the configured tenants and an Urssaf client, without any listener.
+//!
+//! Tokens are fetched afresh (no Redis): a check must test the credentials themselves, not a
+//! token a running gateway cached. The embedded environment without `upstream.base_url` gets
+//! an in-process simulator knowing the tenants' credentials (a rehearsal with nothing else
+//! running); with no tenant configured there, a `demo` tenant is made, as `serve` does.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{Environment, Settings, TenantSettings};
+use crate::demo;
+use crate::metrics::Metrics;
+use crate::simulator::{Simulator, SimulatorSettings};
+use crate::tenant::registry::Factory;
+use crate::tenant::{Source, Tenant, TenantRegistry};
+use crate::token::TokenProvider;
+use crate::urssaf::client::{http_client, UrssafClient};
+use crate::urssaf::wire::BASE_PATH;
+
+pub struct Rig {
+    pub tenants: Vec<Arc<Tenant>>,
+    pub urssaf: UrssafClient,
+    pub metrics: Metrics,
+    /// Address of the in-process simulator, when one was started.
+    pub simulator: Option<String>,
+}
+
+impl Rig {
+    /// The tenants as the gateway would build them (configuration, tenants directory, or the
+    /// demo tenant), read once.
+    pub async fn build(settings: &Settings) -> Result<Rig, Vec<String>> {
+        let problems = settings.problems();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut fixed: Vec<(String, TenantSettings, Source)> = settings
+            .tenants
+            .iter()
+            .map(|(id, t)| (id.clone(), t.clone(), Source::Config))
+            .collect();
+        let embedded_default = settings.upstream.environment == Environment::Embedded;
+        if embedded_default && settings.tenants.is_empty() && settings.tenants_dir.is_none() {
+            fixed.push((
+                demo::TENANT_ID.into(),
+                demo::tenant(&demo::new_api_key()),
+                Source::Demo,
+            ));
+        }
+        let external = embedded_default && settings.upstream.base_url.is_some();
+        let uses_embedded = embedded_default
+            || settings
+                .tenants
+                .values()
+                .any(|t| t.environment == Some(Environment::Embedded));
+        let (simulator, embedded_host) = if external {
+            let base = settings.upstream.base_url.as_ref();
+            (None, base.map(|u| u.as_base().to_string()))
+        } else if uses_embedded {
+            let (sim, url) = start_simulator(settings)?;
+            (Some(sim), Some(url))
+        } else {
+            (None, None)
+        };
+        let local = simulator.as_ref().and(embedded_host.clone());
+        // The factory gives the in-process simulator each embedded tenant's credentials.
+        let factory = Factory::new(settings.clone(), embedded_host, simulator);
+        let registry = TenantRegistry::start(factory, fixed).await;
+        let tenants = registry.current().iter().cloned().collect();
+        let metrics = Metrics::new();
+        let http =
+            http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
+        let tokens = TokenProvider::new(
+            http.clone(),
+            None,
+            &settings.token,
+            settings.upstream.token_auth,
+            Duration::from_millis(settings.upstream.token_timeout_ms),
+            metrics.clone(),
+        );
+        let urssaf = UrssafClient::new(http, tokens, &settings.upstream, metrics.clone());
+        Ok(Rig {
+            tenants,
+            urssaf,
+            metrics,
+            simulator: local,
+        })
+    }
+
+    /// The tenant with this id, or a line naming the ones configured.
+    pub fn tenant(&self, id: &str) -> Result<Arc<Tenant>, String> {
+        let wanted = id.to_lowercase();
+        self.tenants
+            .iter()
+            .find(|t| t.id == wanted)
+            .cloned()
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.tenants.iter().map(|t| t.id.as_str()).collect();
+                format!(
+                    "--tenant {id}: no such tenant (configured: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            })
+    }
+}
+
+/// The Urssaf host of a tenant (its API base without Urssaf's base path).
+pub fn host_of(tenant: &Tenant) -> &str {
+    let base = tenant.endpoints.api_base.as_str();
+    base.strip_suffix(BASE_PATH).unwrap_or(base)
+}
+
+fn start_simulator(settings: &Settings) -> Result<(Simulator, String), Vec<String>> {
+    let sim = Simulator::new(SimulatorSettings {
+        token_lifetime: Duration::from_secs(settings.simulator.token_lifetime_seconds.max(1)),
+        activation_delay: Duration::from_secs(settings.simulator.activation_delay_seconds),
+        admin_enabled: true,
+        ..SimulatorSettings::default()
+    });
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| vec![format!("embedded simulator: cannot bind: {e}")])?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| vec![e.to_string()])?
+        .port();
+    let server = sim
+        .serve(listener)
+        .map_err(|e| vec![format!("embedded simulator: {e}")])?;
+    tokio::spawn(server);
+    Ok((sim, format!("http://127.0.0.1:{port}")))
+}
