@@ -126,7 +126,7 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
     if let Some(p) = port {
         settings.server.port = p;
     }
-    telemetry::init(&settings.log);
+    let _telemetry = telemetry::init(&settings.log);
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(problems) => {
@@ -165,7 +165,7 @@ async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    telemetry::init(&settings.log);
+    let _telemetry = telemetry::init(&settings.log);
     if args.client_ids.len() != args.client_secrets.len() {
         eprintln!("error: give one --client-secret for each --client-id");
         return ExitCode::from(2);

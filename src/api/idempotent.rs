@@ -123,50 +123,46 @@ where
         },
     };
     let store = state.idempotency.clone();
-    // The task keeps the request's id (problems and log lines carry it) and its span.
-    let request_id = crate::telemetry::request_id().unwrap_or_default();
+    // The task keeps the request's context (problems and log lines carry its ids) and span.
     let span = tracing::Span::current();
-    let task = actix_web::rt::spawn(
-        crate::telemetry::REQUEST_ID.scope(
-            request_id,
-            async move {
-                let running = work(state, tenant, body);
-                let reply = match &claim {
-                    None => running.await,
-                    Some(claim) => {
-                        // Renewing runs beside the work, never pausing it.
-                        let renewing = async {
-                            let mut renew = tokio::time::interval(store.renew_every());
-                            renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                            renew.tick().await; // the first tick is immediate
-                            loop {
-                                renew.tick().await;
-                                store.renew(claim).await;
-                            }
-                        };
-                        tokio::select! {
-                            reply = running => reply,
-                            never = renewing => never,
+    let task = actix_web::rt::spawn(crate::telemetry::with_current_context(
+        async move {
+            let running = work(state, tenant, body);
+            let reply = match &claim {
+                None => running.await,
+                Some(claim) => {
+                    // Renewing runs beside the work, never pausing it.
+                    let renewing = async {
+                        let mut renew = tokio::time::interval(store.renew_every());
+                        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        renew.tick().await; // the first tick is immediate
+                        loop {
+                            renew.tick().await;
+                            store.renew(claim).await;
                         }
-                    }
-                };
-                let answer = StoredAnswer {
-                    status: reply.status.as_u16(),
-                    body: reply.body,
-                    location: reply.location,
-                };
-                if let Some(claim) = claim {
-                    if reply.definite {
-                        store.complete(claim, answer.clone()).await;
-                    } else {
-                        store.release(claim).await;
+                    };
+                    tokio::select! {
+                        reply = running => reply,
+                        never = renewing => never,
                     }
                 }
-                (answer, reply.retry_after)
+            };
+            let answer = StoredAnswer {
+                status: reply.status.as_u16(),
+                body: reply.body,
+                location: reply.location,
+            };
+            if let Some(claim) = claim {
+                if reply.definite {
+                    store.complete(claim, answer.clone()).await;
+                } else {
+                    store.release(claim).await;
+                }
             }
-            .instrument(span),
-        ),
-    );
+            (answer, reply.retry_after)
+        }
+        .instrument(span),
+    ));
     match task.await {
         Ok((answer, retry_after)) => respond(answer, false, retry_after),
         Err(_) => Problem::new(

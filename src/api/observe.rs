@@ -14,8 +14,9 @@ use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse, ResponseErro
 use tracing::Instrument;
 
 use super::auth::TenantId;
-use super::problem::{Problem, ProblemCode, REQUEST_ID};
+use super::problem::{Problem, ProblemCode};
 use super::AppState;
+use crate::telemetry::{otel, RequestContext, CONTEXT};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -46,9 +47,25 @@ pub async fn observe(
         req.head_mut().method = Method::GET;
     }
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let span = tracing::info_span!("request", request_id = %id);
-    let outcome = REQUEST_ID
-        .scope(id.clone(), next.call(req).instrument(span.clone()))
+    // The server span (OpenTelemetry's HTTP conventions), continuing the caller's trace.
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %method,
+        otel.kind = "server",
+        http.request.method = %method,
+        url.path = %req.path(),
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        request_id = %id,
+    );
+    otel::continue_trace(&span, req.headers());
+    let context = RequestContext {
+        request_id: id.clone(),
+        trace_id: otel::trace_id(&span, req.headers()),
+    };
+    let outcome = CONTEXT
+        .scope(context.clone(), next.call(req).instrument(span.clone()))
         .await;
     let res = match outcome {
         Ok(res) => res.map_into_boxed_body(),
@@ -57,7 +74,7 @@ pub async fn observe(
     // Errors produced outside our handlers (405, payload too large…) become problems too.
     let res = if is_plain_error(&res) {
         let status = res.status();
-        let problem = REQUEST_ID.sync_scope(id.clone(), || framework_problem(status));
+        let problem = CONTEXT.sync_scope(context.clone(), || framework_problem(status));
         res.into_response(problem.error_response())
     } else {
         res
@@ -77,6 +94,12 @@ pub async fn observe(
         .map(|t| t.0.clone());
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
+    span.record("otel.name", format!("{method} {route}"));
+    span.record("http.route", route.as_str());
+    span.record("http.response.status_code", status);
+    if status >= 500 {
+        span.record("otel.status_code", "ERROR");
+    }
     // Probes and scrapes are not traffic: neither counted nor logged at info.
     let probe = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
     if probe {
@@ -93,15 +116,16 @@ pub async fn observe(
             .observe(elapsed.as_secs_f64());
     }
     let _entered = span.enter();
-    tracing::info!(
-        request_id = %id,
-        tenant = tenant.as_deref(),
-        method = %method,
-        route = %route,
-        status,
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
-        "request"
-    );
+    CONTEXT.sync_scope(context, || {
+        tracing::info!(
+            tenant = tenant.as_deref(),
+            method = %method,
+            route = %route,
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
     Ok(res)
 }
 

@@ -10,8 +10,6 @@ use utoipa::ToSchema;
 pub use crate::api::dto::common::UrssafError;
 use crate::domain::FieldError;
 
-pub use crate::telemetry::REQUEST_ID;
-
 macro_rules! problem_codes {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal: $status:ident, $title:literal $(, retry after $ra:literal)?; )*) => {
         /// Stable machine code of a problem; the HTTP status follows from it.
@@ -138,7 +136,7 @@ impl Problem {
             status: code.status().as_u16(),
             code,
             detail: detail.into(),
-            request_id: REQUEST_ID.try_with(|id| id.clone()).ok(),
+            request_id: crate::telemetry::request_id(),
             errors: Vec::new(),
             urssaf: None,
             hint: None,

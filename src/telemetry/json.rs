@@ -1,0 +1,136 @@
+//! One JSON line per log event: time, level, message, the event's own fields, and the request
+//! and trace ids of the request being served (read from its task-local context, so every line
+//! written while serving a request carries them, whoever writes it).
+
+use std::fmt::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+pub struct JsonLines;
+
+impl<S, N> FormatEvent<S, N> for JsonLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let mut line = Line::default();
+        line.buf.push_str("{\"timestamp\":\"");
+        let now = chrono::Utc::now();
+        let _ = write!(line.buf, "{}", now.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+        line.buf.push_str("\",\"level\":\"");
+        line.buf.push_str(event.metadata().level().as_str());
+        line.buf.push('"');
+        event.record(&mut line);
+        let _ = super::CONTEXT.try_with(|c| {
+            if !line.has_request_id {
+                line.string("request_id", &c.request_id);
+            }
+            if let Some(t) = &c.trace_id {
+                line.string("trace_id", t);
+            }
+        });
+        line.buf.push_str("}\n");
+        writer.write_str(&line.buf)
+    }
+}
+
+#[derive(Default)]
+struct Line {
+    buf: String,
+    has_request_id: bool,
+}
+
+impl Line {
+    fn key(&mut self, name: &str) {
+        self.buf.push(',');
+        push_json_str(&mut self.buf, name);
+        self.buf.push(':');
+    }
+
+    fn string(&mut self, name: &str, value: &str) {
+        self.key(name);
+        push_json_str(&mut self.buf, value);
+    }
+}
+
+impl Visit for Line {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "request_id" {
+            self.has_request_id = true;
+        }
+        self.string(field.name(), value);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "request_id" {
+            self.has_request_id = true;
+        }
+        self.string(field.name(), &format!("{value:?}"));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.key(field.name());
+        let _ = write!(self.buf, "{value}");
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.key(field.name());
+        let _ = write!(self.buf, "{value}");
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.key(field.name());
+        if value.is_finite() {
+            let _ = write!(self.buf, "{value}");
+        } else {
+            self.buf.push_str("null");
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.key(field.name());
+        self.buf.push_str(if value { "true" } else { "false" });
+    }
+}
+
+/// Writes `s` as a JSON string (RFC 8259 escapes).
+fn push_json_str(buf: &mut String, s: &str) {
+    buf.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => buf.push_str("\\\""),
+            '\\' => buf.push_str("\\\\"),
+            '\n' => buf.push_str("\\n"),
+            '\r' => buf.push_str("\\r"),
+            '\t' => buf.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(buf, "\\u{:04x}", c as u32);
+            }
+            c => buf.push(c),
+        }
+    }
+    buf.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_into_valid_json() {
+        let mut b = String::new();
+        push_json_str(&mut b, "a\"b\\c\nd\u{1}é");
+        let back: String = serde_json::from_str(&b).unwrap();
+        assert_eq!(back, "a\"b\\c\nd\u{1}é");
+    }
+}
