@@ -1,5 +1,4 @@
-//! Logs and traces. Logs are JSON lines by default (a readable format by setting), written by a
-//! background thread so that serving a request never waits on stdout; fields are chosen where
+//! Logs and traces. Logs are JSON lines by default (a readable format by setting); fields are chosen where
 //! events are written, and nothing here ever sees a body, a token or a secret. Traces are
 //! OpenTelemetry, off unless an OTLP endpoint is configured (see [`otel`]).
 
@@ -14,7 +13,6 @@ use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer};
 
 use crate::config::{LogFormat, LogSettings};
@@ -62,9 +60,8 @@ pub fn with_current_context<F: Future>(fut: F) -> impl Future<Output = F::Output
     CONTEXT.scope(context, fut)
 }
 
-/// Keeps the log writer and the trace exporter running; dropping it flushes both.
+/// Keeps the trace exporter running; dropping it flushes the spans not yet sent.
 pub struct Telemetry {
-    _logs: Option<WorkerGuard>,
     traces: Option<SdkTracerProvider>,
 }
 
@@ -81,10 +78,10 @@ pub fn init(settings: &LogSettings) -> Telemetry {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    // Blocks (rather than dropping lines) if the writer ever falls behind.
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stdout());
+    // One write(2) per line, straight from the thread that logs: a writer thread was
+    // measured dearer (a futex wake-up per line, docs/performance.md), and the stdout lock
+    // is not contended.
+    let writer = std::io::stdout;
     let traces = if otel::wanted(|k| std::env::var(k).ok()) {
         match otel::provider() {
             Ok(p) => Some(p),
@@ -122,7 +119,6 @@ pub fn init(settings: &LogSettings) -> Telemetry {
     // Spans are only made when something exports them.
     otel::ENABLED.store(installed && traces.is_some(), Ordering::Relaxed);
     Telemetry {
-        _logs: installed.then_some(guard),
         traces: if installed { traces } else { None },
     }
 }
