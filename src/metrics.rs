@@ -68,6 +68,25 @@ impl Metrics {
                 .expect("metric registered once");
             g
         };
+        let build_info = IntGaugeVec::new(
+            Opts::new(
+                "gateway_build_info",
+                "The running build: always 1, labelled with its version.",
+            ),
+            &["version"],
+        )
+        .expect("static metric definition");
+        build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION")])
+            .set(1);
+        registry
+            .register(Box::new(build_info))
+            .expect("metric registered once");
+        // CPU, memory, file descriptors and start time of the process (`process_*`).
+        #[cfg(target_os = "linux")]
+        let _ = registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ));
         let tenant_check_ok = IntGaugeVec::new(
             Opts::new(
                 "gateway_tenant_check_ok",
@@ -152,6 +171,18 @@ impl Metrics {
     }
 
     /// Prometheus text exposition format.
+    /// `gateway_redis_up`: registered only when Redis is configured, so that "down" never
+    /// means "not used".
+    pub fn redis_up(&self) -> prometheus::IntGauge {
+        let g = prometheus::IntGauge::new(
+            "gateway_redis_up",
+            "1 while Redis answers, 0 while the gateway goes without it.",
+        )
+        .expect("static metric definition");
+        let _ = self.registry.register(Box::new(g.clone()));
+        g
+    }
+
     pub fn render(&self) -> String {
         let mut buf = Vec::new();
         let families = self.registry.gather();

@@ -16,6 +16,7 @@ use parking_lot::Mutex;
 use self::backend::{Backend, Conn};
 use crate::config::RedisSettings;
 use crate::metrics::Metrics;
+use tracing::Instrument;
 
 #[derive(Clone)]
 pub struct RedisStore {
@@ -23,6 +24,8 @@ pub struct RedisStore {
 }
 
 struct Inner {
+    /// `gateway_redis_up`.
+    up: prometheus::IntGauge,
     backend: Backend,
     timeout: Duration,
     retry_after: Duration,
@@ -68,8 +71,11 @@ impl RedisStore {
         let timeout = Duration::from_millis(settings.timeout_ms);
         let backend = Backend::new(server, timeout)
             .map_err(|e| format!("redis ({} mode): {e}", server.mode().as_str()))?;
+        let up = metrics.redis_up();
+        up.set(1);
         Ok(Some(RedisStore {
             inner: Arc::new(Inner {
+                up,
                 backend,
                 timeout,
                 retry_after: Duration::from_millis(settings.retry_after_ms),
@@ -145,7 +151,12 @@ impl RedisStore {
     /// Runs one command (or pipeline) with the deadline and the degrade rules.
     pub async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, Unavailable> {
         let mut conn = self.connection().await?;
-        match tokio::time::timeout(self.inner.timeout, cmd.query_async::<T>(&mut conn)).await {
+        let name = match cmd.args_iter().next() {
+            Some(redis::Arg::Simple(verb)) => std::str::from_utf8(verb).unwrap_or("?"),
+            _ => "?",
+        };
+        let query = cmd.query_async::<T>(&mut conn).instrument(span(name));
+        match tokio::time::timeout(self.inner.timeout, query).await {
             Ok(Ok(v)) => {
                 self.succeeded();
                 Ok(v)
@@ -180,6 +191,7 @@ impl RedisStore {
                 other => other,
             }
         };
+        let attempt = attempt.instrument(span("EVALSHA"));
         match tokio::time::timeout(self.inner.timeout, attempt).await {
             Ok(Ok(v)) => {
                 self.succeeded();
@@ -192,6 +204,7 @@ impl RedisStore {
 
     fn succeeded(&self) {
         if self.inner.in_episode.swap(false, Ordering::Relaxed) {
+            self.inner.up.set(1);
             tracing::info!("redis reachable again; shared cache back in use");
         }
     }
@@ -204,6 +217,7 @@ impl RedisStore {
         // master that is one no more (Sentinel is asked again) or hold a stale slot map.
         *self.inner.conn.lock() = None;
         if !self.inner.in_episode.swap(true, Ordering::Relaxed) {
+            self.inner.up.set(0);
             tracing::warn!(
                 error = why,
                 "redis unavailable; serving from process memory until it answers again"
@@ -219,4 +233,18 @@ fn join(mut key: String, parts: &[&str]) -> String {
         key.push_str(p);
     }
     key
+}
+
+/// The client span of one Redis command, when traces are exported.
+fn span(operation: &str) -> tracing::Span {
+    if !crate::telemetry::otel::enabled() {
+        return tracing::Span::none();
+    }
+    tracing::info_span!(
+        "redis",
+        otel.name = %format!("redis {operation}"),
+        otel.kind = "client",
+        db.system.name = "redis",
+        db.operation.name = %operation,
+    )
 }

@@ -113,7 +113,7 @@ pub async fn observe(
         .map(|t| t.0.clone());
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
-    span.record("otel.name", format!("{method} {route}"));
+    otel::rename(&span, format!("{method} {route}"));
     span.record("http.route", route.as_str());
     span.record("http.response.status_code", status);
     if status >= 500 {

@@ -81,6 +81,13 @@ pub fn continue_trace(span: &tracing::Span, headers: &actix_web::http::header::H
     }
 }
 
+/// Names `span` once its route is known (after routing, when the span already runs).
+pub fn rename(span: &tracing::Span, name: String) {
+    if enabled() {
+        span.context().span().update_name(name);
+    }
+}
+
 /// The `traceparent` (and `tracestate`) of `span`, for an outgoing call; empty when traces are
 /// off.
 pub fn outgoing_headers(span: &tracing::Span) -> reqwest::header::HeaderMap {

@@ -204,10 +204,14 @@ impl TokenProvider {
     ) -> Result<Arc<Token>, TokenError> {
         let (this, tenant) = (self.clone(), tenant.clone());
         let seen_generation = slot.generation.load(Ordering::Acquire);
-        tokio::spawn(async move {
+        // Still the caller's trace and log context: the fetch is part of its request.
+        let fetch = async move {
             this.acquire(&tenant, &slot, refused.as_deref(), seen_generation)
                 .await
-        })
+        };
+        tokio::spawn(crate::telemetry::with_current_context(
+            tracing::Instrument::instrument(fetch, tracing::Span::current()),
+        ))
         .await
         .unwrap_or(Err(TokenError::Unreachable))
     }

@@ -34,3 +34,4 @@ mod simulator_faults;
 mod tenants_dir;
 mod test_redis;
 mod tokens;
+mod traces;

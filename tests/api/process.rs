@@ -11,12 +11,12 @@ use crate::helpers::{get_json, read, text, TestApp, TENANT_A};
 
 const BIN: &str = env!("CARGO_BIN_EXE_urssaf-gateway");
 
-struct Running {
+pub(crate) struct Running {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     simulator_port: Option<u16>,
     demo_key: Option<String>,
-    stdout: Arc<Mutex<Vec<String>>>,
+    pub(crate) stdout: Arc<Mutex<Vec<String>>>,
 }
 
 impl Drop for Running {
@@ -27,7 +27,7 @@ impl Drop for Running {
 }
 
 /// Starts the binary with only the given environment and waits for its "listening" line.
-fn start<K: AsRef<OsStr>, V: AsRef<OsStr>>(env: &[(K, V)]) -> Running {
+pub(crate) fn start<K: AsRef<OsStr>, V: AsRef<OsStr>>(env: &[(K, V)]) -> Running {
     let mut cmd = Command::new(BIN);
     cmd.arg("serve")
         .arg("--port")
