@@ -42,7 +42,8 @@ def _get(url, key):
 
 
 def _pod_environment(objs, workdir):
-    """(env, demo api key) of the gateway container, secret volumes written under workdir."""
+    """(env, demo api key) of the gateway container, secret volumes written under workdir.
+    Secrets the chart only refers to (made by the operator) may be passed among objs."""
     by_kind = {}
     for o in objs:
         by_kind.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
@@ -58,7 +59,12 @@ def _pod_environment(objs, workdir):
         v = volumes[m["name"]]
         local = os.path.join(workdir, m["name"])
         os.makedirs(local)
-        if "secret" in v or "configMap" in v:
+        if "projected" in v:
+            for source in v["projected"]["sources"]:
+                for k, val in secrets[source["secret"]["name"]].items():
+                    with open(os.path.join(local, k), "w") as f:
+                        f.write(val)
+        elif "secret" in v or "configMap" in v:
             data = secrets[v["secret"]["secretName"]] if "secret" in v else configmaps[v["configMap"]["name"]]
             items = (v.get("secret") or v.get("configMap")).get("items") or [{"key": k, "path": k} for k in data]
             for it in items:
@@ -76,10 +82,46 @@ def _pod_environment(objs, workdir):
             env[e["name"]] = secrets[ref["name"]][ref["key"]]
     for k, v in env.items():
         for path, local in mounts.items():
-            if v.startswith(path + "/"):
+            if v == path or v.startswith(path + "/"):
                 env[k] = local + v[len(path):]
     demo = [s for n, s in secrets.items() if n.endswith("-demo")]
     return env, (demo[0]["api_key"] if demo else None)
+
+
+def _serve(binary, env, workdir, probe):
+    """Starts the binary with the pod's env on loopback, runs probe(base, metrics_base)."""
+    port, metrics_port = _free_port(), _free_port()
+    env.update(GATEWAY__SERVER__PORT=str(port), GATEWAY__SERVER__METRICS_PORT=str(metrics_port),
+               GATEWAY__SERVER__HOST="127.0.0.1", GATEWAY__SERVER__DRAIN_SECONDS="0",
+               GATEWAY__LOG__LEVEL="warn", PATH=os.environ.get("PATH", ""))
+    log = open(os.path.join(workdir, "gateway.log"), "w+")
+    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while _get_ready(base) != 200:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                return f"FAIL: {binary} did not become ready: {log.read()[-600:]}"
+            time.sleep(0.1)
+        return probe(base, f"http://127.0.0.1:{metrics_port}")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _keys_work(base, key):
+    url = f"{base}/v1/clients?email=nobody@example.org"
+    good, bad = _get(url, key), _get(url, key + "x")
+    if bad != 401:
+        return f"FAIL: a wrong key got {bad}, not 401: the check proves nothing"
+    if good in (401, 403) or good >= 500:
+        return f"FAIL: the key got {good}"
+    return None
 
 
 def run(rendered, split_docs):
@@ -94,34 +136,45 @@ def run(rendered, split_docs):
             return f"FAIL: cannot rebuild the pod's environment from the render: {e!r}"
         if not key:
             return "FAIL: the default render has no demo Secret with an api_key"
-        port = _free_port()
-        env.update(GATEWAY__SERVER__PORT=str(port), GATEWAY__SERVER__METRICS_PORT=str(_free_port()),
-                   GATEWAY__SERVER__HOST="127.0.0.1", GATEWAY__SERVER__DRAIN_SECONDS="0",
-                   GATEWAY__LOG__LEVEL="warn", PATH=os.environ.get("PATH", ""))
-        log = open(os.path.join(workdir, "gateway.log"), "w+")
-        proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
+        return _serve(binary, env, workdir, lambda base, _: _keys_work(base, key)
+                      or f"ok: {binary} accepts the chart-made demo key (a wrong key gets 401)")
+
+
+def _secret(name, data):
+    return {"kind": "Secret", "metadata": {"name": name},
+            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
+
+
+def run_tenants_directory(rendered, split_docs, admin_token):
+    """The chart's tenantsDirectory with an operator-made Secret holding one tenant file: the
+    tenant's key is accepted, and the admin view (admin.tokenHashes) lists it."""
+    binary = _binary()
+    if not binary:
+        return "skipped: no built binary"
+    key = "tenants-dir-smoke-key"
+    import hashlib
+    tenant = (f"api_key_hashes: [\"{hashlib.sha256(key.encode()).hexdigest()}\"]\n"
+              "environment: embedded\nclient_id: acme-client\n")
+    objs = [o for _, _, o in split_docs(rendered)]
+    objs.append(_secret("urssaf-tenants", {"acme.yaml": tenant, "acme.client_secret": "s3cret"}))
+    with tempfile.TemporaryDirectory() as workdir:
         try:
-            deadline = time.monotonic() + 30
-            while _get_ready(base) != 200:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    return f"FAIL: {binary} did not become ready: {log.read()[-600:]}"
-                time.sleep(0.1)
-            url = f"{base}/v1/clients?email=nobody@example.org"
-            good, bad = _get(url, key), _get(url, key + "x")
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if bad != 401:
-            return f"FAIL: a wrong key got {bad}, not 401: the check proves nothing"
-        if good in (401, 403) or good >= 500:
-            return f"FAIL: the demo key from the Secret got {good}"
-        return f"ok: {binary} accepts the chart-made demo key ({good}; a wrong key gets {bad})"
+            env, _ = _pod_environment(objs, workdir)
+        except (KeyError, ValueError) as e:
+            return f"FAIL: cannot rebuild the pod's environment from the render: {e!r}"
+
+        def probe(base, metrics):
+            failed = _keys_work(base, key)
+            if failed:
+                return failed
+            req = urllib.request.Request(f"{metrics}/admin/tenants",
+                                         headers={"Authorization": f"Bearer {admin_token}"})
+            with urllib.request.urlopen(req, timeout=5) as r:
+                body = r.read().decode()
+            if '"acme"' not in body or '"directory"' not in body:
+                return f"FAIL: the admin view does not list tenant acme from the directory: {body[:300]}"
+            return f"ok: {binary} reads the tenants directory from the Secret; the admin view lists it"
+        return _serve(binary, env, workdir, probe)
 
 
 def _get_ready(base):

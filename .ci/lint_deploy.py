@@ -380,6 +380,10 @@ BAD = {  # what: (values, text the refusal must contain)
     "redis cluster without nodes": ({"redis": {"mode": "cluster"}}, "list the nodes"),
     "camelCase config section": ({"config": {"tokenSettings": {}}}, "'tokenSettings'"),
     "HTTPRoute without parentRefs": ({"httpRoute": {"enabled": True}}, "/httpRoute"),
+    "admin view without metrics port": ({"metrics": {"port": None}, "admin": {"tokenHashes": [HASH]}}, "set metrics.port"),
+    "admin token hash not sha256 hex": ({"admin": {"tokenHashes": ["x"]}}, "/admin/tokenHashes/0"),
+    "two tenants directories": ({"tenantsDirectory": {"secrets": ["t"]}, "config": {"tenants_dir": "/t"}}, "config.tenants_dir and tenantsDirectory"),
+    "search values above 1000": ({"limits": {"maxSearchValues": 5000}}, "/limits/maxSearchValues"),
     "unknown alert disabled": ({"metrics": {"prometheusRule": {"disabled": ["Nope"]}}}, "prometheusRule/disabled"),
 }
 for what, (values, expect) in BAD.items():
@@ -398,6 +402,20 @@ section("chart default (+ a `config` file) and the real binary: the demo key is 
 # The config file is mounted and named by GATEWAY_CONFIG, as a gateway setting the chart
 # does not name: the gateway must start with it.
 msg = demo_smoke.run(render({"config": {"token": {"refresh_margin_seconds": 120}}}), split_docs)
+if msg.startswith("FAIL"):
+    fail(msg[6:])
+else:
+    print(msg)
+
+section("tenants directory from a Secret, admin view and limits, with the real binary")
+# admin token "foo": its SHA-256 is the hash below.
+ADMIN_HASH = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
+msg = demo_smoke.run_tenants_directory(render({
+    "tenantsDirectory": {"secrets": ["urssaf-tenants"], "reloadSeconds": 1},
+    "admin": {"tokenHashes": [ADMIN_HASH]},
+    "limits": {"tenantConcurrency": 32, "maxSearchValues": 50},
+    "check": {"intervalSeconds": 0},
+}), split_docs, "foo")
 if msg.startswith("FAIL"):
     fail(msg[6:])
 else:

@@ -87,7 +87,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* "true" when tenants come from `config` (config.tenants or config.tenants_dir). */}}
 {{- define "urssaf-gateway.configTenants" -}}
-{{- if or .Values.config.tenants .Values.config.tenants_dir }}true{{ end }}
+{{- if or .Values.config.tenants .Values.config.tenants_dir .Values.tenantsDirectory.secrets }}true{{ end }}
 {{- end }}
 
 {{/* "true" when the chart makes the demo tenant: embedded, and no tenant anywhere. */}}
@@ -169,6 +169,14 @@ becomes GATEWAY__SECTION__KEY in the ConfigMap.
 {{- if not (kindIs "invalid" $v.idempotency.ttlSeconds) }}{{ $_ := set $idem "ttl_seconds" $v.idempotency.ttlSeconds }}{{ end }}
 {{- if not (kindIs "invalid" $v.idempotency.inFlightTtlSeconds) }}{{ $_ := set $idem "in_flight_ttl_seconds" $v.idempotency.inFlightTtlSeconds }}{{ end }}
 {{- if $idem }}{{ $_ := set $s "idempotency" $idem }}{{ end }}
+{{- $limits := dict }}
+{{- range $name, $key := dict "tenantConcurrency" "tenant_concurrency" "tenantRatePerSecond" "tenant_rate_per_second" "tenantBurst" "tenant_burst" "maxInvoicesPerSubmission" "max_invoices_per_submission" "maxSearchValues" "max_search_values" }}
+{{- $val := index $v.limits $name }}
+{{- if not (kindIs "invalid" $val) }}{{ $_ := set $limits $key $val }}{{ end }}
+{{- end }}
+{{- if $limits }}{{ $_ := set $s "limits" $limits }}{{ end }}
+{{- if not (kindIs "invalid" $v.check.intervalSeconds) }}{{ $_ := set $s "check" (dict "interval_seconds" $v.check.intervalSeconds) }}{{ end }}
+{{- if $v.admin.tokenHashes }}{{ $_ := set $s "admin" (dict "token_hashes" (join "," $v.admin.tokenHashes)) }}{{ end }}
 {{- toYaml $s }}
 {{- end }}
 
@@ -229,6 +237,12 @@ ConfigMap. Called with (dict "v" value "path" "config").
 {{- end }}
 {{- if and (include "urssaf-gateway.usesEmbedded" .) (or $v.autoscaling.enabled (gt (int $v.replicaCount) 1)) }}
 {{- fail "upstream.environment embedded runs the Urssaf simulator inside each pod (its clients, payment requests and tokens are per pod): set replicaCount 1 and autoscaling.enabled false, or use sandbox/production with Redis for several replicas" }}
+{{- end }}
+{{- if and $v.admin.tokenHashes (not $v.metrics.port) }}
+{{- fail "admin.tokenHashes: the admin view is served on the metrics port only: set metrics.port" }}
+{{- end }}
+{{- if and $v.tenantsDirectory.secrets (kindIs "map" $v.config) (hasKey $v.config "tenants_dir") }}
+{{- fail "config.tenants_dir and tenantsDirectory.secrets: the gateway reads one tenants directory; keep tenantsDirectory" }}
 {{- end }}
 {{- if and $v.metrics.port (eq (int $v.metrics.port) (int $v.server.port)) }}
 {{- fail "metrics.port must differ from server.port (set metrics.port to null to serve /metrics on the HTTP port)" }}
