@@ -156,6 +156,7 @@ impl Application {
                 metrics.clone(),
                 checks.clone(),
                 check_every,
+                settings.check.concurrency,
             ))
         });
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
 use parking_lot::{Mutex, RwLock};
 use serde::Serialize;
 
@@ -112,8 +112,19 @@ fn default_hint(e: &UpstreamError) -> Option<&'static str> {
 }
 
 /// Checks every tenant at once.
-pub async fn check_all(urssaf: &UrssafClient, tenants: &[Arc<Tenant>]) -> Vec<TenantCheck> {
-    join_all(tenants.iter().map(|t| check_tenant(urssaf, t))).await
+/// At most `concurrency` tenants at a time: with thousands of tenants, checking them all at
+/// once would be a burst of token requests and searches at Urssaf (and at start, when every
+/// replica does it), enough to trip timeouts and the breaker for real traffic.
+pub async fn check_all(
+    urssaf: &UrssafClient,
+    tenants: &[Arc<Tenant>],
+    concurrency: usize,
+) -> Vec<TenantCheck> {
+    let checks: Vec<_> = tenants.iter().map(|t| check_tenant(urssaf, t)).collect();
+    stream::iter(checks)
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
 }
 
 /// Publishes results as `gateway_tenant_check_ok` and `gateway_tenant_check_latency_seconds`:
@@ -197,10 +208,11 @@ pub async fn run_periodically(
     metrics: Metrics,
     board: CheckBoard,
     interval: Duration,
+    concurrency: usize,
 ) {
     loop {
         let list: Vec<Arc<Tenant>> = tenants.current().iter().cloned().collect();
-        let results = check_all(&urssaf, &list).await;
+        let results = check_all(&urssaf, &list, concurrency).await;
         for c in &results {
             if c.passed {
                 tracing::info!(tenant = %c.tenant, latency_ms = c.latency_ms, "tenant check passed");

@@ -44,7 +44,7 @@ pub async fn check_command(settings: Settings, args: CheckArgs) -> ExitCode {
         }
         chosen
     };
-    let results = check::check_all(&rig.urssaf, &tenants).await;
+    let results = check::check_all(&rig.urssaf, &tenants, settings.check.concurrency).await;
     if args.json {
         match serde_json::to_string_pretty(&results) {
             Ok(text) => println!("{text}"),

@@ -240,6 +240,8 @@ pub struct EmbeddedSimulatorSettings {
 pub struct CheckSettings {
     /// Run at start, then every this many seconds; 0 = never.
     pub interval_seconds: u64,
+    /// Tenants checked at the same time.
+    pub concurrency: usize,
 }
 
 const DEFAULTS: &str = include_str!("defaults.toml");
