@@ -9,12 +9,7 @@ async fn a_wrong_secret_fails_m010_on_the_token() {
         &app,
         &[("GATEWAY__TENANTS__ALPHA__CLIENT_SECRET", "wrong-secret-123")],
     );
-    let out = Out::new();
-    let (code, stdout, _) = run(
-        &["campaign", "--tenant", "alpha", "--out", out.path()],
-        &env,
-    )
-    .await;
+    let (out, code, stdout, _) = campaign_for_alpha(&env).await;
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("FAILED at M010"), "{stdout}");
     let report = out.json();
@@ -96,12 +91,7 @@ async fn a_rejected_submission_fails_m050_with_urssafs_code_and_the_hint() {
         ..Rules::default()
     });
     let env = binary_env(&app, &[]);
-    let out = Out::new();
-    let (code, stdout, _) = run(
-        &["campaign", "--tenant", "alpha", "--out", out.path()],
-        &env,
-    )
-    .await;
+    let (out, code, stdout, _) = campaign_for_alpha(&env).await;
     assert_eq!(code, 1, "{stdout}");
     let report = out.json();
     assert_eq!(
@@ -147,12 +137,7 @@ async fn outside_the_simulator_a_client_activated_today_is_not_backdated() {
         .unwrap();
     assert!(noon.status().is_success());
     let env = binary_env(&app, &[("GATEWAY__UPSTREAM__ENVIRONMENT", "sandbox")]);
-    let out = Out::new();
-    let (code, stdout, _) = run(
-        &["campaign", "--tenant", "alpha", "--out", out.path()],
-        &env,
-    )
-    .await;
+    let (out, code, stdout, _) = campaign_for_alpha(&env).await;
     assert_eq!(code, 1, "{stdout}");
     let report = out.json();
     assert_eq!(report["environment"], "sandbox");

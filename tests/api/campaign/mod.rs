@@ -90,6 +90,15 @@ impl Drop for Out {
     }
 }
 
+/// `campaign --tenant alpha` run with `env`, its report in a folder of its own: the report,
+/// the exit code, stdout and stderr.
+async fn campaign_for_alpha(env: &[(String, String)]) -> (Out, i32, String, String) {
+    let out = Out::new();
+    let (code, stdout, stderr) =
+        run(&["campaign", "--tenant", "alpha", "--out", out.path()], env).await;
+    (out, code, stdout, stderr)
+}
+
 fn verdicts(report: &Value) -> Vec<(String, String)> {
     report["steps"]
         .as_array()
@@ -137,12 +146,7 @@ async fn the_campaign_passes_against_the_standalone_simulator_without_leaking_a_
         .await;
     let env = app.gateway_env().to_vec();
 
-    let out = Out::new();
-    let (code, stdout, stderr) = run(
-        &["campaign", "--tenant", "alpha", "--out", out.path()],
-        &env,
-    )
-    .await;
+    let (out, code, stdout, stderr) = campaign_for_alpha(&env).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
         stdout.contains("PASSED: the 4 scenarios passed."),

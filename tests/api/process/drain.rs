@@ -28,12 +28,7 @@ async fn sigterm_drains_then_stops_without_dropping_a_call() {
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
-    let pid = gw.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    sigterm(&gw);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 503, "not ready while draining");
@@ -60,6 +55,16 @@ async fn sigterm_drains_then_stops_without_dropping_a_call() {
         started.elapsed() >= Duration::from_secs(1),
         "waited for the drain period"
     );
+}
+
+/// Asks the binary to stop, as a process manager would.
+fn sigterm(gw: &Running) {
+    let pid = gw.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
 }
 
 /// One request written on `stream` (kept alive); its status line and lower-cased headers.
@@ -99,12 +104,7 @@ async fn while_draining_answers_close_their_kept_alive_connection() {
     let (status, headers) = exchange(&mut stream, "/healthz");
     assert!(status.starts_with("http/1.1 200"), "{status}");
     assert!(!headers.contains(&"connection: close".to_string()));
-    let pid = gw.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    sigterm(&gw);
     // Wait until the gateway says it is draining (on another connection).
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{}", gw.port);
