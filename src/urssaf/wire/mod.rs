@@ -1,0 +1,63 @@
+//! Urssaf's wire format, field for field (French names live here and nowhere else).
+//!
+//! Shared by the upstream client and the built-in simulator so both speak exactly the
+//! same JSON. Dates stay strings on the wire: Urssaf wants `YYYY-MM-DDT00:00:00Z` and the
+//! simulator must be able to see (and reject) other spellings. Request types refuse unknown
+//! keys, as a strict server would (the simulator reads them); answer types stay tolerant.
+
+mod demande;
+mod encoding;
+mod particulier;
+mod recherche;
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::redacted_debug;
+use encoding::{null_as_default, seconds_opt};
+
+pub use demande::{InputDemandePaiement, InputPrestation, OutputDemandePaiement};
+pub use encoding::{amount, amount_opt};
+pub use particulier::{
+    InputAdresse, InputCommune, InputCoordonneeBancaire, InputLieuNaissance, InputParticulier,
+    OutputParticulier, ParticulierStatut, StatutParticulier,
+};
+pub use recherche::{
+    DemandePaiementEcho, InfoDemandePaiement, InfoRejet, InfoVirement,
+    InputRechercheDemandePaiement, OutputRechercheDemandePaiement, StatutDemandePaiement,
+};
+
+/// Path prefix of the four endpoints on every host.
+pub const BASE_PATH: &str = "/atp/v1/tiersPrestations";
+/// Path of the OAuth2 token endpoint on every host.
+pub const TOKEN_PATH: &str = "/api/oauth/v1/token";
+/// The only scope the API knows.
+pub const SCOPE: &str = "homeplus.tiersprestations";
+
+/// `Erreur`: the one error item Urssaf uses everywhere.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Erreur {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub code: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub message: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub description: String,
+}
+
+/// Successful answer of the token endpoint. `Debug` hides the token.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// Seconds; absent, `null` or unreadable in some answers, in which case a default lifetime
+    /// applies. A numeric string (`"3599"`) is read as a number.
+    #[serde(default, deserialize_with = "seconds_opt")]
+    pub expires_in: Option<u64>,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+redacted_debug!(TokenResponse, token_type, expires_in, scope);
