@@ -1,7 +1,7 @@
 //! `[events]`: how status changes reach billing software. The keys below are those of webhook
 //! deliveries (see the README's *Webhooks*).
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use super::Environment;
 
@@ -11,7 +11,7 @@ pub(super) struct RawEvents {
     allow_private_targets: Option<bool>,
     webhook_timeout_seconds: u64,
     webhook_max_concurrent: u32,
-    #[serde(deserialize_with = "super::tenant::string_or_list")]
+    #[serde(deserialize_with = "numbers_or_text")]
     webhook_retry_schedule: Vec<String>,
     webhook_visibility_seconds: u64,
     webhook_retention_hours: u64,
@@ -58,6 +58,10 @@ impl EventsSettings {
         if raw.webhook_visibility_seconds <= raw.webhook_timeout_seconds {
             out.push("events.webhook_visibility_seconds: must be longer than webhook_timeout_seconds, or live deliveries would be taken over".into());
         }
+        let total: u64 = schedule.iter().sum();
+        if raw.webhook_retention_hours * 3600 <= total * 12 / 10 {
+            out.push("events.webhook_retention_hours: must be longer than the whole webhook_retry_schedule, or pending deliveries would expire".into());
+        }
         if raw.webhook_retention_hours == 0 || !(10..=60_000).contains(&raw.webhook_poll_ms) {
             out.push(
                 "events: webhook_retention_hours must be above 0 and webhook_poll_ms 10 to 60000"
@@ -79,4 +83,24 @@ impl EventsSettings {
             webhook_poll_ms: raw.webhook_poll_ms,
         })
     }
+}
+
+/// A list of numbers (a file), or one string of comma-separated numbers (an environment
+/// variable); each is parsed afterwards so that a bad one is named.
+fn numbers_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Text(String),
+        Numbers(Vec<u64>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::Text(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        OneOrMany::Numbers(v) => v.iter().map(u64::to_string).collect(),
+    })
 }

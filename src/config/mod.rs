@@ -434,3 +434,6 @@ fn describe(e: &config::ConfigError) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod events_tests;

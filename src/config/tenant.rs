@@ -198,7 +198,11 @@ fn webhook(p: &str, t: &RawTenant, out: &mut Vec<String>) -> Option<WebhookEndpo
             )),
         }
     }
-    let url = t.webhook_url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+    let url = t
+        .webhook_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
     let Some(url) = url else {
         if !texts.is_empty() {
             out.push(format!("{p}.webhook_url: missing (webhook_secret is set)"));

@@ -129,14 +129,21 @@ impl Deliveries {
 
     /// Queues `message` for the tenant's webhook: once per id (the same id again is
     /// ignored), nothing at all when the tenant has no webhook.
-    pub async fn enqueue(&self, tenant: &str, message: WebhookMessage) -> Result<(), DeliveryError> {
+    pub async fn enqueue(
+        &self,
+        tenant: &str,
+        message: WebhookMessage,
+    ) -> Result<(), DeliveryError> {
         if !self.configured(tenant) {
             return Ok(());
         }
         let now = now_ms();
         let added = match &self.inner.store {
             Store::Memory(m) => m.enqueue(tenant, &message, now, self.retention_ms()),
-            Store::Redis(r) => r.enqueue(tenant, &message, now, self.retention_ms()).await?,
+            Store::Redis(r) => {
+                r.enqueue(tenant, &message, now, self.retention_ms())
+                    .await?
+            }
         };
         if added {
             self.inner.wake.notify_one();

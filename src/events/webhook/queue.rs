@@ -172,7 +172,10 @@ impl RedisQueue {
             now.to_string(),
             retention_ms.to_string(),
         ];
-        let added: i64 = self.store.run_script(&self.enqueue, &refs(&keys), &refs(&args)).await?;
+        let added: i64 = self
+            .store
+            .run_script(&self.enqueue, &refs(&keys), &refs(&args))
+            .await?;
         Ok(added == 1)
     }
 
@@ -200,7 +203,10 @@ impl RedisQueue {
             min_idle_ms.to_string(),
             cursor.to_string(),
         ];
-        let out: Vec<String> = self.store.run_script(&self.claim, &refs(&keys), &refs(&args)).await?;
+        let out: Vec<String> = self
+            .store
+            .run_script(&self.claim, &refs(&keys), &refs(&args))
+            .await?;
         let pending = out.first().and_then(|s| s.parse().ok()).unwrap_or(0);
         let next = out.get(1).cloned().unwrap_or_else(|| "0".into());
         let claimed = out
@@ -245,7 +251,10 @@ impl RedisQueue {
             retention_ms.to_string(),
         ];
         args.extend(waits.iter().map(i64::to_string));
-        let out: String = self.store.run_script(&self.finish, &refs(&keys), &refs(&args)).await?;
+        let out: String = self
+            .store
+            .run_script(&self.finish, &refs(&keys), &refs(&args))
+            .await?;
         Ok(Outcome::parse(&out))
     }
 
@@ -332,7 +341,10 @@ impl RedisQueue {
             self.key(tenant, "failed"),
         ];
         let args = [id.to_string(), now.to_string(), retention_ms.to_string()];
-        let r: i64 = self.store.run_script(&self.redeliver, &refs(&keys), &refs(&args)).await?;
+        let r: i64 = self
+            .store
+            .run_script(&self.redeliver, &refs(&keys), &refs(&args))
+            .await?;
         Ok(match r {
             0 => None,
             2 => Some(false),

@@ -81,10 +81,9 @@ impl Sender {
         match sent {
             // The answer's body is not read: only its status counts.
             Ok(response) => Ok(response.status().as_u16()),
-            Err(e) if e.is_timeout() => Err(format!(
-                "no answer within {} s",
-                self.timeout.as_secs()
-            )),
+            Err(e) if e.is_timeout() => {
+                Err(format!("no answer within {} s", self.timeout.as_secs()))
+            }
             Err(e) => Err(describe(e)),
         }
     }

@@ -54,7 +54,12 @@ impl std::fmt::Debug for SigningSecret {
 }
 
 /// The `webhook-signature` value: `v1,<sig>` for each secret, space-separated.
-pub fn signature_header(secrets: &[SigningSecret], id: &str, timestamp: i64, body: &[u8]) -> String {
+pub fn signature_header(
+    secrets: &[SigningSecret],
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> String {
     secrets
         .iter()
         .map(|s| format!("v1,{}", sign(s, id, timestamp, body)))
@@ -108,7 +113,11 @@ mod tests {
 
     #[test]
     fn bad_secrets_are_refused_without_quoting_them() {
-        for bad in ["C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "whsec_%%%", "whsec_AAAA"] {
+        for bad in [
+            "C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+            "whsec_%%%",
+            "whsec_AAAA",
+        ] {
             let e = SigningSecret::parse(bad).unwrap_err();
             assert!(!e.contains("C2FV") && !e.contains("%%%"), "{e}");
         }

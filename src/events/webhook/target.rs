@@ -47,7 +47,11 @@ impl WebhookUrl {
             );
         }
         let host = self.0.host_str()?;
-        let ip: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+        let ip: IpAddr = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .ok()?;
         forbidden(ip).map(|why| format!("{ip} is {why}; not allowed as a webhook target"))
     }
 }
@@ -136,9 +140,8 @@ impl Resolve for PublicOnlyResolver {
     fn resolve(&self, name: Name) -> Resolving {
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if addrs.is_empty() {
                 return Err(format!("{host}: no address").into());
             }
@@ -182,7 +185,13 @@ mod tests {
             let ip: IpAddr = ip.parse().unwrap();
             assert!(forbidden(ip).is_some(), "{ip} should be refused");
         }
-        for ip in ["93.184.215.14", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2606:4700::1111"] {
+        for ip in [
+            "93.184.215.14",
+            "1.1.1.1",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+        ] {
             let ip: IpAddr = ip.parse().unwrap();
             assert!(forbidden(ip).is_none(), "{ip} is public");
         }

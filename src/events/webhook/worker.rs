@@ -128,7 +128,10 @@ async fn attempt(
     let outcome = match (&d.inner.store, &job) {
         (Store::Memory(m), _) => m.finish(&tenant.id, &delivery.id, attempt.clone(), &waits, now),
         (Store::Redis(r), Job::Redis(c)) => {
-            match r.finish(&tenant.id, c, &attempt, &waits, now, retention_ms).await {
+            match r
+                .finish(&tenant.id, c, &attempt, &waits, now, retention_ms)
+                .await
+            {
                 Ok(o) => o,
                 Err(_) => {
                     tracing::warn!(tenant = %tenant.id, id = %delivery.id, "webhook attempt not recorded (redis unavailable); it will be made again");
