@@ -35,3 +35,4 @@ mod tenants_dir;
 mod test_redis;
 mod tokens;
 mod traces;
+mod webhooks;
