@@ -36,3 +36,4 @@ mod test_redis;
 mod tokens;
 mod traces;
 mod webhooks;
+mod webhooks_replicas;
