@@ -97,10 +97,9 @@ async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) ->
     });
     let n = state.1.fetch_add(1, Ordering::SeqCst);
     match (state.2)(n) {
-        Reply::Status(s) => HttpResponse::build(
-            actix_web::http::StatusCode::from_u16(s).expect("status"),
-        )
-        .finish(),
+        Reply::Status(s) => {
+            HttpResponse::build(actix_web::http::StatusCode::from_u16(s).expect("status")).finish()
+        }
         Reply::Hang => {
             std::future::pending::<()>().await;
             HttpResponse::Ok().finish()
@@ -204,12 +203,23 @@ async fn one_message_one_signed_delivery_in_memory() {
     assert!((chrono::Utc::now().timestamp() - ts).abs() < 5);
     assert_eq!(codes(&d), [204]);
     assert_eq!(d["payload"]["data"]["id"], "evt_one");
-    let metric = gw.metrics.webhook_deliveries.with_label_values(&["delivered"]).get();
+    let metric = gw
+        .metrics
+        .webhook_deliveries
+        .with_label_values(&["delivered"])
+        .get();
     assert_eq!(metric, 1);
     assert_eq!(gw.metrics.webhook_lag.get_sample_count(), 1);
     // A tenant without a webhook: enqueue is a no-op, the API says why nothing is there.
-    gw.deliveries.enqueue("beta", message("evt_b")).await.unwrap();
-    let r = gw.get("beta", "/v1/webhook-deliveries").send().await.unwrap();
+    gw.deliveries
+        .enqueue("beta", message("evt_b"))
+        .await
+        .unwrap();
+    let r = gw
+        .get("beta", "/v1/webhook-deliveries")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["code"], "webhook_not_configured");
@@ -228,15 +238,91 @@ async fn a_failing_receiver_gets_the_same_id_again_then_it_is_delivered() {
     let receiver = Receiver::start(|n| Reply::Status(if n == 0 { 500 } else { 200 }));
     let app = with_webhook(&receiver, "1,1").redis().start().await;
     let gw = app.gw();
-    gw.deliveries.enqueue(TENANT_A.id, message("evt_retry")).await.unwrap();
+    gw.deliveries
+        .enqueue(TENANT_A.id, message("evt_retry"))
+        .await
+        .unwrap();
     let d = wait_status(gw, "evt_retry", "delivered", Duration::from_secs(10)).await;
     let got = receiver.got();
     assert_eq!(got.len(), 2);
-    assert!(got.iter().all(|r| r.id == "evt_retry" && verifies(r, SECRET)));
+    assert!(got
+        .iter()
+        .all(|r| r.id == "evt_retry" && verifies(r, SECRET)));
     assert_eq!(codes(&d), [500, 200]);
-    let gap = d["attempts"][1]["attempted_at"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap()
-        - d["attempts"][0]["attempted_at"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
-    assert!(gap.num_milliseconds() >= 1000, "retried after the schedule's wait: {gap}");
-    let retried = gw.metrics.webhook_deliveries.with_label_values(&["retried"]).get();
+    let gap = d["attempts"][1]["attempted_at"]
+        .as_str()
+        .unwrap()
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap()
+        - d["attempts"][0]["attempted_at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap();
+    assert!(
+        gap.num_milliseconds() >= 1000,
+        "retried after the schedule's wait: {gap}"
+    );
+    let retried = gw
+        .metrics
+        .webhook_deliveries
+        .with_label_values(&["retried"])
+        .get();
     assert_eq!(retried, 1);
+}
+
+/// Run by `.ci/webhooks`: deliveries to a receiver outside this process
+/// (`WEBHOOK_RECEIVER_URL`) that checks each signature with the Standard Webhooks library and
+/// answers 400 to a bad one. The gateway signs with the secrets of `WEBHOOK_SECRETS` (a
+/// rotation: several); every message must end up delivered.
+#[tokio::test]
+#[ignore = "needs the outside receiver started by .ci/webhooks"]
+async fn deliveries_verified_by_an_outside_receiver() {
+    let url = std::env::var("WEBHOOK_RECEIVER_URL").expect("WEBHOOK_RECEIVER_URL");
+    let secrets = std::env::var("WEBHOOK_SECRETS").expect("WEBHOOK_SECRETS");
+    let app = TestApp::builder()
+        .setting("GATEWAY__TENANTS__ALPHA__WEBHOOK_URL", &url)
+        .setting("GATEWAY__TENANTS__ALPHA__WEBHOOK_SECRET", &secrets)
+        // A refused signature fails fast instead of retrying for a day.
+        .setting("GATEWAY__EVENTS__WEBHOOK_RETRY_SCHEDULE", "0")
+        .setting("GATEWAY__EVENTS__WEBHOOK_POLL_MS", "50")
+        .start()
+        .await;
+    let gw = app.gw();
+    let texts = [
+        "plain",
+        "accents: é à ç ü",
+        "quotes \" and \\ backslash",
+        "emoji 🧾",
+        "",
+    ];
+    let mut ids = Vec::new();
+    for (i, text) in texts.iter().cycle().take(20).enumerate() {
+        let id = format!("evt_ci_{i}_{}", uuid::Uuid::new_v4().simple());
+        let mut m = message(&id);
+        let body = serde_json::json!({
+            "type": "client.account_changed",
+            "timestamp": chrono::Utc::now().to_rfc3339(),
+            "data": {"id": id, "note": text, "n": i},
+        });
+        m.body = serde_json::to_vec(&body).unwrap().into();
+        gw.deliveries.enqueue(TENANT_A.id, m).await.unwrap();
+        ids.push(id);
+    }
+    for id in &ids {
+        let d = wait_status_or_failed(gw, id).await;
+        assert_eq!(d["status"], "delivered", "{d}");
+    }
+}
+
+async fn wait_status_or_failed(gw: &Gateway, id: &str) -> Value {
+    let start = Instant::now();
+    loop {
+        let (_, d) = delivery(gw, id).await;
+        if d["status"] == "delivered" || d["status"] == "failed" {
+            return d;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{id}: {d}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -8,13 +8,21 @@ use urssaf_gateway::config::Settings;
 use urssaf_gateway::startup::Application;
 
 use crate::helpers::TENANT_A;
-use crate::webhooks::{delivery, message, verifies, wait_for, wait_status, with_webhook, Receiver, Reply, SECRET};
+use crate::webhooks::{
+    delivery, message, verifies, wait_for, wait_status, with_webhook, Receiver, Reply, SECRET,
+};
 
 #[tokio::test]
 async fn two_replicas_deliver_each_message_once() {
     let receiver = Receiver::start(|_| Reply::Status(200));
-    let app = with_webhook(&receiver, "1").redis().replicas(2).start().await;
-    let [a, b] = app.gateways() else { panic!("two replicas") };
+    let app = with_webhook(&receiver, "1")
+        .redis()
+        .replicas(2)
+        .start()
+        .await;
+    let [a, b] = app.gateways() else {
+        panic!("two replicas")
+    };
     let n = 40;
     for i in 0..n {
         let m = message(&format!("evt_{i}"));
@@ -26,7 +34,10 @@ async fn two_replicas_deliver_each_message_once() {
         x.unwrap();
         y.unwrap();
     }
-    wait_for("every message", Duration::from_secs(10), || receiver.got().len() >= n).await;
+    wait_for("every message", Duration::from_secs(10), || {
+        receiver.got().len() >= n
+    })
+    .await;
     // Time for a duplicate to show up, if there were one.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let got = receiver.got();
@@ -38,10 +49,17 @@ async fn two_replicas_deliver_each_message_once() {
     assert_eq!(per_id.len(), n);
     assert!(per_id.values().all(|c| *c == 1), "{per_id:?}");
     let by = |gw: &crate::helpers::Gateway| {
-        gw.metrics.webhook_deliveries.with_label_values(&["delivered"]).get()
+        gw.metrics
+            .webhook_deliveries
+            .with_label_values(&["delivered"])
+            .get()
     };
     assert_eq!(by(a) + by(b), n as u64);
-    println!("two replicas: {} by the first, {} by the second", by(a), by(b));
+    println!(
+        "two replicas: {} by the first, {} by the second",
+        by(a),
+        by(b)
+    );
     // Either replica answers for any delivery.
     let d = wait_status(b, "evt_0", "delivered", Duration::from_secs(2)).await;
     assert_eq!(d["attempts"].as_array().unwrap().len(), 1);
@@ -49,7 +67,13 @@ async fn two_replicas_deliver_each_message_once() {
 
 #[tokio::test]
 async fn a_replica_killed_mid_delivery_is_taken_over() {
-    let receiver = Receiver::start(|n| if n == 0 { Reply::Hang } else { Reply::Status(200) });
+    let receiver = Receiver::start(|n| {
+        if n == 0 {
+            Reply::Hang
+        } else {
+            Reply::Status(200)
+        }
+    });
     let app = with_webhook(&receiver, "1")
         .redis()
         .setting("GATEWAY__EVENTS__WEBHOOK_TIMEOUT_SECONDS", "2")
@@ -57,8 +81,15 @@ async fn a_replica_killed_mid_delivery_is_taken_over() {
         .start()
         .await;
     let first = app.gw();
-    first.deliveries.enqueue(TENANT_A.id, message("evt_kill")).await.unwrap();
-    wait_for("the first attempt", Duration::from_secs(5), || receiver.got().len() == 1).await;
+    first
+        .deliveries
+        .enqueue(TENANT_A.id, message("evt_kill"))
+        .await
+        .unwrap();
+    wait_for("the first attempt", Duration::from_secs(5), || {
+        receiver.got().len() == 1
+    })
+    .await;
     first.kill().await;
     let killed_at = std::time::Instant::now();
     let second = app.replica().await;
@@ -66,10 +97,15 @@ async fn a_replica_killed_mid_delivery_is_taken_over() {
     let took_over = killed_at.elapsed();
     let got = receiver.got();
     assert_eq!(got.len(), 2);
-    assert!(got.iter().all(|r| r.id == "evt_kill" && verifies(r, SECRET)));
+    assert!(got
+        .iter()
+        .all(|r| r.id == "evt_kill" && verifies(r, SECRET)));
     // The killed replica never recorded its attempt: one attempt, the second replica's.
     assert_eq!(d["attempts"].as_array().unwrap().len(), 1);
-    assert!(took_over >= Duration::from_secs(1), "not before the visibility timeout");
+    assert!(
+        took_over >= Duration::from_secs(1),
+        "not before the visibility timeout"
+    );
     println!("taken over {took_over:?} after the kill (visibility 3 s)");
 }
 
@@ -84,7 +120,10 @@ async fn private_targets_are_refused_unless_allowed() {
         .start()
         .await;
     let gw = app.gw();
-    gw.deliveries.enqueue(TENANT_A.id, message("evt_private")).await.unwrap();
+    gw.deliveries
+        .enqueue(TENANT_A.id, message("evt_private"))
+        .await
+        .unwrap();
     let d = wait_status(gw, "evt_private", "failed", Duration::from_secs(5)).await;
     let attempts = d["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 2);
@@ -112,7 +151,10 @@ async fn failed_deliveries_are_listed_and_redelivered() {
     let receiver = Receiver::start(|n| Reply::Status(if n < 2 { 503 } else { 200 }));
     let app = with_webhook(&receiver, "0").redis().start().await;
     let gw = app.gw();
-    gw.deliveries.enqueue(TENANT_A.id, message("evt_failed")).await.unwrap();
+    gw.deliveries
+        .enqueue(TENANT_A.id, message("evt_failed"))
+        .await
+        .unwrap();
     wait_status(gw, "evt_failed", "failed", Duration::from_secs(5)).await;
     let listed: Value = gw
         .get(TENANT_A.id, "/v1/webhook-deliveries?status=failed&limit=10")
@@ -126,7 +168,11 @@ async fn failed_deliveries_are_listed_and_redelivered() {
     assert_eq!(list.len(), 1, "{listed}");
     assert_eq!(list[0]["id"], "evt_failed");
     assert_eq!(list[0]["attempts"].as_array().unwrap().len(), 2);
-    let failed = gw.metrics.webhook_deliveries.with_label_values(&["failed"]).get();
+    let failed = gw
+        .metrics
+        .webhook_deliveries
+        .with_label_values(&["failed"])
+        .get();
     assert_eq!(failed, 1);
 
     let r = gw
@@ -136,7 +182,12 @@ async fn failed_deliveries_are_listed_and_redelivered() {
         .unwrap();
     assert_eq!(r.status(), 202);
     let d = wait_status(gw, "evt_failed", "delivered", Duration::from_secs(5)).await;
-    let codes: Vec<_> = d["attempts"].as_array().unwrap().iter().map(|a| a["status_code"].clone()).collect();
+    let codes: Vec<_> = d["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status_code"].clone())
+        .collect();
     assert_eq!(codes, [503, 503, 200]);
     let got = receiver.got();
     assert_eq!(got.len(), 3);
