@@ -126,3 +126,28 @@ fn retry_schedule_from_file_defaults_or_environment() {
         ["events.webhook_retry_schedule: \"soon\" is not a number of seconds"]
     );
 }
+
+#[test]
+fn a_tenant_file_reads_its_webhook_secret_from_a_sibling_file() {
+    let dir = std::env::temp_dir().join(format!("wh-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("acme.yaml");
+    let hash = "a".repeat(64);
+    std::fs::write(
+        &file,
+        format!("client_id: c\nclient_secret: s\napi_key_hashes: [\"{hash}\"]\nwebhook_url: https://b.example/h\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("acme.webhook_secret"),
+        format!("{SECRET_2}\n{SECRET_1}\n"),
+    )
+    .unwrap();
+    let (id, t) = TenantSettings::from_file(&file).unwrap();
+    assert_eq!(id, "acme");
+    assert_eq!(t.webhook.unwrap().secrets.len(), 2);
+    std::fs::remove_file(dir.join("acme.webhook_secret")).unwrap();
+    let p = TenantSettings::from_file(&file).unwrap_err();
+    assert!(p[0].ends_with("tenants.acme.webhook_secret: missing; deliveries are signed (whsec_ + base64 of 24 random bytes)"), "{p:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

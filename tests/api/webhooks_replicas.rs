@@ -211,3 +211,56 @@ async fn failed_deliveries_are_listed_and_redelivered() {
     let (code, _) = delivery(gw, "evt_failed").await;
     assert_eq!(code, 200);
 }
+
+#[tokio::test]
+async fn a_hanging_receiver_slows_neither_the_api_nor_other_tenants() {
+    let hanging = Receiver::start(|_| Reply::Hang);
+    let fine = Receiver::start(|_| Reply::Status(200));
+    let app = with_webhook(&hanging, "60")
+        .redis()
+        .setting("GATEWAY__TENANTS__BETA__WEBHOOK_URL", &fine.url)
+        .setting("GATEWAY__TENANTS__BETA__WEBHOOK_SECRET", SECRET)
+        .setting("GATEWAY__EVENTS__WEBHOOK_MAX_CONCURRENT", "2")
+        .start()
+        .await;
+    let gw = app.gw();
+    for i in 0..10 {
+        gw.deliveries
+            .enqueue(TENANT_A.id, message(&format!("evt_slow_{i}")))
+            .await
+            .unwrap();
+    }
+    wait_for("tenant A's capped attempts", Duration::from_secs(5), || {
+        hanging.got().len() == 2
+    })
+    .await;
+    let started = std::time::Instant::now();
+    for i in 0..10 {
+        gw.deliveries
+            .enqueue("beta", message(&format!("evt_fast_{i}")))
+            .await
+            .unwrap();
+    }
+    wait_for("tenant B's deliveries", Duration::from_secs(5), || {
+        fine.got().len() == 10
+    })
+    .await;
+    let b_took = started.elapsed();
+    let api = std::time::Instant::now();
+    let r = gw
+        .get(
+            TENANT_A.id,
+            "/v1/webhook-deliveries?status=pending&limit=100",
+        )
+        .send()
+        .await
+        .unwrap();
+    let api_took = api.elapsed();
+    assert_eq!(r.status(), 200);
+    let pending: Value = r.json().await.unwrap();
+    assert_eq!(pending["deliveries"].as_array().unwrap().len(), 10);
+    // Only `webhook_max_concurrent` of A's attempts are in flight; the others wait their turn.
+    assert_eq!(hanging.got().len(), 2);
+    assert!(b_took < Duration::from_secs(2), "{b_took:?}");
+    println!("tenant B: 10 deliveries in {b_took:?} while A's receiver hangs; A's listing in {api_took:?}");
+}
