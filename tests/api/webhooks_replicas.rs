@@ -264,3 +264,26 @@ async fn a_hanging_receiver_slows_neither_the_api_nor_other_tenants() {
     assert!(b_took < Duration::from_secs(2), "{b_took:?}");
     println!("tenant B: 10 deliveries in {b_took:?} while A's receiver hangs; A's listing in {api_took:?}");
 }
+
+#[tokio::test]
+async fn deliveries_work_on_a_redis_cluster() {
+    let receiver = Receiver::start(|n| Reply::Status(if n == 0 { 500 } else { 200 }));
+    let app = with_webhook(&receiver, "0")
+        .redis_mode(crate::helpers::Mode::Cluster)
+        .replicas(2)
+        .start()
+        .await;
+    let gw = app.gw();
+    gw.deliveries
+        .enqueue(TENANT_A.id, message("evt_cluster"))
+        .await
+        .unwrap();
+    app.gateways()[1]
+        .deliveries
+        .enqueue(TENANT_A.id, message("evt_cluster"))
+        .await
+        .unwrap();
+    let d = wait_status(gw, "evt_cluster", "delivered", Duration::from_secs(10)).await;
+    assert_eq!(d["attempts"].as_array().unwrap().len(), 2);
+    assert_eq!(receiver.got().len(), 2);
+}
