@@ -28,6 +28,7 @@ pub fn tenant(api_key: &str) -> TenantSettings {
         environment: Some(Environment::Embedded),
         max_concurrent: None,
         rate_per_second: None,
+        webhook: None,
     }
 }
 

@@ -28,6 +28,12 @@ pub struct Metrics {
     /// 1 when the tenant's last access check passed, else 0.
     pub tenant_check_ok: IntGaugeVec,
     pub tenant_check_latency: GaugeVec,
+    /// Webhook attempts by outcome: delivered, retried, failed.
+    pub webhook_deliveries: IntCounterVec,
+    /// From an event's time to its webhook's 2xx.
+    pub webhook_lag: prometheus::Histogram,
+    /// Deliveries not yet delivered or failed, per tenant (as this replica last saw).
+    pub webhook_pending: IntGaugeVec,
 }
 
 impl Metrics {
@@ -98,7 +104,38 @@ impl Metrics {
         registry
             .register(Box::new(tenant_check_ok.clone()))
             .expect("metric registered once");
+        let webhook_lag = prometheus::Histogram::with_opts(
+            HistogramOpts::new(
+                "gateway_webhook_delivery_lag_seconds",
+                "Time from an event to the 2xx of its webhook delivery.",
+            )
+            .buckets(vec![
+                0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 1800.0, 7200.0, 21600.0, 86400.0, 172800.0,
+            ]),
+        )
+        .expect("static metric definition");
+        registry
+            .register(Box::new(webhook_lag.clone()))
+            .expect("metric registered once");
+        let webhook_pending = IntGaugeVec::new(
+            Opts::new(
+                "gateway_webhook_pending",
+                "Webhook deliveries waiting for an attempt or a retry, per tenant.",
+            ),
+            &["tenant"],
+        )
+        .expect("static metric definition");
+        registry
+            .register(Box::new(webhook_pending.clone()))
+            .expect("metric registered once");
         Metrics {
+            webhook_lag,
+            webhook_pending,
+            webhook_deliveries: counter_vec(
+                "gateway_webhook_deliveries_total",
+                "Webhook delivery attempts by outcome: delivered (2xx), retried, failed (last attempt failed).",
+                &["outcome"],
+            ),
             tenant_check_ok,
             tenant_check_latency: gauge_vec(
                 "gateway_tenant_check_latency_seconds",

@@ -17,6 +17,7 @@ use crate::api::{self, AppState};
 use crate::campaign::check::{self, CheckBoard};
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
+use crate::events::webhook::{Deliveries, WorkerGuard};
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
@@ -36,6 +37,9 @@ pub struct Application {
     drain: Duration,
     /// The periodic tenant check (`check.interval_seconds`), stopped with the server.
     check_task: Option<tokio::task::JoinHandle<()>>,
+    /// Webhook deliveries: the handle, and the worker (stopped when this is dropped).
+    deliveries: Deliveries,
+    webhook_worker: Option<WorkerGuard>,
     /// Set in the embedded default: the demo tenant's API key, printed at start.
     pub demo_api_key: Option<String>,
     /// The in-process simulator of the embedded default.
@@ -120,6 +124,13 @@ impl Application {
         let http =
             http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
         let store = RedisStore::new(&settings.redis, metrics.clone()).map_err(|e| vec![e])?;
+        let deliveries = Deliveries::new(
+            store.clone(),
+            tenants.clone(),
+            &settings.events,
+            metrics.clone(),
+        );
+        let webhook_worker = Some(deliveries.start_worker().map_err(|e| vec![e])?);
         let tokens = TokenProvider::new(
             http.clone(),
             store.clone(),
@@ -180,6 +191,7 @@ impl Application {
             timeout: Duration::from_secs(settings.server.body_read_timeout_seconds),
             max_bytes: max_body,
         });
+        let deliveries_data = web::Data::new(deliveries.clone());
         let fan_out = web::Data::new(api::fan_out::FanOut {
             max_invoices: settings.limits.max_invoices_per_submission,
             max_search_values: settings.limits.max_search_values,
@@ -194,6 +206,7 @@ impl Application {
                 .app_data(draining_data.clone())
                 .app_data(body_deadline.clone())
                 .app_data(fan_out.clone())
+                .app_data(deliveries_data.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .service(api::openapi::docs(api::openapi::finish(doc)))
                 .route("/docs", web::get().to(api::openapi::docs_redirect))
@@ -262,6 +275,8 @@ impl Application {
             draining,
             drain: Duration::from_secs(settings.server.drain_seconds),
             check_task,
+            deliveries,
+            webhook_worker,
             demo_api_key,
             simulator,
             metrics,
@@ -274,6 +289,11 @@ impl Application {
 
     pub fn metrics_port(&self) -> Option<u16> {
         self.metrics_port
+    }
+
+    /// Webhook deliveries: what the event feed enqueues into.
+    pub fn deliveries(&self) -> Deliveries {
+        self.deliveries.clone()
     }
 
     pub fn handle(&self) -> ServerHandle {
@@ -289,6 +309,7 @@ impl Application {
         if let Some(task) = self.check_task {
             task.abort();
         }
+        drop(self.webhook_worker);
         result
     }
 

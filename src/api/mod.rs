@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod payment_requests;
 pub mod problem;
 pub mod responses;
+pub mod webhooks;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -47,6 +48,9 @@ pub fn routes(cfg: &mut ServiceConfig, metrics_on_api_port: bool) {
         .service(payment_requests::submit)
         .service(payment_requests::search)
         .service(payment_requests::get_one)
+        .service(webhooks::list)
+        .service(webhooks::get_one)
+        .service(webhooks::redeliver)
         .service(health::healthz)
         .service(health::readyz);
     if metrics_on_api_port {

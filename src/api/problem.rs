@@ -89,6 +89,12 @@ problem_codes! {
     Draining = "draining": SERVICE_UNAVAILABLE, "Shutting down", retry after 1;
     /// `/checks` (metrics port): a tenant failed its last Urssaf access check, or none ran yet.
     TenantCheckNotPassed = "tenant_check_not_passed": SERVICE_UNAVAILABLE, "Not every tenant passed its Urssaf access check", retry after 30;
+    /// Webhook deliveries were asked for, but this provider has no `webhook_url`.
+    WebhookNotConfigured = "webhook_not_configured": CONFLICT, "No webhook configured";
+    /// A redelivery was asked for a delivery still waiting for an attempt.
+    DeliveryPending = "delivery_pending": CONFLICT, "Delivery still pending";
+    /// The webhook delivery queue (Redis) does not answer.
+    DeliveriesUnavailable = "deliveries_unavailable": SERVICE_UNAVAILABLE, "Webhook deliveries unavailable", retry after 5;
     InternalError = "internal_error": INTERNAL_SERVER_ERROR, "Internal error";
 }
 

@@ -4,6 +4,7 @@
 //! bad one stops the gateway at start instead of being dropped later; the remaining rules are
 //! checked by [`Settings::problems`]. Every problem becomes one readable line.
 
+mod events;
 mod redis;
 mod tenant;
 mod values;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use self::events::EventsSettings;
 pub use self::redis::{RedisMode, RedisServer, RedisSettings};
 pub use tenant::{tenant_file_id, TenantSettings};
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
@@ -40,6 +42,7 @@ pub struct Settings {
     pub tenants_reload_seconds: u64,
     pub admin: AdminSettings,
     pub limits: LimitSettings,
+    pub events: EventsSettings,
 }
 
 /// The admin view on the metrics port.
@@ -83,6 +86,7 @@ struct RawSettings {
     #[serde(default)]
     admin: RawAdmin,
     limits: LimitSettings,
+    events: self::events::RawEvents,
 }
 
 #[derive(Default, Deserialize)]
@@ -302,6 +306,9 @@ impl Settings {
                 Err(p) => problems.extend(p),
             }
         }
+        let events = EventsSettings::parse(raw.events, raw.upstream.environment)
+            .map_err(|p| problems.extend(p))
+            .ok();
         let mut admin = AdminSettings::default();
         for h in &raw.admin.token_hashes {
             match KeyHash::parse(h) {
@@ -309,9 +316,12 @@ impl Settings {
                 Err(e) => problems.push(format!("admin.token_hashes: {e}")),
             }
         }
-        let Some(redis) = redis.filter(|_| problems.is_empty()) else {
+        let (Some(redis), Some(events)) = (redis, events) else {
             return Err(problems);
         };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         Ok(Settings {
             server: raw.server,
             log: raw.log,
@@ -326,6 +336,7 @@ impl Settings {
             tenants_reload_seconds: raw.tenants_reload_seconds,
             admin,
             limits: raw.limits,
+            events,
         })
     }
 
@@ -396,6 +407,13 @@ impl Settings {
         {
             out.push("limits: max_invoices_per_submission must be at least 1 and max_search_values 1 to 1000".into());
         }
+        if !self.events.allow_private_targets {
+            for (id, t) in &self.tenants {
+                if let Some(why) = t.webhook.as_ref().and_then(|w| w.url.refusal()) {
+                    out.push(format!("tenants.{id}.webhook_url: {why}"));
+                }
+            }
+        }
         let needs_tenant = self.upstream.environment != Environment::Embedded;
         if needs_tenant && self.tenants.is_empty() && self.tenants_dir.is_none() {
             out.push(format!(
@@ -418,3 +436,6 @@ fn describe(e: &config::ConfigError) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod events_tests;

@@ -7,6 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
 use super::{Environment, KeyHash};
+use crate::events::webhook::{SigningSecret, WebhookEndpoint, WebhookUrl};
 
 /// A tenant as written in the configuration.
 #[derive(Deserialize)]
@@ -21,6 +22,10 @@ pub(super) struct RawTenant {
     environment: Option<Environment>,
     max_concurrent: Option<u32>,
     rate_per_second: Option<u32>,
+    webhook_url: Option<String>,
+    #[serde(default, deserialize_with = "secret_list")]
+    webhook_secret: Vec<SecretString>,
+    webhook_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +46,8 @@ pub struct TenantSettings {
     pub max_concurrent: Option<u32>,
     /// Overrides `limits.tenant_rate_per_second` for this tenant.
     pub rate_per_second: Option<u32>,
+    /// Where status changes are pushed, and the secrets that sign them.
+    pub webhook: Option<WebhookEndpoint>,
 }
 
 impl TenantSettings {
@@ -104,6 +111,7 @@ impl TenantSettings {
                 ));
             }
         }
+        let webhook = webhook(&p, &t, &mut out);
         match secret {
             Some(secret) if out.is_empty() => Ok(TenantSettings {
                 client_id: client_id.to_string(),
@@ -114,6 +122,7 @@ impl TenantSettings {
                 environment: t.environment,
                 max_concurrent: t.max_concurrent,
                 rate_per_second: t.rate_per_second,
+                webhook,
             }),
             _ => Err(out),
         }
@@ -154,6 +163,14 @@ impl TenantSettings {
         if raw.client_secret.is_none() && raw.client_secret_file.is_none() && sibling.is_file() {
             raw.client_secret_file = Some(sibling);
         }
+        let sibling = dir.join(format!("{id}.webhook_secret"));
+        if let Some(f) = &raw.webhook_secret_file {
+            if f.is_relative() {
+                raw.webhook_secret_file = Some(dir.join(f));
+            }
+        } else if raw.webhook_secret.is_empty() && sibling.is_file() {
+            raw.webhook_secret_file = Some(sibling);
+        }
         TenantSettings::parse(&id, raw)
             .map(|t| (id, t))
             .map_err(|problems| {
@@ -163,6 +180,68 @@ impl TenantSettings {
                     .collect()
             })
     }
+}
+
+/// The webhook settings: both or neither of the URL and at least one secret, each parsed.
+fn webhook(p: &str, t: &RawTenant, out: &mut Vec<String>) -> Option<WebhookEndpoint> {
+    let mut texts: Vec<String> = t
+        .webhook_secret
+        .iter()
+        .map(|s| s.expose_secret().to_string())
+        .collect();
+    if let Some(path) = &t.webhook_secret_file {
+        match std::fs::read_to_string(path) {
+            Ok(s) => texts.extend(split_secrets(&s)),
+            Err(_) => out.push(format!(
+                "{p}.webhook_secret_file: {} is not a readable file",
+                path.display()
+            )),
+        }
+    }
+    let url = t
+        .webhook_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    let Some(url) = url else {
+        if !texts.is_empty() {
+            out.push(format!("{p}.webhook_url: missing (webhook_secret is set)"));
+        }
+        return None;
+    };
+    let url = WebhookUrl::parse(url)
+        .map_err(|e| out.push(format!("{p}.webhook_url: {e}")))
+        .ok();
+    if texts.is_empty() {
+        out.push(format!(
+            "{p}.webhook_secret: missing; deliveries are signed (whsec_ + base64 of 24 random bytes)"
+        ));
+    }
+    let mut secrets = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        match SigningSecret::parse(text) {
+            Ok(s) => secrets.push(s),
+            Err(e) => out.push(format!("{p}.webhook_secret: secret {}: {e}", i + 1)),
+        }
+    }
+    Some(WebhookEndpoint { url: url?, secrets })
+}
+
+/// Secrets: a list, or one string of secrets separated by spaces or commas.
+fn secret_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SecretString>, D::Error> {
+    let texts: Vec<String> = string_or_list(d)?;
+    Ok(texts
+        .iter()
+        .flat_map(|t| split_secrets(t))
+        .map(SecretString::from)
+        .collect())
+}
+
+fn split_secrets(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// A list, or one comma-separated string (the form environment variables give).

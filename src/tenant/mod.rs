@@ -13,6 +13,7 @@ use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Environment, KeyHash};
+use crate::events::webhook::WebhookEndpoint;
 pub use health::TenantHealth;
 pub use limits::TenantLimiter;
 pub use registry::{ReloadReport, TenantRegistry};
@@ -58,6 +59,7 @@ pub struct TenantSpec {
     pub worker_id: Option<String>,
     pub key_hashes: Vec<KeyHash>,
     pub source: Source,
+    pub webhook: Option<WebhookEndpoint>,
 }
 
 #[derive(Debug)]
@@ -72,6 +74,8 @@ pub struct Tenant {
     /// Default Urssaf `complement2`.
     pub worker_id: Option<String>,
     pub source: Source,
+    /// Where this tenant's events are pushed.
+    pub webhook: Option<WebhookEndpoint>,
     key_hashes: Vec<KeyHash>,
     cache_id: String,
     /// Kept across reloads of the same tenant.
@@ -97,6 +101,7 @@ impl Tenant {
             billing_id: spec.billing_id,
             worker_id: spec.worker_id,
             source: spec.source,
+            webhook: spec.webhook,
             key_hashes: spec.key_hashes,
             cache_id,
             health,
@@ -125,6 +130,7 @@ impl Tenant {
             && self.key_hashes == other.key_hashes
             && self.billing_id == other.billing_id
             && self.worker_id == other.worker_id
+            && self.webhook == other.webhook
             && self.limiter.same_limits(&other.limiter)
     }
 }
@@ -198,6 +204,7 @@ mod tests {
                 worker_id: None,
                 key_hashes: vec![KeyHash::of(key)],
                 source: Source::Config,
+                webhook: None,
             },
             Arc::default(),
             Arc::new(TenantLimiter::new(0, 0, 0)),

@@ -105,6 +105,7 @@ impl Factory {
                 worker_id: t.worker_id.clone(),
                 key_hashes: t.api_key_hashes.clone(),
                 source,
+                webhook: t.webhook.clone(),
             },
             previous.map(|p| p.health.clone()).unwrap_or_default(),
             Arc::new(limiter),

@@ -35,3 +35,5 @@ mod tenants_dir;
 mod test_redis;
 mod tokens;
 mod traces;
+mod webhooks;
+mod webhooks_replicas;

@@ -23,6 +23,7 @@ use crate::domain::FieldError;
     tags(
         (name = "clients", description = "Households (particuliers) registered with Urssaf"),
         (name = "payment-requests", description = "Invoices sent to Urssaf as payment requests (demandes de paiement)"),
+        (name = "webhooks", description = "Status changes pushed to your webhook (Standard Webhooks): deliveries, attempts, redelivery"),
         (name = "operations", description = "Health, readiness and metrics")
     )
 )]

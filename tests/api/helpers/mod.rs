@@ -26,6 +26,7 @@ use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use serde_json::Value;
 use urssaf_gateway::config::Settings;
+use urssaf_gateway::events::webhook::Deliveries;
 use urssaf_gateway::metrics::Metrics;
 use urssaf_gateway::simulator::{Simulator, SimulatorSettings};
 use urssaf_gateway::startup::Application;
@@ -136,15 +137,20 @@ impl TestApp {
         let vars = with_settings(self.vars.clone(), &changed);
         let settings = Settings::load_from(None, vars).expect("test settings load");
         let app = Application::build(settings).await.expect("gateway builds");
-        let gw = Gateway {
-            url: format!("http://127.0.0.1:{}", app.port()),
-            metrics_port: app.metrics_port(),
-            metrics: app.metrics.clone(),
+        let url = format!("http://127.0.0.1:{}", app.port());
+        let (metrics_port, metrics, deliveries) =
+            (app.metrics_port(), app.metrics.clone(), app.deliveries());
+        let server = app.handle();
+        let task = tokio::spawn(app.run_until_stopped()).abort_handle();
+        Gateway {
+            url,
+            metrics_port,
+            metrics,
+            deliveries,
             http: self.http.clone(),
             keys: self.keys.clone(),
-        };
-        tokio::spawn(app.run_until_stopped());
-        gw
+            stop: Arc::new((task, server)),
+        }
     }
 }
 
@@ -154,11 +160,21 @@ pub struct Gateway {
     pub url: String,
     pub metrics: Metrics,
     pub metrics_port: Option<u16>,
+    /// Its webhook deliveries (what the event feed enqueues into).
+    pub deliveries: Deliveries,
     pub http: reqwest::Client,
     keys: Arc<HashMap<&'static str, String>>,
+    stop: Arc<(tokio::task::AbortHandle, actix_web::dev::ServerHandle)>,
 }
 
 impl Gateway {
+    /// Stops this gateway at once, as a killed process would: its tasks (webhook attempts in
+    /// flight included) are dropped, its listener closed.
+    pub async fn kill(&self) {
+        self.stop.0.abort();
+        self.stop.1.stop(false).await;
+    }
+
     pub fn key(&self, tenant: &str) -> &str {
         &self.keys[tenant]
     }

@@ -1,0 +1,106 @@
+//! `[events]`: how status changes reach billing software. The keys below are those of webhook
+//! deliveries (see the README's *Webhooks*).
+
+use serde::{Deserialize, Deserializer};
+
+use super::Environment;
+
+#[derive(Deserialize)]
+pub(super) struct RawEvents {
+    /// Unset: true on the embedded default (`upstream.environment = "embedded"`), else false.
+    allow_private_targets: Option<bool>,
+    webhook_timeout_seconds: u64,
+    webhook_max_concurrent: u32,
+    #[serde(deserialize_with = "numbers_or_text")]
+    webhook_retry_schedule: Vec<String>,
+    webhook_visibility_seconds: u64,
+    webhook_retention_hours: u64,
+    webhook_poll_ms: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventsSettings {
+    /// Webhooks may go to `http` and to loopback, private and link-local addresses.
+    pub allow_private_targets: bool,
+    /// Deadline of one delivery attempt, connection included.
+    pub webhook_timeout_seconds: u64,
+    /// Deliveries of one tenant in flight at once (per replica).
+    pub webhook_max_concurrent: u32,
+    /// Wait before each retry, in seconds; the attempts are this list's length plus one.
+    pub webhook_retry_schedule: Vec<u64>,
+    /// A delivery taken by a replica that has not finished it after this long is taken over
+    /// by another (the first one is presumed dead).
+    pub webhook_visibility_seconds: u64,
+    /// How long a finished delivery (and the record that deduplicates it) is kept.
+    pub webhook_retention_hours: u64,
+    /// How often each replica looks for deliveries enqueued by others, and for retries due.
+    pub webhook_poll_ms: u64,
+}
+
+impl EventsSettings {
+    pub(super) fn parse(raw: RawEvents, environment: Environment) -> Result<Self, Vec<String>> {
+        let mut out = Vec::new();
+        let mut schedule = Vec::new();
+        for s in &raw.webhook_retry_schedule {
+            match s.trim().parse::<u64>() {
+                Ok(n) => schedule.push(n),
+                Err(_) => out.push(format!(
+                    "events.webhook_retry_schedule: {s:?} is not a number of seconds"
+                )),
+            }
+        }
+        if !(1..=60).contains(&raw.webhook_timeout_seconds) {
+            out.push("events.webhook_timeout_seconds: must be 1 to 60".into());
+        }
+        if !(1..=64).contains(&raw.webhook_max_concurrent) {
+            out.push("events.webhook_max_concurrent: must be 1 to 64".into());
+        }
+        if raw.webhook_visibility_seconds <= raw.webhook_timeout_seconds {
+            out.push("events.webhook_visibility_seconds: must be longer than webhook_timeout_seconds, or live deliveries would be taken over".into());
+        }
+        let total: u64 = schedule.iter().sum();
+        if raw.webhook_retention_hours * 3600 <= total * 12 / 10 {
+            out.push("events.webhook_retention_hours: must be longer than the whole webhook_retry_schedule, or pending deliveries would expire".into());
+        }
+        if raw.webhook_retention_hours == 0 || !(10..=60_000).contains(&raw.webhook_poll_ms) {
+            out.push(
+                "events: webhook_retention_hours must be above 0 and webhook_poll_ms 10 to 60000"
+                    .into(),
+            );
+        }
+        if !out.is_empty() {
+            return Err(out);
+        }
+        Ok(EventsSettings {
+            allow_private_targets: raw
+                .allow_private_targets
+                .unwrap_or(environment == Environment::Embedded),
+            webhook_timeout_seconds: raw.webhook_timeout_seconds,
+            webhook_max_concurrent: raw.webhook_max_concurrent,
+            webhook_retry_schedule: schedule,
+            webhook_visibility_seconds: raw.webhook_visibility_seconds,
+            webhook_retention_hours: raw.webhook_retention_hours,
+            webhook_poll_ms: raw.webhook_poll_ms,
+        })
+    }
+}
+
+/// A list of numbers (a file), or one string of comma-separated numbers (an environment
+/// variable); each is parsed afterwards so that a bad one is named.
+fn numbers_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Text(String),
+        Numbers(Vec<u64>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::Text(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        OneOrMany::Numbers(v) => v.iter().map(u64::to_string).collect(),
+    })
+}

@@ -1,0 +1,153 @@
+//! Webhook settings: tenant URL and secrets from the environment, `[events]` keys.
+
+use super::*;
+
+const SECRET_1: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+const SECRET_2: &str = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+fn tenant_vars(env: &str, url: &str, secret: &str) -> Vec<(String, String)> {
+    [
+        ("GATEWAY__UPSTREAM__ENVIRONMENT", env),
+        ("GATEWAY__TENANTS__ACME__CLIENT_ID", "c"),
+        ("GATEWAY__TENANTS__ACME__CLIENT_SECRET", "s"),
+        ("GATEWAY__TENANTS__ACME__API_KEY_HASHES", &"a".repeat(64)),
+        ("GATEWAY__TENANTS__ACME__WEBHOOK_URL", url),
+        ("GATEWAY__TENANTS__ACME__WEBHOOK_SECRET", secret),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+#[test]
+fn webhook_from_environment_with_two_secrets() {
+    let both = format!("{SECRET_2} {SECRET_1}");
+    let s = Settings::load_from(
+        None,
+        tenant_vars("sandbox", "https://billing.example/hooks", &both),
+    )
+    .unwrap();
+    let w = s.tenants["acme"].webhook.as_ref().unwrap();
+    assert_eq!(w.secrets.len(), 2);
+    assert_eq!(w.url.origin(), "https://billing.example");
+    assert!(
+        !s.events.allow_private_targets,
+        "off outside the embedded default"
+    );
+    assert!(s.problems().is_empty(), "{:?}", s.problems());
+    assert!(
+        !format!("{s:?}").contains("C2FV"),
+        "secrets are never printed"
+    );
+    let comma = format!("{SECRET_2},{SECRET_1}");
+    let s =
+        Settings::load_from(None, tenant_vars("sandbox", "https://b.example/", &comma)).unwrap();
+    assert_eq!(s.tenants["acme"].webhook.as_ref().unwrap().secrets.len(), 2);
+}
+
+#[test]
+fn bad_webhook_values_stop_the_gateway_with_one_line_each() {
+    let p = Settings::load_from(None, tenant_vars("sandbox", "ftp://x", "whsec_%%")).unwrap_err();
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("tenants.acme.webhook_url: scheme")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("tenants.acme.webhook_secret: secret 1:") && !l.contains("%%")),
+        "{p:?}"
+    );
+    let p =
+        Settings::load_from(None, tenant_vars("sandbox", "https://x.example/", "")).unwrap_err();
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("tenants.acme.webhook_secret: missing")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn private_targets_allowed_only_on_the_embedded_default_unless_set() {
+    let metadata = "https://169.254.169.254/latest";
+    let s = Settings::load_from(None, tenant_vars("sandbox", metadata, SECRET_1)).unwrap();
+    assert_eq!(
+        s.problems(),
+        ["tenants.acme.webhook_url: 169.254.169.254 is a link-local address (cloud metadata lives there); not allowed as a webhook target"]
+    );
+    let s = Settings::load_from(
+        None,
+        tenant_vars("sandbox", "http://billing.example/", SECRET_1),
+    )
+    .unwrap();
+    assert!(
+        s.problems()[0].contains("must be https"),
+        "{:?}",
+        s.problems()
+    );
+    let s = Settings::load_from(
+        None,
+        tenant_vars("embedded", "http://127.0.0.1:9/", SECRET_1),
+    )
+    .unwrap();
+    assert!(s.events.allow_private_targets);
+    assert!(s.problems().is_empty(), "{:?}", s.problems());
+    let mut v = tenant_vars("embedded", "http://127.0.0.1:9/", SECRET_1);
+    v.push((
+        "GATEWAY__EVENTS__ALLOW_PRIVATE_TARGETS".into(),
+        "false".into(),
+    ));
+    let s = Settings::load_from(None, v).unwrap();
+    assert!(!s.events.allow_private_targets);
+    assert_eq!(s.problems().len(), 1);
+}
+
+#[test]
+fn retry_schedule_from_file_defaults_or_environment() {
+    let s = Settings::load_from(None, Vec::new()).unwrap();
+    let total: u64 = s.events.webhook_retry_schedule.iter().sum();
+    assert!(total >= 24 * 3600);
+    let env = |v: &str| {
+        Settings::load_from(
+            None,
+            vec![(
+                "GATEWAY__EVENTS__WEBHOOK_RETRY_SCHEDULE".to_string(),
+                v.to_string(),
+            )],
+        )
+    };
+    assert_eq!(
+        env("1, 2,3").unwrap().events.webhook_retry_schedule,
+        [1, 2, 3]
+    );
+    let p = env("1,soon").unwrap_err();
+    assert_eq!(
+        p,
+        ["events.webhook_retry_schedule: \"soon\" is not a number of seconds"]
+    );
+}
+
+#[test]
+fn a_tenant_file_reads_its_webhook_secret_from_a_sibling_file() {
+    let dir = std::env::temp_dir().join(format!("wh-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("acme.yaml");
+    let hash = "a".repeat(64);
+    std::fs::write(
+        &file,
+        format!("client_id: c\nclient_secret: s\napi_key_hashes: [\"{hash}\"]\nwebhook_url: https://b.example/h\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("acme.webhook_secret"),
+        format!("{SECRET_2}\n{SECRET_1}\n"),
+    )
+    .unwrap();
+    let (id, t) = TenantSettings::from_file(&file).unwrap();
+    assert_eq!(id, "acme");
+    assert_eq!(t.webhook.unwrap().secrets.len(), 2);
+    std::fs::remove_file(dir.join("acme.webhook_secret")).unwrap();
+    let p = TenantSettings::from_file(&file).unwrap_err();
+    assert!(p[0].ends_with("tenants.acme.webhook_secret: missing; deliveries are signed (whsec_ + base64 of 24 random bytes)"), "{p:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

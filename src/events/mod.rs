@@ -1,0 +1,3 @@
+//! Events: what changed at Urssaf, and how it reaches billing software.
+
+pub mod webhook;

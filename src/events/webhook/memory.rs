@@ -1,0 +1,156 @@
+//! The queue in process memory, for a gateway without Redis: the same rules as the Redis
+//! queue (one delivery per id, retries on schedule, failed ones kept), lost on restart.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use parking_lot::Mutex;
+
+use super::record::{Attempt, Delivery, Outcome, Status};
+use super::WebhookMessage;
+
+#[derive(Default)]
+pub struct MemoryQueue {
+    tenants: Mutex<HashMap<String, TenantQueue>>,
+}
+
+#[derive(Default)]
+struct TenantQueue {
+    records: HashMap<String, Delivery>,
+    /// Ids ready for an attempt, in order.
+    ready: VecDeque<String>,
+    /// (due ms, id) of the deliveries waiting for a retry.
+    retry: BTreeSet<(i64, String)>,
+}
+
+impl MemoryQueue {
+    /// False when this id is already known for this tenant.
+    pub fn enqueue(&self, tenant: &str, m: &WebhookMessage, now: i64, retention_ms: i64) -> bool {
+        let mut tenants = self.tenants.lock();
+        let q = tenants.entry(tenant.to_string()).or_default();
+        q.expire(now, retention_ms);
+        if q.records.contains_key(&m.id) {
+            return false;
+        }
+        q.records.insert(
+            m.id.clone(),
+            Delivery {
+                id: m.id.clone(),
+                event_timestamp: m.timestamp,
+                body: m.body.clone(),
+                status: Status::Pending,
+                tries: 0,
+                next_attempt_ms: None,
+                created_ms: now,
+                updated_ms: now,
+                attempts: Vec::new(),
+            },
+        );
+        q.ready.push_back(m.id.clone());
+        true
+    }
+
+    /// Up to `n` deliveries due now, taken for an attempt; and how many are pending.
+    pub fn claim(&self, tenant: &str, n: usize, now: i64) -> (Vec<Delivery>, usize) {
+        let mut tenants = self.tenants.lock();
+        let Some(q) = tenants.get_mut(tenant) else {
+            return (Vec::new(), 0);
+        };
+        while let Some((due, id)) = q.retry.first().cloned() {
+            if due > now {
+                break;
+            }
+            q.retry.pop_first();
+            q.ready.push_back(id);
+        }
+        let mut out = Vec::new();
+        while out.len() < n {
+            let Some(id) = q.ready.pop_front() else { break };
+            if let Some(d) = q.records.get(&id).filter(|d| d.status == Status::Pending) {
+                out.push(d.clone());
+            }
+        }
+        let pending = q
+            .records
+            .values()
+            .filter(|d| d.status == Status::Pending)
+            .count();
+        (out, pending)
+    }
+
+    /// Records an attempt and decides what follows (`waits`: before each retry, in ms).
+    pub fn finish(
+        &self,
+        tenant: &str,
+        id: &str,
+        attempt: Attempt,
+        waits: &[i64],
+        now: i64,
+    ) -> Outcome {
+        let mut tenants = self.tenants.lock();
+        let Some(q) = tenants.get_mut(tenant) else {
+            return Outcome::AlreadyDone;
+        };
+        let Some(d) = q.records.get_mut(id) else {
+            return Outcome::AlreadyDone;
+        };
+        let ok = attempt.succeeded();
+        d.attempts.push(attempt);
+        d.updated_ms = now;
+        if d.status != Status::Pending {
+            return Outcome::AlreadyDone;
+        }
+        d.tries += 1;
+        d.next_attempt_ms = None;
+        if ok {
+            d.status = Status::Delivered;
+            Outcome::Delivered
+        } else if let Some(wait) = waits.get(d.tries as usize - 1) {
+            let due = now + wait;
+            d.next_attempt_ms = Some(due);
+            q.retry.insert((due, id.to_string()));
+            Outcome::Retried
+        } else {
+            d.status = Status::Failed;
+            Outcome::Failed
+        }
+    }
+
+    pub fn get(&self, tenant: &str, id: &str) -> Option<Delivery> {
+        self.tenants.lock().get(tenant)?.records.get(id).cloned()
+    }
+
+    /// The most recently changed deliveries in `status`, newest first.
+    pub fn list(&self, tenant: &str, status: Status, limit: usize) -> Vec<Delivery> {
+        let tenants = self.tenants.lock();
+        let Some(q) = tenants.get(tenant) else {
+            return Vec::new();
+        };
+        let mut found: Vec<&Delivery> = q.records.values().filter(|d| d.status == status).collect();
+        found.sort_by(|a, b| b.updated_ms.cmp(&a.updated_ms).then(b.id.cmp(&a.id)));
+        found.into_iter().take(limit).cloned().collect()
+    }
+
+    /// `None`: unknown id; `Some(false)`: still pending.
+    pub fn redeliver(&self, tenant: &str, id: &str, now: i64) -> Option<bool> {
+        let mut tenants = self.tenants.lock();
+        let q = tenants.get_mut(tenant)?;
+        let d = q.records.get_mut(id)?;
+        if d.status == Status::Pending {
+            return Some(false);
+        }
+        d.status = Status::Pending;
+        d.tries = 0;
+        d.next_attempt_ms = None;
+        d.updated_ms = now;
+        q.ready.push_back(id.to_string());
+        Some(true)
+    }
+}
+
+impl TenantQueue {
+    /// Forgets finished deliveries older than the retention.
+    fn expire(&mut self, now: i64, retention_ms: i64) {
+        self.records
+            .retain(|_, d| d.status == Status::Pending || now - d.updated_ms < retention_ms);
+    }
+}
