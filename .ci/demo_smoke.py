@@ -148,32 +148,54 @@ def _secret(name, data):
 def run_tenants_directory(rendered, split_docs, admin_token):
     """The chart's tenantsDirectory with an operator-made Secret holding one tenant file: the
     tenant's key is accepted, and the admin view (admin.tokenHashes) lists it."""
+    import hashlib
+    key = "tenants-dir-smoke-key"
+    tenant = (f"api_key_hashes: [\"{hashlib.sha256(key.encode()).hexdigest()}\"]\n"
+              "environment: embedded\nclient_id: acme-client\n")
+    secrets = [_secret("urssaf-tenants", {"acme.yaml": tenant, "acme.client_secret": "s3cret"})]
+
+    def probe(base, metrics):
+        failed = _keys_work(base, key)
+        if failed:
+            return failed
+        req = urllib.request.Request(f"{metrics}/admin/tenants",
+                                     headers={"Authorization": f"Bearer {admin_token}"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            body = r.read().decode()
+        if '"acme"' not in body or '"directory"' not in body:
+            return f"FAIL: the admin view does not list tenant acme from the directory: {body[:300]}"
+        return "ok: the tenants directory from the Secret is read; the admin view lists it"
+    return _run_with(rendered, split_docs, secrets, probe)
+
+
+def run_webhook_tenant(rendered, split_docs, key, secret_name):
+    """A tenant with webhookUrl and its Secret's webhook_secret: the gateway starts with the
+    chart's WEBHOOK_URL / WEBHOOK_SECRET_FILE and the tenant's deliveries API answers (409
+    webhook_not_configured would mean the wiring is lost)."""
+    secrets = [_secret(secret_name, {"client_id": "acme-client", "client_secret": "s3cret",
+                                     "webhook_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})]
+
+    def probe(base, _):
+        failed = _keys_work(base, key)
+        if failed:
+            return failed
+        status = _get(f"{base}/v1/webhook-deliveries", key)
+        if status != 200:
+            return f"FAIL: GET /v1/webhook-deliveries answered {status}, not 200: the webhook is not configured"
+        return "ok: the tenant's webhook URL and signing secret reach the gateway"
+    return _run_with(rendered, split_docs, secrets, probe)
+
+
+def _run_with(rendered, split_docs, secrets, probe):
     binary = _binary()
     if not binary:
         return "skipped: no built binary"
-    key = "tenants-dir-smoke-key"
-    import hashlib
-    tenant = (f"api_key_hashes: [\"{hashlib.sha256(key.encode()).hexdigest()}\"]\n"
-              "environment: embedded\nclient_id: acme-client\n")
-    objs = [o for _, _, o in split_docs(rendered)]
-    objs.append(_secret("urssaf-tenants", {"acme.yaml": tenant, "acme.client_secret": "s3cret"}))
+    objs = [o for _, _, o in split_docs(rendered)] + secrets
     with tempfile.TemporaryDirectory() as workdir:
         try:
             env, _ = _pod_environment(objs, workdir)
         except (KeyError, ValueError) as e:
             return f"FAIL: cannot rebuild the pod's environment from the render: {e!r}"
-
-        def probe(base, metrics):
-            failed = _keys_work(base, key)
-            if failed:
-                return failed
-            req = urllib.request.Request(f"{metrics}/admin/tenants",
-                                         headers={"Authorization": f"Bearer {admin_token}"})
-            with urllib.request.urlopen(req, timeout=5) as r:
-                body = r.read().decode()
-            if '"acme"' not in body or '"directory"' not in body:
-                return f"FAIL: the admin view does not list tenant acme from the directory: {body[:300]}"
-            return f"ok: {binary} reads the tenants directory from the Secret; the admin view lists it"
         return _serve(binary, env, workdir, probe)
 
 

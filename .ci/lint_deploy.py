@@ -384,6 +384,10 @@ BAD = {  # what: (values, text the refusal must contain)
     "admin token hash not sha256 hex": ({"admin": {"tokenHashes": ["x"]}}, "/admin/tokenHashes/0"),
     "two tenants directories": ({"tenantsDirectory": {"secrets": ["t"]}, "config": {"tenants_dir": "/t"}}, "config.tenants_dir and tenantsDirectory"),
     "search values above 1000": ({"limits": {"maxSearchValues": 5000}}, "/limits/maxSearchValues"),
+    "inline webhook without secret": ({"tenants": {"acme": {"clientId": "c", "clientSecret": "s", "apiKeyHashes": [HASH],
+        "webhookUrl": "https://h.example/x"}}}, "/tenants/acme"),
+    "webhook secret not whsec_": ({"tenants": {"acme": {"clientId": "c", "clientSecret": "s", "apiKeyHashes": [HASH],
+        "webhookUrl": "https://h.example/x", "webhookSecret": "hunter2"}}}, "/tenants/acme/webhookSecret"),
     "unknown alert disabled": ({"metrics": {"prometheusRule": {"disabled": ["Nope"]}}}, "prometheusRule/disabled"),
 }
 for what, (values, expect) in BAD.items():
@@ -416,6 +420,16 @@ msg = demo_smoke.run_tenants_directory(render({
     "limits": {"tenantConcurrency": 32, "maxSearchValues": 50},
     "check": {"intervalSeconds": 0},
 }), split_docs, "foo")
+if msg.startswith("FAIL"):
+    fail(msg[6:])
+else:
+    print(msg)
+
+section("a tenant's webhook from its Secret, with the real binary")
+msg = demo_smoke.run_webhook_tenant(render({
+    "tenants": {"acme": {"existingSecret": "acme-urssaf", "environment": "embedded", "apiKeyHashes": [ADMIN_HASH],
+                         "webhookUrl": "http://127.0.0.1:9/hooks"}},
+}), split_docs, "foo", "acme-urssaf")
 if msg.startswith("FAIL"):
     fail(msg[6:])
 else:

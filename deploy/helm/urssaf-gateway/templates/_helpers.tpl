@@ -115,7 +115,7 @@ the demo tenant. Each entry says where its secrets live:
 {{- $out := dict }}
 {{- $chartSecret := include "urssaf-gateway.secretName" . }}
 {{- range $id, $t := .Values.tenants }}
-{{- $e := dict "billingId" ($t.billingId | default "") "workerId" ($t.workerId | default "") "environment" ($t.environment | default "") "apiKeyHashes" ($t.apiKeyHashes | default (list)) "clientId" "" }}
+{{- $e := dict "billingId" ($t.billingId | default "") "workerId" ($t.workerId | default "") "environment" ($t.environment | default "") "apiKeyHashes" ($t.apiKeyHashes | default (list)) "clientId" "" "webhookUrl" ($t.webhookUrl | default "") }}
 {{- if $t.existingSecret }}
 {{- $keys := merge (dict) (deepCopy ($t.secretKeys | default (dict))) (deepCopy $.Values.tenantSecretKeys) }}
 {{- $_ := set $e "secretName" $t.existingSecret }}
@@ -124,7 +124,7 @@ the demo tenant. Each entry says where its secrets live:
 {{- else }}
 {{- $dns := include "urssaf-gateway.tenantDns" $id }}
 {{- $_ := set $e "secretName" $chartSecret }}
-{{- $_ := set $e "keys" (dict "clientId" (printf "%s-client-id" $dns) "clientSecret" (printf "%s-client-secret" $dns) "apiKeyHashes" "") }}
+{{- $_ := set $e "keys" (dict "clientId" (printf "%s-client-id" $dns) "clientSecret" (printf "%s-client-secret" $dns) "apiKeyHashes" "" "webhookSecret" (printf "%s-webhook-secret" $dns)) }}
 {{- end }}
 {{- $_ := set $out $id $e }}
 {{- end }}
