@@ -1,8 +1,8 @@
 //! Prometheus metrics, one registry per application instance (tests run several).
 
 use prometheus::{
-    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -28,6 +28,14 @@ pub struct Metrics {
     /// 1 when the tenant's last access check passed, else 0.
     pub tenant_check_ok: IntGaugeVec,
     pub tenant_check_latency: GaugeVec,
+    /// Status changes found by the events poller, by event type.
+    pub events_changes: IntCounterVec,
+    /// Items watched by this replica at the end of its last cycle, by kind.
+    pub events_watched: IntGaugeVec,
+    /// Urssaf calls made by this replica's last poll cycle.
+    pub events_poll_calls: IntGauge,
+    pub events_poll_cycle_seconds: Histogram,
+    pub events_poll_cycles: IntCounter,
 }
 
 impl Metrics {
@@ -98,7 +106,47 @@ impl Metrics {
         registry
             .register(Box::new(tenant_check_ok.clone()))
             .expect("metric registered once");
+        let events_watched = IntGaugeVec::new(
+            Opts::new(
+                "gateway_events_watched",
+                "Payment requests and clients this replica watched in its last poll cycle, by kind.",
+            ),
+            &["kind"],
+        )
+        .expect("static metric definition");
+        let events_poll_calls = IntGauge::new(
+            "gateway_events_poll_calls",
+            "Urssaf calls made by this replica's last events poll cycle (all tenants).",
+        )
+        .expect("static metric definition");
+        let events_poll_cycle_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "gateway_events_poll_cycle_seconds",
+                "Duration of one events poll cycle (all tenants this replica polls).",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+        )
+        .expect("static metric definition");
+        for m in [
+            Box::new(events_watched.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(events_poll_calls.clone()),
+            Box::new(events_poll_cycle_seconds.clone()),
+        ] {
+            registry.register(m).expect("metric registered once");
+        }
         Metrics {
+            events_changes: counter_vec(
+                "gateway_events_changes_detected_total",
+                "Status changes detected by the events poller and added to the feed, by event type.",
+                &["type"],
+            ),
+            events_watched,
+            events_poll_calls,
+            events_poll_cycle_seconds,
+            events_poll_cycles: counter(
+                "gateway_events_poll_cycles_total",
+                "Events poll cycles run by this replica (one per interval while it holds a tenant's lease).",
+            ),
             tenant_check_ok,
             tenant_check_latency: gauge_vec(
                 "gateway_tenant_check_latency_seconds",

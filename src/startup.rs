@@ -17,6 +17,8 @@ use crate::api::{self, AppState};
 use crate::campaign::check::{self, CheckBoard};
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
+use crate::events::poller::Poller;
+use crate::events::{Events, NoSink};
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
@@ -36,6 +38,8 @@ pub struct Application {
     drain: Duration,
     /// The periodic tenant check (`check.interval_seconds`), stopped with the server.
     check_task: Option<tokio::task::JoinHandle<()>>,
+    /// The events poller and its lease keeper (`events.enabled`), stopped with the server.
+    event_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Set in the embedded default: the demo tenant's API key, printed at start.
     pub demo_api_key: Option<String>,
     /// The in-process simulator of the embedded default.
@@ -135,6 +139,24 @@ impl Application {
             }
         }
         let ready = Arc::new(AtomicBool::new(false));
+        let events = Events::new(
+            settings.events.clone(),
+            store.clone(),
+            metrics.clone(),
+            Arc::new(NoSink),
+        );
+        let event_tasks = if settings.events.enabled {
+            Poller::new(
+                events.clone(),
+                urssaf.clone(),
+                tenants.clone(),
+                store.clone(),
+                metrics.clone(),
+            )
+            .spawn()
+        } else {
+            Vec::new()
+        };
         let state = web::Data::new(AppState {
             tenants,
             urssaf,
@@ -144,6 +166,7 @@ impl Application {
                 Duration::from_secs(settings.idempotency.ttl_seconds),
                 Duration::from_secs(settings.idempotency.in_flight_ttl_seconds),
             ),
+            events,
             ready: ready.clone(),
         });
 
@@ -261,6 +284,7 @@ impl Application {
             draining,
             drain: Duration::from_secs(settings.server.drain_seconds),
             check_task,
+            event_tasks,
             demo_api_key,
             simulator,
             metrics,
@@ -286,6 +310,9 @@ impl Application {
         }
         let result = self.server.await;
         if let Some(task) = self.check_task {
+            task.abort();
+        }
+        for task in self.event_tasks {
             task.abort();
         }
         result

@@ -4,6 +4,7 @@
 //! bad one stops the gateway at start instead of being dropped later; the remaining rules are
 //! checked by [`Settings::problems`]. Every problem becomes one readable line.
 
+mod events;
 mod redis;
 mod tenant;
 mod values;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use self::events::EventsSettings;
 pub use self::redis::{RedisMode, RedisServer, RedisSettings};
 pub use tenant::{tenant_file_id, TenantSettings};
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
@@ -32,6 +34,7 @@ pub struct Settings {
     pub idempotency: IdempotencySettings,
     pub simulator: EmbeddedSimulatorSettings,
     pub check: CheckSettings,
+    pub events: EventsSettings,
     pub tenants: BTreeMap<String, TenantSettings>,
     /// A directory of `<tenant id>.yaml` / `.toml` files, read again while running.
     pub tenants_dir: Option<PathBuf>,
@@ -76,6 +79,7 @@ struct RawSettings {
     idempotency: IdempotencySettings,
     simulator: EmbeddedSimulatorSettings,
     check: CheckSettings,
+    events: EventsSettings,
     #[serde(default)]
     tenants: BTreeMap<String, tenant::RawTenant>,
     tenants_dir: Option<PathBuf>,
@@ -319,6 +323,7 @@ impl Settings {
             idempotency: raw.idempotency,
             simulator: raw.simulator,
             check: raw.check,
+            events: raw.events,
             tenants,
             tenants_dir: raw.tenants_dir,
             tenants_reload_seconds: raw.tenants_reload_seconds,
@@ -394,6 +399,7 @@ impl Settings {
         {
             out.push("limits: max_invoices_per_submission must be at least 1 and max_search_values 1 to 1000".into());
         }
+        out.extend(self.events.problems());
         let needs_tenant = self.upstream.environment != Environment::Embedded;
         if needs_tenant && self.tenants.is_empty() && self.tenants_dir.is_none() {
             out.push(format!(

@@ -23,6 +23,7 @@ use crate::domain::FieldError;
     tags(
         (name = "clients", description = "Households (particuliers) registered with Urssaf"),
         (name = "payment-requests", description = "Invoices sent to Urssaf as payment requests (demandes de paiement)"),
+        (name = "events", description = "Status changes of payment requests and clients, as the gateway sees them at Urssaf"),
         (name = "operations", description = "Health, readiness and metrics")
     )
 )]
