@@ -81,6 +81,7 @@ impl Poller {
         let leases = tokio::spawn(async move {
             loop {
                 keeper.leases.refresh(&keeper.tenant_ids()).await;
+                keeper.events.retry_pending().await;
                 tokio::time::sleep(keeper.leases.renew_every()).await;
             }
         });
@@ -200,21 +201,31 @@ impl Poller {
         } else {
             Kind::PaymentRequest
         };
-        let changed = known.is_some_and(|(prev, _)| prev.changed_to(&now));
-        if let (true, Some((prev, _))) = (changed, known) {
+        let store = &self.events.watch;
+        let Some((prev, known_kind)) = known else {
+            // First sighting (by the sweep): only if nothing was recorded meanwhile, e.g. by a
+            // submission during the sweep, whose first change must not be lost.
+            let entry = [(p.id.clone(), now)];
+            store
+                .add_new(&tenant.id, kind, &entry)
+                .await
+                .map_err(|_| ())?;
+            return Ok(false);
+        };
+        let changed = prev.changed_to(&now);
+        if changed {
             let event = payment_event(&tenant.id, p, prev, &now, today);
             self.events.record(&event).await.map_err(|_| ())?;
         }
-        let store = &self.events.watch;
-        if known.is_none_or(|(prev, k)| k != kind || prev != &now) {
+        if known_kind != kind || prev != &now {
             store
                 .set(&tenant.id, kind, &p.id, &now)
                 .await
                 .map_err(|_| ())?;
         }
-        if let Some((_, k)) = known.filter(|(_, k)| *k != kind) {
+        if known_kind != kind {
             store
-                .remove(&tenant.id, k, &[&p.id])
+                .remove(&tenant.id, known_kind, &[&p.id])
                 .await
                 .map_err(|_| ())?;
         }

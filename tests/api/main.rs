@@ -11,6 +11,7 @@ mod contract_read;
 mod contract_sent;
 mod contract_strict;
 mod deadlines;
+mod events;
 mod fan_out;
 mod fixtures;
 mod gateway_calls;
