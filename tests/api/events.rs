@@ -307,3 +307,65 @@ async fn bad_parameters_are_400_problems_naming_them() {
         .expect("answers");
     assert_eq!(anonymous.status(), 401);
 }
+
+/// The closing figure of the events work: Urssaf calls in one poll cycle for N watched payment
+/// requests (10,000 unless `EVENTS_POLL_N` says otherwise). Run by `bench/events-poll`.
+#[tokio::test]
+#[ignore = "a measurement (bench/events-poll), not a check"]
+async fn poll_cost_of_watched_payment_requests() {
+    let n: usize = std::env::var("EVENTS_POLL_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let app = builder()
+        .setting(POLL, "20")
+        .setting("GATEWAY__UPSTREAM__TIMEOUT_MS", "60000")
+        .start()
+        .await;
+    let client = app.active_client(TENANT_A.id).await;
+    let seeding = Instant::now();
+    let mut sent = 0;
+    while sent < n {
+        let batch: Vec<Value> = (0..100.min(n - sent))
+            .map(|_| invoice(&client, &number("P")))
+            .collect();
+        sent += batch.len();
+        let (s, _, b) = app.submit(TENANT_A.id, batch).await;
+        assert_eq!(s, 200, "{b}");
+    }
+    eprintln!(
+        "seeded {n} payment requests through the gateway in {:?}",
+        seeding.elapsed()
+    );
+    let m = &app.gw().metrics;
+    let watched = || {
+        m.events_watched
+            .with_label_values(&["payment_request"])
+            .get()
+    };
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while watched() != n as i64 {
+        assert!(Instant::now() < deadline, "watched {} of {n}", watched());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // One whole cycle, between two ends of cycle: what the simulator received in between.
+    let next_end = |after: u64| async move {
+        while m.events_poll_cycles.get() <= after {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        m.events_poll_cycles.get()
+    };
+    let c1 = next_end(m.events_poll_cycles.get()).await;
+    let s1 = app.sim().searches();
+    let took = m.events_poll_cycle_seconds.get_sample_sum();
+    next_end(c1).await;
+    let searches = app.sim().searches() - s1;
+    let calls = m.events_poll_calls.get();
+    let took = m.events_poll_cycle_seconds.get_sample_sum() - took;
+    println!(
+        "events poll: {n} watched payment requests -> {calls} Urssaf calls per cycle \
+         (the simulator received {searches} searches; the cycle took {took:.2} s, 4 calls at a time)"
+    );
+    assert_eq!(searches as i64, calls);
+    assert_eq!(calls, n.div_ceil(10) as i64);
+}
