@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 
 use super::auth::Caller;
 use super::problem::{Problem, ProblemCode};
+use super::responses::CommonProblems;
 use super::AppState;
 use crate::api::dto::events::{EventList, FeedEvent};
 use crate::domain::FieldError;
@@ -148,13 +149,14 @@ impl Params {
 /// and records each status change once, with a stable `id` (the same change detected again has
 /// the same id). Read the feed with `after` set to the last `next_cursor`; with `wait`, the
 /// request is held until an event arrives (long poll). Events are kept `events.retention_days`.
+/// This operation does not call Urssaf: its 503 (`events_unavailable`) means the feed's store
+/// (Redis) cannot be read just now.
 #[utoipa::path(get, path = "/v1/events", tag = "events", operation_id = "listEvents", params(EventsQuery),
     security(("api_key" = [])),
     responses(
+        CommonProblems,
         (status = 200, description = "Events after the cursor (possibly none)", body = EventList),
         (status = 400, description = "A malformed or unknown query parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or unknown API key", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The feed's store cannot be read just now; retry after `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/events")]
 pub async fn list(
