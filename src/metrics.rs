@@ -1,8 +1,8 @@
 //! Prometheus metrics, one registry per application instance (tests run several).
 
 use prometheus::{
-    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -34,6 +34,14 @@ pub struct Metrics {
     pub webhook_lag: prometheus::Histogram,
     /// Deliveries not yet delivered or failed, per tenant (as this replica last saw).
     pub webhook_pending: IntGaugeVec,
+    /// Status changes found by the events poller, by event type.
+    pub events_changes: IntCounterVec,
+    /// Items watched by this replica at the end of its last cycle, by kind.
+    pub events_watched: IntGaugeVec,
+    /// Urssaf calls made by this replica's last poll cycle.
+    pub events_poll_calls: IntGauge,
+    pub events_poll_cycle_seconds: Histogram,
+    pub events_poll_cycles: IntCounter,
 }
 
 impl Metrics {
@@ -128,6 +136,34 @@ impl Metrics {
         registry
             .register(Box::new(webhook_pending.clone()))
             .expect("metric registered once");
+        let events_watched = IntGaugeVec::new(
+            Opts::new(
+                "gateway_events_watched",
+                "Payment requests and clients this replica watched in its last poll cycle, by kind.",
+            ),
+            &["kind"],
+        )
+        .expect("static metric definition");
+        let events_poll_calls = IntGauge::new(
+            "gateway_events_poll_calls",
+            "Urssaf calls made by this replica's last events poll cycle (all tenants).",
+        )
+        .expect("static metric definition");
+        let events_poll_cycle_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "gateway_events_poll_cycle_seconds",
+                "Duration of one events poll cycle (all tenants this replica polls).",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+        )
+        .expect("static metric definition");
+        for m in [
+            Box::new(events_watched.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(events_poll_calls.clone()),
+            Box::new(events_poll_cycle_seconds.clone()),
+        ] {
+            registry.register(m).expect("metric registered once");
+        }
         Metrics {
             webhook_lag,
             webhook_pending,
@@ -135,6 +171,18 @@ impl Metrics {
                 "gateway_webhook_deliveries_total",
                 "Webhook delivery attempts by outcome: delivered (2xx), retried, failed (last attempt failed).",
                 &["outcome"],
+            ),
+            events_changes: counter_vec(
+                "gateway_events_changes_detected_total",
+                "Status changes detected by the events poller and added to the feed, by event type.",
+                &["type"],
+            ),
+            events_watched,
+            events_poll_calls,
+            events_poll_cycle_seconds,
+            events_poll_cycles: counter(
+                "gateway_events_poll_cycles_total",
+                "Events poll cycles run by this replica (one per interval while it holds a tenant's lease).",
             ),
             tenant_check_ok,
             tenant_check_latency: gauge_vec(

@@ -17,7 +17,9 @@ use crate::api::{self, AppState};
 use crate::campaign::check::{self, CheckBoard};
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
-use crate::events::webhook::{Deliveries, WorkerGuard};
+use crate::events::poller::Poller;
+use crate::events::webhook::{Deliveries, WebhookSink, WorkerGuard};
+use crate::events::Events;
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
@@ -40,6 +42,8 @@ pub struct Application {
     /// Webhook deliveries: the handle, and the worker (stopped when this is dropped).
     deliveries: Deliveries,
     webhook_worker: Option<WorkerGuard>,
+    /// The events poller and its lease keeper (`events.enabled`), stopped with the server.
+    event_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Set in the embedded default: the demo tenant's API key, printed at start.
     pub demo_api_key: Option<String>,
     /// The in-process simulator of the embedded default.
@@ -146,6 +150,24 @@ impl Application {
             }
         }
         let ready = Arc::new(AtomicBool::new(false));
+        let events = Events::new(
+            settings.events.clone(),
+            store.clone(),
+            metrics.clone(),
+            Arc::new(WebhookSink::new(deliveries.clone())),
+        );
+        let event_tasks = if settings.events.enabled {
+            Poller::new(
+                events.clone(),
+                urssaf.clone(),
+                tenants.clone(),
+                store.clone(),
+                metrics.clone(),
+            )
+            .spawn()
+        } else {
+            Vec::new()
+        };
         let state = web::Data::new(AppState {
             tenants,
             urssaf,
@@ -155,6 +177,7 @@ impl Application {
                 Duration::from_secs(settings.idempotency.ttl_seconds),
                 Duration::from_secs(settings.idempotency.in_flight_ttl_seconds),
             ),
+            events,
             ready: ready.clone(),
         });
 
@@ -277,6 +300,7 @@ impl Application {
             check_task,
             deliveries,
             webhook_worker,
+            event_tasks,
             demo_api_key,
             simulator,
             metrics,
@@ -310,6 +334,9 @@ impl Application {
             task.abort();
         }
         drop(self.webhook_worker);
+        for task in self.event_tasks {
+            task.abort();
+        }
         result
     }
 

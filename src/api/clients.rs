@@ -72,6 +72,10 @@ async fn register_client(
     let registered = clients::register(&state.urssaf, tenant, &request.input(), today())
         .await
         .map_err(client_problem)?;
+    state
+        .events
+        .watch_client(&tenant.id, &registered.client_id, &registered.account)
+        .await;
     Ok(RegisteredClient {
         client_id: registered.client_id,
         account: ClientAccount::from(&registered.account),

@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod drain;
 pub mod dto;
 pub mod errors;
+pub mod events;
 pub mod fan_out;
 pub mod health;
 pub mod idempotent;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::events::Events;
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::tenant::TenantRegistry;
@@ -35,6 +37,8 @@ pub struct AppState {
     pub urssaf: UrssafClient,
     pub metrics: Metrics,
     pub idempotency: IdempotencyStore,
+    /// The events feed and watch lists (`GET /v1/events`).
+    pub events: Arc<Events>,
     /// False while starting or draining.
     pub ready: Arc<AtomicBool>,
 }
@@ -51,6 +55,7 @@ pub fn routes(cfg: &mut ServiceConfig, metrics_on_api_port: bool) {
         .service(webhooks::list)
         .service(webhooks::get_one)
         .service(webhooks::redeliver)
+        .service(events::list)
         .service(health::healthz)
         .service(health::readyz);
     if metrics_on_api_port {

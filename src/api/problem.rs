@@ -61,6 +61,8 @@ problem_codes! {
     UnsupportedMediaType = "unsupported_media_type": UNSUPPORTED_MEDIA_TYPE, "Unsupported media type";
     BadRequest = "bad_request": BAD_REQUEST, "Bad request";
     InvalidIdempotencyKey = "invalid_idempotency_key": BAD_REQUEST, "Invalid Idempotency-Key";
+    /// A query parameter is malformed or unknown: `errors` names it (e.g. `/limit`).
+    InvalidParameter = "invalid_parameter": BAD_REQUEST, "Invalid query parameter";
     /// A request with this Idempotency-Key is still running.
     IdempotencyInFlight = "idempotency_in_flight": CONFLICT, "Request already in progress";
     /// The Idempotency-Key was used with another body.
@@ -85,6 +87,8 @@ problem_codes! {
     UpstreamTimeout = "upstream_timeout": GATEWAY_TIMEOUT, "Urssaf did not answer in time", retry after 5;
     /// The gateway could not finish the request (e.g. it is stopping).
     Interrupted = "interrupted": SERVICE_UNAVAILABLE, "Request interrupted", retry after 5;
+    /// The events feed's store (Redis) cannot be read just now.
+    EventsUnavailable = "events_unavailable": SERVICE_UNAVAILABLE, "The events feed is unavailable", retry after 5;
     /// This instance is shutting down.
     Draining = "draining": SERVICE_UNAVAILABLE, "Shutting down", retry after 1;
     /// `/checks` (metrics port): a tenant failed its last Urssaf access check, or none ran yet.

@@ -1,5 +1,5 @@
-//! `[events]`: how status changes reach billing software. The keys below are those of webhook
-//! deliveries (see the README's *Webhooks*).
+//! `[events]`: watching payment requests and clients, the events feed, and webhook deliveries
+//! (see the README's *Events* and *Webhooks*).
 
 use serde::{Deserialize, Deserializer};
 
@@ -7,6 +7,13 @@ use super::Environment;
 
 #[derive(Deserialize)]
 pub(super) struct RawEvents {
+    enabled: bool,
+    poll_interval_seconds: u64,
+    sweep_interval_seconds: u64,
+    lookback_days: u64,
+    retention_days: u64,
+    lease_seconds: u64,
+    max_wait_seconds: u64,
     /// Unset: true on the embedded default (`upstream.environment = "embedded"`), else false.
     allow_private_targets: Option<bool>,
     webhook_timeout_seconds: u64,
@@ -20,6 +27,21 @@ pub(super) struct RawEvents {
 
 #[derive(Debug, Clone)]
 pub struct EventsSettings {
+    /// Watch statuses and keep the feed; off = no polling (the feed answers empty).
+    pub enabled: bool,
+    /// How often watched payment requests and clients are read from Urssaf.
+    pub poll_interval_seconds: u64,
+    /// How often the look-back period is searched whole (requests sent by other software,
+    /// late moves after payment).
+    pub sweep_interval_seconds: u64,
+    /// Invoice dates the sweep covers, back from today.
+    pub lookback_days: u64,
+    /// How long an event stays in the feed.
+    pub retention_days: u64,
+    /// Lifetime of the per-tenant polling lease in Redis (renewed every third of it).
+    pub lease_seconds: u64,
+    /// Longest `wait` a `GET /v1/events` is held for (a larger `wait` is cut to it).
+    pub max_wait_seconds: u64,
     /// Webhooks may go to `http` and to loopback, private and link-local addresses.
     pub allow_private_targets: bool,
     /// Deadline of one delivery attempt, connection included.
@@ -40,6 +62,24 @@ pub struct EventsSettings {
 impl EventsSettings {
     pub(super) fn parse(raw: RawEvents, environment: Environment) -> Result<Self, Vec<String>> {
         let mut out = Vec::new();
+        if !(1..=86_400).contains(&raw.poll_interval_seconds) {
+            out.push("events.poll_interval_seconds: must be 1 to 86400".into());
+        }
+        if !(1..=604_800).contains(&raw.sweep_interval_seconds) {
+            out.push("events.sweep_interval_seconds: must be 1 to 604800".into());
+        }
+        if !(1..=730).contains(&raw.lookback_days) {
+            out.push("events.lookback_days: must be 1 to 730".into());
+        }
+        if !(1..=90).contains(&raw.retention_days) {
+            out.push("events.retention_days: must be 1 to 90".into());
+        }
+        if !(3..=3600).contains(&raw.lease_seconds) {
+            out.push("events.lease_seconds: must be 3 to 3600".into());
+        }
+        if raw.max_wait_seconds > 30 {
+            out.push("events.max_wait_seconds: must be 0 to 30".into());
+        }
         let mut schedule = Vec::new();
         for s in &raw.webhook_retry_schedule {
             match s.trim().parse::<u64>() {
@@ -72,6 +112,13 @@ impl EventsSettings {
             return Err(out);
         }
         Ok(EventsSettings {
+            enabled: raw.enabled,
+            poll_interval_seconds: raw.poll_interval_seconds,
+            sweep_interval_seconds: raw.sweep_interval_seconds,
+            lookback_days: raw.lookback_days,
+            retention_days: raw.retention_days,
+            lease_seconds: raw.lease_seconds,
+            max_wait_seconds: raw.max_wait_seconds,
             allow_private_targets: raw
                 .allow_private_targets
                 .unwrap_or(environment == Environment::Embedded),

@@ -117,6 +117,8 @@ async fn stats(inner: web::Data<Inner>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({
         "token_requests": inner.token_requests.load(Ordering::Relaxed),
         "submissions": inner.submissions.load(Ordering::Relaxed),
+        "searches": inner.searches.load(Ordering::Relaxed),
+        "client_reads": inner.client_reads.load(Ordering::Relaxed),
     }))
 }
 

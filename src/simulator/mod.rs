@@ -138,4 +138,9 @@ impl Simulator {
     pub fn registrations(&self) -> u64 {
         self.inner.registrations.load(Ordering::Relaxed)
     }
+
+    /// Number of `POST /demandePaiement/rechercher` calls received.
+    pub fn searches(&self) -> u64 {
+        self.inner.searches.load(Ordering::Relaxed)
+    }
 }

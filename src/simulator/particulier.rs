@@ -114,6 +114,9 @@ pub(crate) async fn inscrire(
 }
 
 pub(crate) async fn consulter(inner: web::Data<Inner>, req: HttpRequest) -> HttpResponse {
+    inner
+        .client_reads
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let provider = match auth::api_gate(&inner, &req).await {
         Ok(p) => p,
         Err(resp) => return resp,

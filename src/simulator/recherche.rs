@@ -16,6 +16,9 @@ pub(crate) async fn rechercher(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    inner
+        .searches
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let provider = match auth::api_gate(&inner, &req).await {
         Ok(p) => p,
         Err(resp) => return resp,

@@ -29,6 +29,9 @@ pub(crate) struct Inner {
     pub submissions: AtomicU64,
     /// `POST /particulier` calls received.
     pub registrations: AtomicU64,
+    /// `POST /demandePaiement/rechercher` and `GET /particulier` calls received.
+    pub searches: AtomicU64,
+    pub client_reads: AtomicU64,
     /// Providers added after the start (tenants added while the gateway runs).
     pub extra_credentials: parking_lot::RwLock<HashMap<String, secrecy::SecretString>>,
 }
@@ -45,6 +48,8 @@ impl Inner {
             token_requests: AtomicU64::new(0),
             submissions: AtomicU64::new(0),
             registrations: AtomicU64::new(0),
+            searches: AtomicU64::new(0),
+            client_reads: AtomicU64::new(0),
             extra_credentials: parking_lot::RwLock::new(HashMap::new()),
         }
     }
@@ -78,6 +83,8 @@ impl Inner {
         self.token_requests.store(0, Ordering::Relaxed);
         self.submissions.store(0, Ordering::Relaxed);
         self.registrations.store(0, Ordering::Relaxed);
+        self.searches.store(0, Ordering::Relaxed);
+        self.client_reads.store(0, Ordering::Relaxed);
     }
 }
 

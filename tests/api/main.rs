@@ -11,6 +11,8 @@ mod contract_read;
 mod contract_sent;
 mod contract_strict;
 mod deadlines;
+mod events;
+mod events_webhooks;
 mod fan_out;
 mod fixtures;
 mod gateway_calls;

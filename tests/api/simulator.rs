@@ -149,13 +149,21 @@ async fn admin_clock_stats_and_reset() {
     );
     let id = app.sim_active_client().await;
     app.sim_submit(&json!([demande(&id, "F-1")])).await;
+    app.sim_search(json!({ "idDemandePaiements": ["1"] })).await;
+    app.sim_get(&format!("/particulier?idClient={id}")).await;
     let (_, stats) = app.admin(Method::GET, "/stats", None).await;
-    assert_eq!(stats, json!({ "token_requests": 1, "submissions": 1 }));
+    assert_eq!(
+        stats,
+        json!({ "token_requests": 1, "submissions": 1, "searches": 1, "client_reads": 1 })
+    );
 
     let (s, _) = app.admin(Method::POST, "/reset", None).await;
     assert_eq!(s, 204);
     let (_, stats) = app.admin(Method::GET, "/stats", None).await;
-    assert_eq!(stats, json!({ "token_requests": 0, "submissions": 0 }));
+    assert_eq!(
+        stats,
+        json!({ "token_requests": 0, "submissions": 0, "searches": 0, "client_reads": 0 })
+    );
     let (_, b) = app.admin(Method::GET, "/clock", None).await;
     assert_eq!(b["offset_seconds"], 0);
     // Data gone, token kept.

@@ -2,5 +2,6 @@
 
 pub mod clients;
 pub mod common;
+pub mod events;
 pub mod invoices;
 pub mod payment_requests;

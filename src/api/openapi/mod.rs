@@ -24,6 +24,7 @@ use crate::domain::FieldError;
         (name = "clients", description = "Households (particuliers) registered with Urssaf"),
         (name = "payment-requests", description = "Invoices sent to Urssaf as payment requests (demandes de paiement)"),
         (name = "webhooks", description = "Status changes pushed to your webhook (Standard Webhooks): deliveries, attempts, redelivery"),
+        (name = "events", description = "Status changes of payment requests and clients, as the gateway sees them at Urssaf"),
         (name = "operations", description = "Health, readiness and metrics")
     )
 )]

@@ -12,6 +12,7 @@ mod queue;
 pub mod record;
 mod send;
 pub mod sign;
+mod sink;
 pub mod target;
 mod worker;
 
@@ -22,6 +23,7 @@ use tokio::sync::Notify;
 
 pub use record::{Attempt, Delivery, Status};
 pub use sign::SigningSecret;
+pub use sink::WebhookSink;
 pub use target::WebhookUrl;
 
 use self::memory::MemoryQueue;

@@ -65,11 +65,23 @@ pub async fn by_period(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<PaymentRequest>, UpstreamError> {
+    by_period_counted(urssaf, tenant, from, to, &mut 0).await
+}
+
+/// [`by_period`], adding the Urssaf calls it made to `calls` (whether it succeeds or not).
+pub async fn by_period_counted(
+    urssaf: &UrssafClient,
+    tenant: &Arc<Tenant>,
+    from: NaiveDate,
+    to: NaiveDate,
+    made: &mut usize,
+) -> Result<Vec<PaymentRequest>, UpstreamError> {
     let mut pending = vec![(from, to)];
     let mut found = Vec::new();
     let mut calls = 0;
     while let Some((from, to)) = pending.pop() {
         calls += 1;
+        *made += 1;
         match urssaf
             .search_payment_requests(tenant, SearchQuery::Period { from, to })
             .await

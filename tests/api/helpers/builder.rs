@@ -117,6 +117,8 @@ impl TestAppBuilder {
             ("GATEWAY__UPSTREAM__RETRY_MAX_MS".into(), "50".into()),
             // Tests count Urssaf calls: the periodic tenant check runs only where a test asks.
             ("GATEWAY__CHECK__INTERVAL_SECONDS".into(), "0".into()),
+            // …and so does the events poller (its tests turn it on).
+            ("GATEWAY__EVENTS__ENABLED".into(), "false".into()),
             // Tests sharing one Redis must not share keys.
             (
                 "GATEWAY__REDIS__KEY_PREFIX".into(),

@@ -1,0 +1,444 @@
+//! The watching job: every `events.poll_interval_seconds`, for each tenant whose lease this
+//! replica holds, reads the watched payment requests by id (10 per Urssaf call) and the
+//! watched clients, turns each change into an event; every `events.sweep_interval_seconds`
+//! it also searches the look-back period, to find requests sent by other software and the
+//! late moves of requests already final.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use futures_util::{stream, StreamExt};
+
+use super::lease::Leases;
+use super::watch::{Kind, Seen};
+use super::{event_id, Event, EventType, Events};
+use crate::api::dto::clients::Client;
+use crate::api::dto::payment_requests::PaymentRequest as PaymentRequestView;
+use crate::domain::client::ClientRecord;
+use crate::domain::payment_request::PaymentRequest;
+use crate::metrics::Metrics;
+use crate::redis_store::RedisStore;
+use crate::service::payment_requests::lookup::{self, CONCURRENT_CALLS};
+use crate::tenant::{Tenant, TenantRegistry};
+use crate::urssaf::{ClientKey, CodeKind, SearchQuery, UrssafClient, MAX_PER_CALL};
+
+/// Days of invoice dates per period search of the sweep (each is split further while Urssaf
+/// says it has too many results).
+const SWEEP_WINDOW_DAYS: u64 = 7;
+
+pub struct Poller {
+    events: Arc<Events>,
+    urssaf: UrssafClient,
+    tenants: Arc<TenantRegistry>,
+    leases: Leases,
+    metrics: Metrics,
+}
+
+/// What one cycle did, over every tenant this replica polled.
+#[derive(Debug, Default, Clone)]
+pub struct CycleStats {
+    pub tenants: usize,
+    pub watched_payment_requests: usize,
+    pub watched_clients: usize,
+    /// Urssaf calls made (searches and client reads).
+    pub calls: usize,
+    pub changes: usize,
+    pub swept: usize,
+    /// Tenants whose cycle stopped early (Redis or Urssaf failing).
+    pub failures: usize,
+}
+
+impl Poller {
+    pub fn new(
+        events: Arc<Events>,
+        urssaf: UrssafClient,
+        tenants: Arc<TenantRegistry>,
+        store: Option<RedisStore>,
+        metrics: Metrics,
+    ) -> Arc<Poller> {
+        let lease = Duration::from_secs(events.settings.lease_seconds);
+        Arc::new(Poller {
+            events,
+            urssaf,
+            tenants,
+            leases: Leases::new(store, lease),
+            metrics,
+        })
+    }
+
+    fn tenant_ids(&self) -> Vec<String> {
+        self.tenants
+            .current()
+            .iter()
+            .map(|t| t.id.clone())
+            .collect()
+    }
+
+    /// Starts the lease keeper and the poll loop; both end when the handles are aborted.
+    pub fn spawn(self: Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        let keeper = self.clone();
+        let leases = tokio::spawn(async move {
+            loop {
+                keeper.leases.refresh(&keeper.tenant_ids()).await;
+                keeper.events.retry_pending().await;
+                tokio::time::sleep(keeper.leases.renew_every()).await;
+            }
+        });
+        let every = Duration::from_secs(self.events.settings.poll_interval_seconds);
+        let polls = tokio::spawn(async move {
+            self.leases.refresh(&self.tenant_ids()).await;
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                self.cycle().await;
+            }
+        });
+        vec![leases, polls]
+    }
+
+    /// One cycle over every tenant this replica holds the lease of.
+    pub async fn cycle(&self) -> CycleStats {
+        let started = Instant::now();
+        let mut stats = CycleStats::default();
+        let list: Vec<Arc<Tenant>> = self.tenants.current().iter().cloned().collect();
+        for tenant in list.iter().filter(|t| self.leases.holds(&t.id)) {
+            stats.tenants += 1;
+            if self.poll_tenant(tenant, &mut stats).await.is_err() {
+                stats.failures += 1;
+            }
+        }
+        if stats.tenants == 0 {
+            return stats;
+        }
+        let took = started.elapsed();
+        let m = &self.metrics;
+        m.events_poll_cycles.inc();
+        m.events_poll_calls.set(stats.calls as i64);
+        m.events_poll_cycle_seconds.observe(took.as_secs_f64());
+        m.events_watched
+            .with_label_values(&["payment_request"])
+            .set(stats.watched_payment_requests as i64);
+        m.events_watched
+            .with_label_values(&["client"])
+            .set(stats.watched_clients as i64);
+        tracing::info!(
+            tenants = stats.tenants,
+            watched_payment_requests = stats.watched_payment_requests,
+            watched_clients = stats.watched_clients,
+            urssaf_calls = stats.calls,
+            changes = stats.changes,
+            sweeps = stats.swept,
+            failures = stats.failures,
+            duration_ms = took.as_millis() as u64,
+            "events poll cycle"
+        );
+        stats
+    }
+
+    async fn poll_tenant(&self, tenant: &Arc<Tenant>, stats: &mut CycleStats) -> Result<(), ()> {
+        let today = Utc::now().date_naive();
+        let store = &self.events.watch;
+        let watched = store
+            .all(&tenant.id, Kind::PaymentRequest)
+            .await
+            .map_err(|_| ())?;
+        stats.watched_payment_requests += watched.len();
+        let mut ids: Vec<String> = watched.keys().cloned().collect();
+        ids.sort();
+        // Collected first: a lazy iterator of borrowing closures makes the future not `Send`.
+        let mut calls = Vec::new();
+        for chunk in ids.chunks(MAX_PER_CALL) {
+            calls.push(self.search_ids(tenant, chunk));
+        }
+        let answers: Vec<_> = stream::iter(calls)
+            .buffered(CONCURRENT_CALLS)
+            .collect()
+            .await;
+        stats.calls += answers.len();
+        let mut failed = false;
+        for answer in answers {
+            match answer {
+                Ok(a) => {
+                    for p in a.found {
+                        let known = watched.get(&p.id).map(|s| (s, Kind::PaymentRequest));
+                        stats.changes += self.observe(tenant, &p, known, today).await? as usize;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(tenant = %tenant.id, error = %e, "events: reading watched payment requests failed");
+                    failed = true;
+                }
+            }
+        }
+        self.poll_clients(tenant, stats).await?;
+        if self.sweep_due(tenant).await? {
+            stats.swept += 1;
+            failed |= self.sweep(tenant, today, stats).await.is_err();
+        }
+        if failed {
+            Err(())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Compares what Urssaf answered with what was known, records the event of a change, and
+    /// files the request under its kind. True when it changed. The event is written before
+    /// the state: if the state cannot be written, the change is detected again and its event
+    /// (same id) is not added twice.
+    async fn observe(
+        &self,
+        tenant: &Tenant,
+        p: &PaymentRequest,
+        known: Option<(&Seen, Kind)>,
+        today: NaiveDate,
+    ) -> Result<bool, ()> {
+        let now = Seen::of_payment(p, today);
+        let kind = if now.settled {
+            Kind::FinalPaymentRequest
+        } else {
+            Kind::PaymentRequest
+        };
+        let store = &self.events.watch;
+        let Some((prev, known_kind)) = known else {
+            // First sighting (by the sweep): only if nothing was recorded meanwhile, e.g. by a
+            // submission during the sweep, whose first change must not be lost.
+            let entry = [(p.id.clone(), now)];
+            store
+                .add_new(&tenant.id, kind, &entry)
+                .await
+                .map_err(|_| ())?;
+            return Ok(false);
+        };
+        let changed = prev.changed_to(&now);
+        if changed {
+            let event = payment_event(&tenant.id, p, prev, &now, today);
+            self.events.record(&event).await.map_err(|_| ())?;
+        }
+        if known_kind != kind || prev != &now {
+            store
+                .set(&tenant.id, kind, &p.id, &now)
+                .await
+                .map_err(|_| ())?;
+        }
+        if known_kind != kind {
+            store
+                .remove(&tenant.id, known_kind, &[&p.id])
+                .await
+                .map_err(|_| ())?;
+        }
+        Ok(changed)
+    }
+
+    async fn poll_clients(&self, tenant: &Arc<Tenant>, stats: &mut CycleStats) -> Result<(), ()> {
+        let store = &self.events.watch;
+        let watched = store.all(&tenant.id, Kind::Client).await.map_err(|_| ())?;
+        stats.watched_clients += watched.len();
+        let mut reads = Vec::new();
+        for (id, prev) in &watched {
+            reads.push(self.read_client(tenant, id, prev));
+        }
+        let answers: Vec<_> = stream::iter(reads)
+            .buffer_unordered(CONCURRENT_CALLS)
+            .collect()
+            .await;
+        stats.calls += answers.len();
+        for (id, prev, read) in answers {
+            let record = match read {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(tenant = %tenant.id, error = %e, "events: reading a watched client failed");
+                    continue;
+                }
+            };
+            let now = Seen::of_account(&record.account);
+            if prev.changed_to(&now) {
+                let event = client_event(&tenant.id, &record, prev, &now);
+                self.events.record(&event).await.map_err(|_| ())?;
+                stats.changes += 1;
+            }
+            if now.settled {
+                store.remove(&tenant.id, Kind::Client, &[id]).await
+            } else if &now != prev {
+                store.set(&tenant.id, Kind::Client, id, &now).await
+            } else {
+                Ok(())
+            }
+            .map_err(|_| ())?;
+        }
+        Ok(())
+    }
+
+    async fn search_ids(
+        &self,
+        tenant: &Arc<Tenant>,
+        ids: &[String],
+    ) -> Result<crate::urssaf::SearchAnswer, crate::urssaf::UpstreamError> {
+        self.urssaf
+            .search_payment_requests(tenant, SearchQuery::Ids(ids))
+            .await
+    }
+
+    async fn read_client<'a>(
+        &self,
+        tenant: &Arc<Tenant>,
+        id: &'a String,
+        prev: &'a Seen,
+    ) -> (
+        &'a String,
+        &'a Seen,
+        Result<ClientRecord, crate::urssaf::UpstreamError>,
+    ) {
+        let read = self.urssaf.client_status(tenant, ClientKey::Id(id)).await;
+        (id, prev, read)
+    }
+
+    async fn sweep_due(&self, tenant: &Tenant) -> Result<bool, ()> {
+        let last = self
+            .events
+            .watch
+            .last_sweep(&tenant.id)
+            .await
+            .map_err(|_| ())?;
+        let every = self.events.settings.sweep_interval_seconds as i64;
+        Ok(last.is_none_or(|at| Utc::now().timestamp() - at >= every))
+    }
+
+    /// Searches the look-back period by invoice date, a window at a time: requests not known
+    /// yet are watched from their current status (no event: nothing is known of before),
+    /// known ones compared, final ones older than the period forgotten.
+    async fn sweep(
+        &self,
+        tenant: &Arc<Tenant>,
+        today: NaiveDate,
+        stats: &mut CycleStats,
+    ) -> Result<(), ()> {
+        let store = &self.events.watch;
+        let lookback = chrono::Days::new(self.events.settings.lookback_days);
+        let from = today.checked_sub_days(lookback).unwrap_or(today);
+        let watched = store
+            .all(&tenant.id, Kind::PaymentRequest)
+            .await
+            .map_err(|_| ())?;
+        let finals = store
+            .all(&tenant.id, Kind::FinalPaymentRequest)
+            .await
+            .map_err(|_| ())?;
+        let mut failed = false;
+        let mut start = from;
+        while start <= today {
+            let end = start
+                .checked_add_days(chrono::Days::new(SWEEP_WINDOW_DAYS - 1))
+                .unwrap_or(today)
+                .min(today);
+            let found = match self
+                .search_window(tenant, start, end, &mut stats.calls)
+                .await
+            {
+                Ok(found) => found,
+                Err(()) => {
+                    failed = true;
+                    Vec::new()
+                }
+            };
+            for p in &found {
+                let known = (watched.get(&p.id).map(|s| (s, Kind::PaymentRequest)))
+                    .or_else(|| finals.get(&p.id).map(|s| (s, Kind::FinalPaymentRequest)));
+                stats.changes += self.observe(tenant, p, known, today).await? as usize;
+            }
+            let Some(next) = end.succ_opt() else { break };
+            start = next;
+        }
+        let stale: Vec<&str> = finals
+            .iter()
+            .filter(|(_, s)| s.invoice_date.is_some_and(|d| d < from))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        store
+            .remove(&tenant.id, Kind::FinalPaymentRequest, &stale)
+            .await
+            .map_err(|_| ())?;
+        if failed {
+            return Err(());
+        }
+        store
+            .mark_swept(&tenant.id, Utc::now().timestamp())
+            .await
+            .map_err(|_| ())
+    }
+
+    /// One window of the sweep; a window too full even when split is searched a day at a time.
+    async fn search_window(
+        &self,
+        tenant: &Arc<Tenant>,
+        from: NaiveDate,
+        to: NaiveDate,
+        calls: &mut usize,
+    ) -> Result<Vec<PaymentRequest>, ()> {
+        match lookup::by_period_counted(&self.urssaf, tenant, from, to, calls).await {
+            Ok(found) => return Ok(found),
+            Err(e) if e.has(CodeKind::TooManyResults) && from < to => {}
+            Err(e) => {
+                tracing::warn!(tenant = %tenant.id, error = %e, "events: sweep search failed");
+                return Err(());
+            }
+        }
+        let mut found = Vec::new();
+        let mut day = from;
+        while day <= to {
+            match lookup::by_period_counted(&self.urssaf, tenant, day, day, calls).await {
+                Ok(f) => found.extend(f),
+                Err(e) => {
+                    tracing::warn!(tenant = %tenant.id, error = %e, %day, "events: sweep search of one day failed");
+                    return Err(());
+                }
+            }
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+        }
+        Ok(found)
+    }
+}
+
+/// The payment request as `GET /v1/payment-requests/{id}` answers it, plus what it was.
+fn payment_event(
+    tenant: &str,
+    p: &PaymentRequest,
+    prev: &Seen,
+    now: &Seen,
+    today: NaiveDate,
+) -> Event {
+    let t = EventType::PaymentRequestStatusChanged;
+    let mut data = serde_json::to_value(PaymentRequestView::render(p, today)).unwrap_or_default();
+    with_previous(&mut data, prev);
+    Event {
+        id: event_id(tenant, t, &p.id, &now.code, &now.date),
+        tenant: tenant.to_string(),
+        event_type: t,
+        timestamp: Utc::now(),
+        data,
+    }
+}
+
+/// The client as `GET /v1/clients/{id}` answers it, plus what its account was.
+fn client_event(tenant: &str, c: &ClientRecord, prev: &Seen, now: &Seen) -> Event {
+    let t = EventType::ClientAccountChanged;
+    let mut data = serde_json::to_value(Client::from(c)).unwrap_or_default();
+    with_previous(&mut data, prev);
+    Event {
+        id: event_id(tenant, t, &c.client_id, &now.code, &now.date),
+        tenant: tenant.to_string(),
+        event_type: t,
+        timestamp: Utc::now(),
+        data,
+    }
+}
+
+fn with_previous(data: &mut serde_json::Value, prev: &Seen) {
+    if let Some(obj) = data.as_object_mut() {
+        obj.insert("previous_state".into(), prev.state.clone().into());
+        obj.insert("previous_urssaf_code".into(), prev.code.clone().into());
+    }
+}
