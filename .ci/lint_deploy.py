@@ -388,6 +388,7 @@ BAD = {  # what: (values, text the refusal must contain)
         "webhookUrl": "https://h.example/x"}}}, "/tenants/acme"),
     "webhook secret not whsec_": ({"tenants": {"acme": {"clientId": "c", "clientSecret": "s", "apiKeyHashes": [HASH],
         "webhookUrl": "https://h.example/x", "webhookSecret": "hunter2"}}}, "/tenants/acme/webhookSecret"),
+    "events poll interval zero": ({"events": {"pollIntervalSeconds": 0}}, "/events/pollIntervalSeconds"),
     "unknown alert disabled": ({"metrics": {"prometheusRule": {"disabled": ["Nope"]}}}, "prometheusRule/disabled"),
 }
 for what, (values, expect) in BAD.items():
@@ -429,6 +430,8 @@ section("a tenant's webhook from its Secret, with the real binary")
 msg = demo_smoke.run_webhook_tenant(render({
     "tenants": {"acme": {"existingSecret": "acme-urssaf", "environment": "embedded", "apiKeyHashes": [ADMIN_HASH],
                          "webhookUrl": "http://127.0.0.1:9/hooks"}},
+    "events": {"pollIntervalSeconds": 60, "sweepIntervalSeconds": 3600, "lookbackDays": 30, "retentionDays": 3,
+               "allowPrivateTargets": True, "webhookTimeoutSeconds": 5, "webhookMaxConcurrent": 2, "enabled": True},
 }), split_docs, "foo", "acme-urssaf")
 if msg.startswith("FAIL"):
     fail(msg[6:])

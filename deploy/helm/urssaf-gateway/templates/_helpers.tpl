@@ -176,6 +176,12 @@ becomes GATEWAY__SECTION__KEY in the ConfigMap.
 {{- end }}
 {{- if $limits }}{{ $_ := set $s "limits" $limits }}{{ end }}
 {{- if not (kindIs "invalid" $v.check.intervalSeconds) }}{{ $_ := set $s "check" (dict "interval_seconds" $v.check.intervalSeconds) }}{{ end }}
+{{- $events := dict }}
+{{- range $name, $key := dict "enabled" "enabled" "pollIntervalSeconds" "poll_interval_seconds" "sweepIntervalSeconds" "sweep_interval_seconds" "lookbackDays" "lookback_days" "retentionDays" "retention_days" "allowPrivateTargets" "allow_private_targets" "webhookTimeoutSeconds" "webhook_timeout_seconds" "webhookMaxConcurrent" "webhook_max_concurrent" }}
+{{- $val := index $v.events $name }}
+{{- if not (kindIs "invalid" $val) }}{{ $_ := set $events $key $val }}{{ end }}
+{{- end }}
+{{- if $events }}{{ $_ := set $s "events" $events }}{{ end }}
 {{- if $v.admin.tokenHashes }}{{ $_ := set $s "admin" (dict "token_hashes" (join "," $v.admin.tokenHashes)) }}{{ end }}
 {{- toYaml $s }}
 {{- end }}
