@@ -17,7 +17,7 @@ use crate::api::{self, AppState};
 use crate::campaign::check::{self, CheckBoard};
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
-use crate::events::poller::Poller;
+use crate::events::poller::{Poller, PollerTasks};
 use crate::events::webhook::{Deliveries, WebhookSink, WorkerGuard};
 use crate::events::Events;
 use crate::idempotency::IdempotencyStore;
@@ -43,7 +43,7 @@ pub struct Application {
     deliveries: Deliveries,
     webhook_worker: Option<WorkerGuard>,
     /// The events poller and its lease keeper (`events.enabled`), stopped with the server.
-    event_tasks: Vec<tokio::task::JoinHandle<()>>,
+    event_tasks: Option<PollerTasks>,
     /// Set in the embedded default: the demo tenant's API key, printed at start.
     pub demo_api_key: Option<String>,
     /// The in-process simulator of the embedded default.
@@ -165,8 +165,9 @@ impl Application {
                 metrics.clone(),
             )
             .spawn()
+            .into()
         } else {
-            Vec::new()
+            None
         };
         let state = web::Data::new(AppState {
             tenants,
@@ -334,9 +335,7 @@ impl Application {
             task.abort();
         }
         drop(self.webhook_worker);
-        for task in self.event_tasks {
-            task.abort();
-        }
+        drop(self.event_tasks);
         result
     }
 

@@ -5,6 +5,11 @@ use serde::{Deserialize, Deserializer};
 
 use super::Environment;
 
+/// Longest wait before one webhook retry (a week), most retries, longest retention (a year).
+const MAX_RETRY_WAIT: u64 = 604_800;
+const MAX_RETRIES: usize = 50;
+const MAX_RETENTION_HOURS: u64 = 8_760;
+
 #[derive(Deserialize)]
 pub(super) struct RawEvents {
     enabled: bool,
@@ -80,14 +85,23 @@ impl EventsSettings {
         if raw.max_wait_seconds > 30 {
             out.push("events.max_wait_seconds: must be 0 to 30".into());
         }
+        // Bounded so that the arithmetic on them (milliseconds, totals) cannot overflow.
         let mut schedule = Vec::new();
         for s in &raw.webhook_retry_schedule {
             match s.trim().parse::<u64>() {
-                Ok(n) => schedule.push(n),
-                Err(_) => out.push(format!(
-                    "events.webhook_retry_schedule: {s:?} is not a number of seconds"
+                Ok(n) if n <= MAX_RETRY_WAIT => schedule.push(n),
+                _ => out.push(format!(
+                    "events.webhook_retry_schedule: {s:?} is not a number of seconds from 0 to {MAX_RETRY_WAIT}"
                 )),
             }
+        }
+        if schedule.len() > MAX_RETRIES {
+            out.push(format!(
+                "events.webhook_retry_schedule: at most {MAX_RETRIES} retries"
+            ));
+        }
+        if !(1..=86_400).contains(&raw.webhook_visibility_seconds) {
+            out.push("events.webhook_visibility_seconds: must be 1 to 86400".into());
         }
         if !(1..=60).contains(&raw.webhook_timeout_seconds) {
             out.push("events.webhook_timeout_seconds: must be 1 to 60".into());
@@ -99,14 +113,15 @@ impl EventsSettings {
             out.push("events.webhook_visibility_seconds: must be longer than webhook_timeout_seconds, or live deliveries would be taken over".into());
         }
         let total: u64 = schedule.iter().sum();
-        if raw.webhook_retention_hours * 3600 <= total * 12 / 10 {
+        if raw.webhook_retention_hours.saturating_mul(3600) <= total.saturating_mul(12) / 10 {
             out.push("events.webhook_retention_hours: must be longer than the whole webhook_retry_schedule, or pending deliveries would expire".into());
         }
-        if raw.webhook_retention_hours == 0 || !(10..=60_000).contains(&raw.webhook_poll_ms) {
-            out.push(
-                "events: webhook_retention_hours must be above 0 and webhook_poll_ms 10 to 60000"
-                    .into(),
-            );
+        if !(1..=MAX_RETENTION_HOURS).contains(&raw.webhook_retention_hours)
+            || !(10..=60_000).contains(&raw.webhook_poll_ms)
+        {
+            out.push(format!(
+                "events: webhook_retention_hours must be 1 to {MAX_RETENTION_HOURS} and webhook_poll_ms 10 to 60000"
+            ));
         }
         if !out.is_empty() {
             return Err(out);

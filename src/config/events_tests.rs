@@ -123,8 +123,47 @@ fn retry_schedule_from_file_defaults_or_environment() {
     let p = env("1,soon").unwrap_err();
     assert_eq!(
         p,
-        ["events.webhook_retry_schedule: \"soon\" is not a number of seconds"]
+        ["events.webhook_retry_schedule: \"soon\" is not a number of seconds from 0 to 604800"]
     );
+}
+
+#[test]
+fn huge_webhook_durations_are_refused_not_overflowed() {
+    let load = |name: &str, v: &str| {
+        Settings::load_from(
+            None,
+            vec![(format!("GATEWAY__EVENTS__{name}"), v.to_string())],
+        )
+    };
+    let max = u64::MAX.to_string();
+    for (name, value, says) in [
+        (
+            "WEBHOOK_RETENTION_HOURS",
+            max.as_str(),
+            "webhook_retention_hours must be 1 to 8760",
+        ),
+        (
+            "WEBHOOK_VISIBILITY_SECONDS",
+            max.as_str(),
+            "webhook_visibility_seconds: must be 1 to 86400",
+        ),
+        (
+            "WEBHOOK_RETRY_SCHEDULE",
+            "5,18446744073709551615",
+            "from 0 to 604800",
+        ),
+        (
+            "WEBHOOK_RETRY_SCHEDULE",
+            "9223372036854775807,9223372036854775807",
+            "from 0 to 604800",
+        ),
+    ] {
+        let p = load(name, value).unwrap_err();
+        assert!(p.iter().any(|l| l.contains(says)), "{name}={value}: {p:?}");
+    }
+    let many = vec!["1"; 51].join(",");
+    let p = load("WEBHOOK_RETRY_SCHEDULE", &many).unwrap_err();
+    assert!(p.iter().any(|l| l.contains("at most 50 retries")), "{p:?}");
 }
 
 #[test]

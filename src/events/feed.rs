@@ -45,6 +45,18 @@ pub fn parse_cursor(s: &str) -> Option<(u64, u64)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
+/// The first stream id after `cursor`, as an inclusive start: Redis refuses the exclusive
+/// form `(<id>` of the largest id with an error, which would answer 503 and mark Redis down
+/// for every caller. `None` when nothing can follow `cursor` (or it is not a cursor).
+fn start_after(cursor: &str) -> Option<String> {
+    let (ms, seq) = parse_cursor(cursor)?;
+    let (ms, seq) = match seq.checked_add(1) {
+        Some(seq) => (ms, seq),
+        None => (ms.checked_add(1)?, 0),
+    };
+    Some(format!("{ms}-{seq}"))
+}
+
 /// Adds the event and its id marker at once; `nil` when the id was already there.
 /// KEYS: stream, marker. ARGV: envelope, retention ms, oldest stream id kept.
 const APPEND: &str = r"
@@ -196,7 +208,10 @@ impl Feed {
                 };
                 for _ in 0..SCAN_CALLS {
                     let start = match &page.next_cursor {
-                        Some(c) => format!("({c}"),
+                        Some(c) => match start_after(c) {
+                            Some(start) => start,
+                            None => return Ok(page),
+                        },
                         None => "-".to_string(),
                     };
                     let batch = if types.is_empty() { limit } else { SCAN_BATCH };
@@ -342,5 +357,10 @@ mod tests {
         for bad in ["", "1", "-1", "1-", "a-1", "1-2-3", "1 -2"] {
             assert_eq!(parse_cursor(bad), None, "{bad}");
         }
+        assert_eq!(start_after("5-3").as_deref(), Some("5-4"));
+        let max = u64::MAX;
+        assert_eq!(start_after(&format!("5-{max}")).as_deref(), Some("6-0"));
+        assert_eq!(start_after(&format!("{max}-{max}")), None);
+        assert_eq!(start_after("x"), None);
     }
 }

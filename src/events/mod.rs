@@ -132,18 +132,23 @@ pub fn event_id(
     format!("evt_{}", &hex::encode(h.finalize())[..32])
 }
 
-/// Where new events go besides the feed (the webhook deliveries). Called once per event,
-/// when it is first added to the feed; never for a change detected again.
+/// Where events go besides the feed (the webhook deliveries). Called before the event is
+/// added to the feed, and again for a change detected again until the feed has it: taking the
+/// same event twice must be harmless (deliveries are deduplicated by id).
 pub trait EventSink: Send + Sync + 'static {
-    fn publish(&self, tenant: &str, event: &Event) -> BoxFuture<'_, ()>;
+    fn publish(&self, tenant: &str, event: &Event) -> BoxFuture<'_, Result<(), feed::Unavailable>>;
 }
 
 /// The sink when no webhook is set: events are only in the feed.
 pub struct NoSink;
 
 impl EventSink for NoSink {
-    fn publish(&self, _tenant: &str, _event: &Event) -> BoxFuture<'_, ()> {
-        Box::pin(async {})
+    fn publish(
+        &self,
+        _tenant: &str,
+        _event: &Event,
+    ) -> BoxFuture<'_, Result<(), feed::Unavailable>> {
+        Box::pin(async { Ok(()) })
     }
 }
 
@@ -181,17 +186,19 @@ impl Events {
         })
     }
 
-    /// Adds an event to the feed; when it is new there, counts it and hands it to the sink.
-    /// False when the feed already had it, or could not be written (it is detected again at
-    /// the next cycle: the caller leaves the watch state as it was).
+    /// Hands an event to the sink, then adds it to the feed and counts it when new there.
+    /// In this order: once the feed holds an event it is never handed over again, so a
+    /// process stopping (or Redis failing) between the two would lose its webhook; this way
+    /// the change is detected again (an error leaves the caller's watch state as it was) and
+    /// the sink takes it again, deduplicated by id. False when the feed already had it.
     pub async fn record(&self, event: &Event) -> Result<bool, feed::Unavailable> {
+        self.sink.publish(&event.tenant, event).await?;
         let added = self.feed.append(event).await?;
         if added {
             self.metrics
                 .events_changes
                 .with_label_values(&[event.event_type.as_str()])
                 .inc();
-            self.sink.publish(&event.tenant, event).await;
         }
         Ok(added)
     }
@@ -276,6 +283,63 @@ mod tests {
             event_id("alpha", t, "123", "70", "2026-11-10"),
             "evt_f503ab92c71fb5ecb831814cb873d302"
         );
+    }
+
+    /// A sink that refuses while `down` is set, and counts what it took.
+    struct Flaky {
+        down: std::sync::atomic::AtomicBool,
+        took: parking_lot::Mutex<Vec<String>>,
+    }
+
+    impl EventSink for Flaky {
+        fn publish(&self, _t: &str, e: &Event) -> BoxFuture<'_, Result<(), feed::Unavailable>> {
+            let id = e.id.clone();
+            Box::pin(async move {
+                if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Err(feed::Unavailable);
+                }
+                self.took.lock().push(id);
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn an_event_the_sink_cannot_take_stays_out_of_the_feed_until_it_can() {
+        let sink = Arc::new(Flaky {
+            down: true.into(),
+            took: parking_lot::Mutex::default(),
+        });
+        let settings = crate::config::Settings::load_from(None, Vec::new())
+            .expect("defaults")
+            .events;
+        let events = Events::new(settings, None, Metrics::new(), sink.clone());
+        let e = Event {
+            id: "evt_1".into(),
+            tenant: "alpha".into(),
+            event_type: EventType::ClientAccountChanged,
+            timestamp: Utc::now(),
+            data: serde_json::json!({}),
+        };
+        // Refused: not in the feed, so the change is detected again and handed over again.
+        assert!(events.record(&e).await.is_err());
+        let page = events.feed.read("alpha", None, 10, &[]).await.unwrap();
+        assert!(page.items.is_empty());
+        sink.down.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert!(events.record(&e).await.unwrap());
+        // Detected again later: listed once; the sink dedups by id.
+        assert!(!events.record(&e).await.unwrap());
+        assert_eq!(
+            events
+                .feed
+                .read("alpha", None, 10, &[])
+                .await
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+        assert_eq!(*sink.took.lock(), ["evt_1", "evt_1"]);
     }
 
     #[test]

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use futures_util::{stream, StreamExt};
 
+mod sweep;
+
 use super::lease::Leases;
 use super::watch::{Kind, Seen};
 use super::{event_id, Event, EventType, Events};
@@ -19,13 +21,9 @@ use crate::domain::client::ClientRecord;
 use crate::domain::payment_request::PaymentRequest;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
-use crate::service::payment_requests::lookup::{self, CONCURRENT_CALLS};
+use crate::service::payment_requests::lookup::CONCURRENT_CALLS;
 use crate::tenant::{Tenant, TenantRegistry};
-use crate::urssaf::{ClientKey, CodeKind, SearchQuery, UrssafClient, MAX_PER_CALL};
-
-/// Days of invoice dates per period search of the sweep (each is split further while Urssaf
-/// says it has too many results).
-const SWEEP_WINDOW_DAYS: u64 = 7;
+use crate::urssaf::{ClientKey, SearchQuery, UrssafClient, MAX_PER_CALL};
 
 pub struct Poller {
     events: Arc<Events>,
@@ -33,6 +31,18 @@ pub struct Poller {
     tenants: Arc<TenantRegistry>,
     leases: Leases,
     metrics: Metrics,
+}
+
+/// The poller's tasks, aborted when dropped: they stop with the application, also when it is
+/// dropped without having run (a start failing after they were spawned), instead of polling on.
+pub struct PollerTasks(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for PollerTasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }
 
 /// What one cycle did, over every tenant this replica polled.
@@ -75,8 +85,8 @@ impl Poller {
             .collect()
     }
 
-    /// Starts the lease keeper and the poll loop; both end when the handles are aborted.
-    pub fn spawn(self: Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+    /// Starts the lease keeper and the poll loop; both end when the returned guard is dropped.
+    pub fn spawn(self: Arc<Self>) -> PollerTasks {
         let keeper = self.clone();
         let leases = tokio::spawn(async move {
             loop {
@@ -95,7 +105,7 @@ impl Poller {
                 self.cycle().await;
             }
         });
-        vec![leases, polls]
+        PollerTasks(vec![leases, polls])
     }
 
     /// One cycle over every tenant this replica holds the lease of.
@@ -294,112 +304,6 @@ impl Poller {
         let read = self.urssaf.client_status(tenant, ClientKey::Id(id)).await;
         (id, prev, read)
     }
-
-    async fn sweep_due(&self, tenant: &Tenant) -> Result<bool, ()> {
-        let last = self
-            .events
-            .watch
-            .last_sweep(&tenant.id)
-            .await
-            .map_err(|_| ())?;
-        let every = self.events.settings.sweep_interval_seconds as i64;
-        Ok(last.is_none_or(|at| Utc::now().timestamp() - at >= every))
-    }
-
-    /// Searches the look-back period by invoice date, a window at a time: requests not known
-    /// yet are watched from their current status (no event: nothing is known of before),
-    /// known ones compared, final ones older than the period forgotten.
-    async fn sweep(
-        &self,
-        tenant: &Arc<Tenant>,
-        today: NaiveDate,
-        stats: &mut CycleStats,
-    ) -> Result<(), ()> {
-        let store = &self.events.watch;
-        let lookback = chrono::Days::new(self.events.settings.lookback_days);
-        let from = today.checked_sub_days(lookback).unwrap_or(today);
-        let watched = store
-            .all(&tenant.id, Kind::PaymentRequest)
-            .await
-            .map_err(|_| ())?;
-        let finals = store
-            .all(&tenant.id, Kind::FinalPaymentRequest)
-            .await
-            .map_err(|_| ())?;
-        let mut failed = false;
-        let mut start = from;
-        while start <= today {
-            let end = start
-                .checked_add_days(chrono::Days::new(SWEEP_WINDOW_DAYS - 1))
-                .unwrap_or(today)
-                .min(today);
-            let found = match self
-                .search_window(tenant, start, end, &mut stats.calls)
-                .await
-            {
-                Ok(found) => found,
-                Err(()) => {
-                    failed = true;
-                    Vec::new()
-                }
-            };
-            for p in &found {
-                let known = (watched.get(&p.id).map(|s| (s, Kind::PaymentRequest)))
-                    .or_else(|| finals.get(&p.id).map(|s| (s, Kind::FinalPaymentRequest)));
-                stats.changes += self.observe(tenant, p, known, today).await? as usize;
-            }
-            let Some(next) = end.succ_opt() else { break };
-            start = next;
-        }
-        let stale: Vec<&str> = finals
-            .iter()
-            .filter(|(_, s)| s.invoice_date.is_some_and(|d| d < from))
-            .map(|(id, _)| id.as_str())
-            .collect();
-        store
-            .remove(&tenant.id, Kind::FinalPaymentRequest, &stale)
-            .await
-            .map_err(|_| ())?;
-        if failed {
-            return Err(());
-        }
-        store
-            .mark_swept(&tenant.id, Utc::now().timestamp())
-            .await
-            .map_err(|_| ())
-    }
-
-    /// One window of the sweep; a window too full even when split is searched a day at a time.
-    async fn search_window(
-        &self,
-        tenant: &Arc<Tenant>,
-        from: NaiveDate,
-        to: NaiveDate,
-        calls: &mut usize,
-    ) -> Result<Vec<PaymentRequest>, ()> {
-        match lookup::by_period_counted(&self.urssaf, tenant, from, to, calls).await {
-            Ok(found) => return Ok(found),
-            Err(e) if e.has(CodeKind::TooManyResults) && from < to => {}
-            Err(e) => {
-                tracing::warn!(tenant = %tenant.id, error = %e, "events: sweep search failed");
-                return Err(());
-            }
-        }
-        let mut found = Vec::new();
-        let mut day = from;
-        while day <= to {
-            match lookup::by_period_counted(&self.urssaf, tenant, day, day, calls).await {
-                Ok(f) => found.extend(f),
-                Err(e) => {
-                    tracing::warn!(tenant = %tenant.id, error = %e, %day, "events: sweep search of one day failed");
-                    return Err(());
-                }
-            }
-            let Some(next) = day.succ_opt() else { break };
-            day = next;
-        }
-        Ok(found)
-    }
 }
 
 /// The payment request as `GET /v1/payment-requests/{id}` answers it, plus what it was.
@@ -440,5 +344,28 @@ fn with_previous(data: &mut serde_json::Value, prev: &Seen) {
     if let Some(obj) = data.as_object_mut() {
         obj.insert("previous_state".into(), prev.state.clone().into());
         obj.insert("previous_urssaf_code".into(), prev.code.clone().into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn dropping_the_tasks_stops_them() {
+        let held = Arc::new(());
+        let h = held.clone();
+        let task = tokio::spawn(async move {
+            let _h = h;
+            std::future::pending::<()>().await;
+        });
+        drop(PollerTasks(vec![task]));
+        for _ in 0..100 {
+            if Arc::strong_count(&held) == 1 {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("the task still runs");
     }
 }

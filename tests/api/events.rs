@@ -308,6 +308,30 @@ async fn bad_parameters_are_400_problems_naming_them() {
     assert_eq!(anonymous.status(), 401);
 }
 
+#[tokio::test]
+async fn the_largest_cursor_reads_nothing_and_leaves_redis_in_use() {
+    let app = TestApp::builder()
+        .tenants(&[&TENANT_A])
+        .redis()
+        .start()
+        .await;
+    let errors = || app.gw().metrics.redis_errors.get();
+    let before = errors();
+    let max = u64::MAX;
+    for cursor in [
+        format!("{max}-{max}"),
+        format!("{max}-0"),
+        format!("0-{max}"),
+    ] {
+        let page = feed(app.gw(), &format!("?after={cursor}")).await;
+        assert_eq!(page["events"], json!([]), "{cursor}: {page}");
+        assert_eq!(page["next_cursor"], cursor.as_str(), "{page}");
+    }
+    // A cursor Redis would refuse must not count as Redis failing (which would degrade
+    // every caller for `redis.retry_after_ms`).
+    assert_eq!(errors(), before);
+}
+
 /// The closing figure of the events work: Urssaf calls in one poll cycle for N watched payment
 /// requests (10,000 unless `EVENTS_POLL_N` says otherwise). Run by `bench/events-poll`.
 #[tokio::test]

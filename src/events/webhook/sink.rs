@@ -1,17 +1,11 @@
-//! The bridge from the events feed to webhook deliveries: each event new to the feed is
-//! enqueued for its tenant's webhook (a no-op for a tenant without one).
-
-use std::time::Duration;
+//! The bridge from the events feed to webhook deliveries: each event is enqueued for its
+//! tenant's webhook (a no-op for a tenant without one) before the feed records it.
 
 use futures_util::future::BoxFuture;
 
 use super::{Deliveries, DeliveryError, WebhookMessage};
+use crate::events::feed::Unavailable;
 use crate::events::{Event, EventSink};
-
-/// Waits between enqueue attempts while the queue (Redis) does not answer. The feed has the
-/// event already and will not hand it over again, so the attempts go on in the background for
-/// about ten minutes (deduplication by id makes a repeat harmless).
-const RETRY_WAITS_SECONDS: [u64; 8] = [1, 2, 5, 10, 30, 60, 180, 300];
 
 pub struct WebhookSink {
     deliveries: Deliveries,
@@ -32,31 +26,15 @@ fn message(event: &Event) -> WebhookMessage {
 }
 
 impl EventSink for WebhookSink {
-    fn publish(&self, tenant: &str, event: &Event) -> BoxFuture<'_, ()> {
+    /// An error while the queue (Redis) does not answer: the event is then left out of the
+    /// feed too, and the poller detects the change again at its next cycle.
+    fn publish(&self, tenant: &str, event: &Event) -> BoxFuture<'_, Result<(), Unavailable>> {
         let tenant = tenant.to_string();
         let msg = message(event);
         Box::pin(async move {
-            match self.deliveries.enqueue(&tenant, msg.clone()).await {
-                Ok(()) | Err(DeliveryError::NotConfigured) => {}
-                Err(DeliveryError::Unavailable) => {
-                    // Not awaited: the poller goes on with other tenants meanwhile.
-                    let deliveries = self.deliveries.clone();
-                    tokio::spawn(async move {
-                        for wait in RETRY_WAITS_SECONDS {
-                            tokio::time::sleep(Duration::from_secs(wait)).await;
-                            if deliveries.enqueue(&tenant, msg.clone()).await
-                                != Err(DeliveryError::Unavailable)
-                            {
-                                return;
-                            }
-                        }
-                        tracing::warn!(
-                            tenant = %tenant,
-                            event_id = %msg.id,
-                            "event not handed to webhook deliveries: the queue did not answer for 10 minutes; it stays in the feed"
-                        );
-                    });
-                }
+            match self.deliveries.enqueue(&tenant, msg).await {
+                Ok(()) | Err(DeliveryError::NotConfigured) => Ok(()),
+                Err(DeliveryError::Unavailable) => Err(Unavailable),
             }
         })
     }

@@ -95,6 +95,11 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
         return forbidden_v4(v4);
     }
     let s = ip.segments();
+    // The local-use NAT64 prefix (64:ff9b:1::/48) leads to whatever its translator reaches,
+    // private networks included; where it carries the IPv4 address depends on the setup.
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1 {
+        return Some("a local-use NAT64 address");
+    }
     if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
         return forbidden_v4(Ipv4Addr::new(
             (s[6] >> 8) as u8,
@@ -119,6 +124,8 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
         0xfec0..=0xfeff => "a site-local address",
         0xff00..=0xffff => "a multicast address",
         0x2001 if s[1] == 0x0db8 => "a documentation address",
+        // Teredo tunnels (2001::/32) carry an obfuscated IPv4 address.
+        0x2001 if s[1] == 0 => "a Teredo tunnel address",
         0x0000 => "a reserved address",
         _ => return None,
     })
@@ -179,6 +186,8 @@ mod tests {
             "fc00::1",
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a9fe:a9fe",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
             "2002:a9fe:a9fe::1",
             "ff02::1",
         ] {
@@ -191,6 +200,8 @@ mod tests {
             "172.32.0.1",
             "100.128.0.1",
             "2606:4700::1111",
+            "64:ff9b::5db8:d70e",
+            "2001:4860::8888",
         ] {
             let ip: IpAddr = ip.parse().unwrap();
             assert!(forbidden(ip).is_none(), "{ip} is public");
