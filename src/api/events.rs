@@ -48,15 +48,14 @@ struct Params {
     wait: Duration,
 }
 
+/// A bad query parameter: 422 `validation_failed` naming it, as every other query parameter of
+/// the API (`/v1/clients?email=`, `/v1/webhook-deliveries?status=`).
 fn bad(name: &str, rule: &str, message: impl Into<String>) -> Problem {
-    let message = message.into();
-    let mut p = Problem::new(
-        ProblemCode::InvalidParameter,
-        format!("query parameter `{name}`: {message}"),
-    );
-    p.errors
-        .push(FieldError::new(format!("/{name}"), rule, message));
-    p
+    Problem::validation(vec![FieldError::new(
+        format!("/{name}"),
+        rule,
+        message.into(),
+    )])
 }
 
 impl Params {
@@ -156,7 +155,7 @@ impl Params {
     responses(
         CommonProblems,
         (status = 200, description = "Events after the cursor (possibly none)", body = EventList),
-        (status = 400, description = "A malformed or unknown query parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed or unknown query parameter, named in `errors`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/v1/events")]
 pub async fn list(

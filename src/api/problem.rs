@@ -62,7 +62,6 @@ problem_codes! {
     BadRequest = "bad_request": BAD_REQUEST, "Bad request";
     InvalidIdempotencyKey = "invalid_idempotency_key": BAD_REQUEST, "Invalid Idempotency-Key";
     /// A query parameter is malformed or unknown: `errors` names it (e.g. `/limit`).
-    InvalidParameter = "invalid_parameter": BAD_REQUEST, "Invalid query parameter";
     /// A request with this Idempotency-Key is still running.
     IdempotencyInFlight = "idempotency_in_flight": CONFLICT, "Request already in progress";
     /// The Idempotency-Key was used with another body.

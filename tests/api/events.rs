@@ -283,7 +283,7 @@ async fn bad_parameters_are_400_problems_naming_them() {
         ("limit=1&limit=2", "limit"),
     ] {
         let got = app.get(TENANT_A.id, &format!("/v1/events?{query}")).await;
-        let b = assert_problem(&got, 400, "invalid_parameter");
+        let b = assert_problem(&got, 422, "validation_failed");
         assert_eq!(
             b["errors"][0]["pointer"],
             format!("/{name}"),
