@@ -335,7 +335,9 @@ impl Application {
             task.abort();
         }
         drop(self.webhook_worker);
-        drop(self.event_tasks);
+        if let Some(tasks) = self.event_tasks {
+            tasks.stop().await;
+        }
         result
     }
 

@@ -25,9 +25,18 @@ end
 return 0
 ";
 
+/// Gives the lease up when ours. KEYS: lease. ARGV: replica id.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
 pub struct Leases {
     store: Option<RedisStore>,
     script: Script,
+    release: Script,
     replica: String,
     lifetime: Duration,
     held: Mutex<HashSet<String>>,
@@ -38,6 +47,7 @@ impl Leases {
         Leases {
             store,
             script: Script::new(TAKE_OR_RENEW),
+            release: Script::new(RELEASE),
             replica: uuid::Uuid::new_v4().simple().to_string(),
             lifetime,
             held: Mutex::default(),
@@ -72,6 +82,21 @@ impl Leases {
             tracing::info!(tenant = %t, "events: this replica now polls the tenant");
         }
         *mine = held;
+    }
+
+    /// Gives up every lease this replica holds (when it stops), so that another replica takes
+    /// the tenants over at its next refresh instead of after the leases lapse.
+    pub async fn release_all(&self) {
+        let held: Vec<String> = self.held.lock().drain().collect();
+        let Some(store) = &self.store else {
+            return;
+        };
+        for t in held {
+            let key = store.tenant_key(&t, &["events", "lease"]);
+            let _: Result<i64, _> = store
+                .run_script(&self.release, &[&key], &[&self.replica])
+                .await;
+        }
     }
 
     pub fn holds(&self, tenant: &str) -> bool {

@@ -35,7 +35,20 @@ pub struct Poller {
 
 /// The poller's tasks, aborted when dropped: they stop with the application, also when it is
 /// dropped without having run (a start failing after they were spawned), instead of polling on.
-pub struct PollerTasks(Vec<tokio::task::JoinHandle<()>>);
+pub struct PollerTasks(Vec<tokio::task::JoinHandle<()>>, Option<Arc<Poller>>);
+
+impl PollerTasks {
+    /// Stops the tasks, then gives up this replica's leases: on a rolling update the next
+    /// replica polls the tenants at once, not `events.lease_seconds` later.
+    pub async fn stop(mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+        if let Some(poller) = self.1.take() {
+            poller.leases.release_all().await;
+        }
+    }
+}
 
 impl Drop for PollerTasks {
     fn drop(&mut self) {
@@ -88,6 +101,7 @@ impl Poller {
     /// Starts the lease keeper and the poll loop; both end when the returned guard is dropped.
     pub fn spawn(self: Arc<Self>) -> PollerTasks {
         let keeper = self.clone();
+        let this = self.clone();
         let leases = tokio::spawn(async move {
             loop {
                 keeper.leases.refresh(&keeper.tenant_ids()).await;
@@ -105,7 +119,7 @@ impl Poller {
                 self.cycle().await;
             }
         });
-        PollerTasks(vec![leases, polls])
+        PollerTasks(vec![leases, polls], Some(this))
     }
 
     /// One cycle over every tenant this replica holds the lease of.
@@ -359,7 +373,7 @@ mod tests {
             let _h = h;
             std::future::pending::<()>().await;
         });
-        drop(PollerTasks(vec![task]));
+        drop(PollerTasks(vec![task], None));
         for _ in 0..100 {
             if Arc::strong_count(&held) == 1 {
                 return;

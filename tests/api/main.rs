@@ -12,6 +12,7 @@ mod contract_sent;
 mod contract_strict;
 mod deadlines;
 mod events;
+mod events_leases;
 mod events_webhooks;
 mod fan_out;
 mod fixtures;
