@@ -16,6 +16,7 @@ mod sink;
 pub mod target;
 mod worker;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -92,6 +93,9 @@ struct Inner {
     metrics: Metrics,
     /// Rung when this replica enqueues, so its worker need not wait for its next look.
     wake: Notify,
+    /// Tenants this replica enqueued for since its worker's last round: looked at in the next
+    /// round even when they were idle.
+    nudged: parking_lot::Mutex<HashSet<String>>,
 }
 
 impl Deliveries {
@@ -112,8 +116,15 @@ impl Deliveries {
                 settings: settings.clone(),
                 metrics,
                 wake: Notify::new(),
+                nudged: parking_lot::Mutex::default(),
             }),
         }
+    }
+
+    /// Has the worker look at `tenant` now.
+    fn nudge(&self, tenant: &str) {
+        self.inner.nudged.lock().insert(tenant.to_string());
+        self.inner.wake.notify_one();
     }
 
     fn retention_ms(&self) -> i64 {
@@ -148,7 +159,7 @@ impl Deliveries {
             }
         };
         if added {
-            self.inner.wake.notify_one();
+            self.nudge(tenant);
         } else {
             tracing::debug!(tenant, id = %message.id, "webhook message already queued");
         }
@@ -198,7 +209,7 @@ impl Deliveries {
             None => Redelivery::NotFound,
             Some(false) => Redelivery::StillPending,
             Some(true) => {
-                self.inner.wake.notify_one();
+                self.nudge(tenant);
                 Redelivery::Queued
             }
         })

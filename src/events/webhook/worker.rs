@@ -2,10 +2,14 @@
 //! most `events.webhook_max_concurrent` in flight per tenant), attempt each in a task of its
 //! own, record the outcome. Nothing here runs on a request's path: a slow receiver holds
 //! only its own tenant's slots, for at most `events.webhook_timeout_seconds` each.
+//!
+//! A tenant with nothing pending is idle: looked at again only after [`IDLE_LOOK`] (or at once
+//! when this replica enqueues for it), so that thousands of quiet tenants cost one Redis
+//! script each per [`IDLE_LOOK`], not per `events.webhook_poll_ms`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
@@ -16,10 +20,16 @@ use super::send::Sender;
 use super::{Deliveries, Store};
 use crate::tenant::Tenant;
 
+/// Longest wait before an idle tenant is looked at again (capped by the visibility timeout, so
+/// that a dead replica's deliveries are still taken over in time).
+const IDLE_LOOK: Duration = Duration::from_secs(10);
+
 struct Slot {
     permits: Arc<Semaphore>,
     /// Where the last look for abandoned entries stopped.
     cursor: String,
+    /// Nothing was pending at the last look: not looked at again before this, unless nudged.
+    idle_until: Option<Instant>,
 }
 
 /// A delivery to attempt: from memory whole, from Redis by its stream entry.
@@ -34,17 +44,24 @@ pub(super) async fn run(d: Deliveries, sender: Sender, consumer: String) {
     let poll = Duration::from_millis(s.webhook_poll_ms);
     let min_idle_ms = s.webhook_visibility_seconds * 1000;
     let per_tenant = s.webhook_max_concurrent as usize;
+    let idle_look = IDLE_LOOK.min(Duration::from_secs(s.webhook_visibility_seconds));
     let mut slots: HashMap<String, Slot> = HashMap::new();
     // Dropped with this task: the attempts in flight stop with it.
     let mut tasks = JoinSet::new();
     loop {
         while tasks.try_join_next().is_some() {}
         let tenants = d.inner.tenants.current();
+        let nudged = std::mem::take(&mut *d.inner.nudged.lock());
+        let round = Instant::now();
         for tenant in tenants.iter().filter(|t| t.webhook.is_some()) {
             let slot = slots.entry(tenant.id.clone()).or_insert_with(|| Slot {
                 permits: Arc::new(Semaphore::new(per_tenant)),
                 cursor: "0".into(),
+                idle_until: None,
             });
+            if slot.idle_until.is_some_and(|t| t > round) && !nudged.contains(&tenant.id) {
+                continue;
+            }
             let free = slot.permits.available_permits();
             if free == 0 {
                 continue;
@@ -74,6 +91,7 @@ pub(super) async fn run(d: Deliveries, sender: Sender, consumer: String) {
                 .webhook_pending
                 .with_label_values(&[&tenant.id])
                 .set(pending as i64);
+            slot.idle_until = (pending == 0 && jobs.is_empty()).then(|| round + idle_look);
             for job in jobs {
                 let Ok(permit) = slot.permits.clone().try_acquire_owned() else {
                     break;
