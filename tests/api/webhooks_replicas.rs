@@ -287,3 +287,80 @@ async fn deliveries_work_on_a_redis_cluster() {
     assert_eq!(d["attempts"].as_array().unwrap().len(), 2);
     assert_eq!(receiver.got().len(), 2);
 }
+
+#[tokio::test]
+async fn a_stopped_replicas_consumer_is_forgotten() {
+    let receiver = Receiver::start(|_| Reply::Status(200));
+    let app = with_webhook(&receiver, "1")
+        .redis()
+        .setting("GATEWAY__EVENTS__WEBHOOK_TIMEOUT_SECONDS", "1")
+        .setting("GATEWAY__EVENTS__WEBHOOK_VISIBILITY_SECONDS", "2")
+        .start()
+        .await;
+    let prefix = app
+        .setting_value("GATEWAY__REDIS__KEY_PREFIX")
+        .expect("prefix")
+        .to_string();
+    let stream = format!("{prefix}:{{alpha}}:wh:stream");
+    let mut redis = redis::Client::open(crate::helpers::redis_url())
+        .expect("redis url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    app.gw()
+        .deliveries
+        .enqueue(TENANT_A.id, message("evt_consumers"))
+        .await
+        .unwrap();
+    wait_for("the delivery", Duration::from_secs(5), || {
+        receiver.got().len() == 1
+    })
+    .await;
+    // What a replica stopped for good leaves in the tenant's group: a consumer of its own.
+    let created: i64 = redis::cmd("XGROUP")
+        .arg("CREATECONSUMER")
+        .arg(&stream)
+        .arg("webhooks")
+        .arg("gw-stopped-replica")
+        .query_async(&mut redis)
+        .await
+        .expect("consumer created");
+    assert_eq!(created, 1);
+    let names = |redis: redis::aio::MultiplexedConnection| {
+        let stream = stream.clone();
+        async move {
+            let mut redis = redis;
+            let all: Vec<Vec<redis::Value>> = redis::cmd("XINFO")
+                .arg("CONSUMERS")
+                .arg(&stream)
+                .arg("webhooks")
+                .query_async(&mut redis)
+                .await
+                .expect("consumers");
+            format!("{all:?}")
+        }
+    };
+    // Forgotten once idle for twice the visibility (4 s), at the worker's next clean-up.
+    let start = std::time::Instant::now();
+    while names(redis.clone()).await.contains("gw-stopped-replica") {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the stopped replica's consumer is still in the group"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        start.elapsed() >= Duration::from_secs(3),
+        "forgotten before it was idle"
+    );
+    // Deliveries go on.
+    app.gw()
+        .deliveries
+        .enqueue(TENANT_A.id, message("evt_consumers_2"))
+        .await
+        .unwrap();
+    wait_for("the next delivery", Duration::from_secs(5), || {
+        receiver.got().len() == 2
+    })
+    .await;
+}

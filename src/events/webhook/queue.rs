@@ -32,8 +32,12 @@ redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
 return 1
 ";
 
-/// KEYS: stream, retry, pending. ARGV: group, consumer, count, now, min idle ms, cursor.
+/// KEYS: stream, retry, pending. ARGV: group, consumer, count, now, min idle ms, cursor,
+/// forget ms (0 = not this time).
 /// Returns {pending count, next cursor, entry id, delivery id, …}.
+/// With a forget time, the group's other consumers with nothing pending and idle longer than it
+/// are deleted: every replica start adds a consumer, and a stopped replica's would stay in the
+/// group for good. (A live one deleted this way is created again by its next read.)
 const CLAIM: &str = r"
 pcall(redis.call, 'XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[4], 'LIMIT', 0, 100)
@@ -58,6 +62,16 @@ if left > 0 then
   if read then
     for _, e in ipairs(read[1][2]) do
       table.insert(out, e[1]); table.insert(out, e[2][2])
+    end
+  end
+end
+local forget = tonumber(ARGV[7])
+if forget > 0 then
+  for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+    local f = {}
+    for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+    if f['name'] ~= ARGV[2] and f['pending'] == 0 and f['idle'] > forget then
+      redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
     end
   end
 end
@@ -181,6 +195,7 @@ impl RedisQueue {
 
     /// Up to `n` deliveries for `consumer`: retries now due are queued again, entries left by
     /// a dead replica taken over, then new ones read. Also: pending count and next cursor.
+    #[allow(clippy::too_many_arguments)]
     pub async fn claim(
         &self,
         tenant: &str,
@@ -189,6 +204,7 @@ impl RedisQueue {
         now: i64,
         min_idle_ms: u64,
         cursor: &str,
+        forget_ms: u64,
     ) -> Result<(Vec<Claimed>, usize, String), Unavailable> {
         let keys = [
             self.key(tenant, "stream"),
@@ -202,6 +218,7 @@ impl RedisQueue {
             now.to_string(),
             min_idle_ms.to_string(),
             cursor.to_string(),
+            forget_ms.to_string(),
         ];
         let out: Vec<String> = self
             .store

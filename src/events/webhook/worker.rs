@@ -30,6 +30,8 @@ struct Slot {
     cursor: String,
     /// Nothing was pending at the last look: not looked at again before this, unless nudged.
     idle_until: Option<Instant>,
+    /// When stopped replicas' consumers were last cleared from the tenant's group.
+    forgot_at: Instant,
 }
 
 /// A delivery to attempt: from memory whole, from Redis by its stream entry.
@@ -44,7 +46,8 @@ pub(super) async fn run(d: Deliveries, sender: Sender, consumer: String) {
     let poll = Duration::from_millis(s.webhook_poll_ms);
     let min_idle_ms = s.webhook_visibility_seconds * 1000;
     let per_tenant = s.webhook_max_concurrent as usize;
-    let idle_look = IDLE_LOOK.min(Duration::from_secs(s.webhook_visibility_seconds));
+    let visibility = Duration::from_secs(s.webhook_visibility_seconds);
+    let idle_look = IDLE_LOOK.min(visibility);
     let mut slots: HashMap<String, Slot> = HashMap::new();
     // Dropped with this task: the attempts in flight stop with it.
     let mut tasks = JoinSet::new();
@@ -58,6 +61,7 @@ pub(super) async fn run(d: Deliveries, sender: Sender, consumer: String) {
                 permits: Arc::new(Semaphore::new(per_tenant)),
                 cursor: "0".into(),
                 idle_until: None,
+                forgot_at: round,
             });
             if slot.idle_until.is_some_and(|t| t > round) && !nudged.contains(&tenant.id) {
                 continue;
@@ -73,10 +77,25 @@ pub(super) async fn run(d: Deliveries, sender: Sender, consumer: String) {
                     (found.into_iter().map(Job::Memory).collect(), pending)
                 }
                 Store::Redis(r) => {
-                    match r
-                        .claim(&tenant.id, &consumer, free, now, min_idle_ms, &slot.cursor)
-                        .await
-                    {
+                    // Once per visibility period: consumers of replicas gone for two.
+                    let forget_ms = if round.duration_since(slot.forgot_at) >= visibility {
+                        slot.forgot_at = round;
+                        2 * min_idle_ms
+                    } else {
+                        0
+                    };
+                    let claimed = r
+                        .claim(
+                            &tenant.id,
+                            &consumer,
+                            free,
+                            now,
+                            min_idle_ms,
+                            &slot.cursor,
+                            forget_ms,
+                        )
+                        .await;
+                    match claimed {
                         Ok((claimed, pending, next)) => {
                             slot.cursor = next;
                             (claimed.into_iter().map(Job::Redis).collect(), pending)
