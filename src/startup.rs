@@ -91,24 +91,7 @@ impl Application {
                 .map(|u| u.as_base().to_string())
         } else if uses_embedded {
             // Tenants give it their credentials as they are built (see `tenant::registry`).
-            let sim = Simulator::new(SimulatorSettings {
-                token_lifetime: Duration::from_secs(
-                    settings.simulator.token_lifetime_seconds.max(1),
-                ),
-                activation_delay: Duration::from_secs(settings.simulator.activation_delay_seconds),
-                admin_enabled: true,
-                ..SimulatorSettings::default()
-            });
-            let listener = TcpListener::bind("127.0.0.1:0")
-                .map_err(|e| vec![format!("embedded simulator: cannot bind: {e}")])?;
-            let port = listener
-                .local_addr()
-                .map_err(|e| vec![e.to_string()])?
-                .port();
-            let server = sim
-                .serve(listener)
-                .map_err(|e| vec![format!("embedded simulator: {e}")])?;
-            tokio::spawn(server);
+            let (sim, port) = start_embedded_simulator(&settings)?;
             simulator = Some((sim, port));
             Some(format!("http://127.0.0.1:{port}"))
         } else {
@@ -393,4 +376,27 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// The in-process simulator of the embedded default, admin API on, on a free loopback port.
+pub(crate) fn start_embedded_simulator(
+    settings: &Settings,
+) -> Result<(Simulator, u16), Vec<String>> {
+    let sim = Simulator::new(SimulatorSettings {
+        token_lifetime: Duration::from_secs(settings.simulator.token_lifetime_seconds.max(1)),
+        activation_delay: Duration::from_secs(settings.simulator.activation_delay_seconds),
+        admin_enabled: true,
+        ..SimulatorSettings::default()
+    });
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| vec![format!("embedded simulator: cannot bind: {e}")])?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| vec![e.to_string()])?
+        .port();
+    let server = sim
+        .serve(listener)
+        .map_err(|e| vec![format!("embedded simulator: {e}")])?;
+    tokio::spawn(server);
+    Ok((sim, port))
 }

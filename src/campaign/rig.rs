@@ -6,14 +6,12 @@
 //! an in-process simulator knowing the tenants' credentials (a rehearsal with nothing else
 //! running); with no tenant configured there, a `demo` tenant is made, as `serve` does.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
 use crate::metrics::Metrics;
-use crate::simulator::{Simulator, SimulatorSettings};
 use crate::tenant::registry::Factory;
 use crate::tenant::{Source, Tenant, TenantRegistry};
 use crate::token::TokenProvider;
@@ -59,7 +57,8 @@ impl Rig {
             let base = settings.upstream.base_url.as_ref();
             (None, base.map(|u| u.as_base().to_string()))
         } else if uses_embedded {
-            let (sim, url) = start_simulator(settings)?;
+            let (sim, port) = crate::startup::start_embedded_simulator(settings)?;
+            let url = format!("http://127.0.0.1:{port}");
             (Some(sim), Some(url))
         } else {
             (None, None)
@@ -114,24 +113,4 @@ impl Rig {
 pub fn host_of(tenant: &Tenant) -> &str {
     let base = tenant.endpoints.api_base.as_str();
     base.strip_suffix(BASE_PATH).unwrap_or(base)
-}
-
-fn start_simulator(settings: &Settings) -> Result<(Simulator, String), Vec<String>> {
-    let sim = Simulator::new(SimulatorSettings {
-        token_lifetime: Duration::from_secs(settings.simulator.token_lifetime_seconds.max(1)),
-        activation_delay: Duration::from_secs(settings.simulator.activation_delay_seconds),
-        admin_enabled: true,
-        ..SimulatorSettings::default()
-    });
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| vec![format!("embedded simulator: cannot bind: {e}")])?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| vec![e.to_string()])?
-        .port();
-    let server = sim
-        .serve(listener)
-        .map_err(|e| vec![format!("embedded simulator: {e}")])?;
-    tokio::spawn(server);
-    Ok((sim, format!("http://127.0.0.1:{port}")))
 }
