@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::fixtures::{assert_problem, at, client_body, invoice, month_start, number};
-use crate::helpers::{redis_url, text, Gateway, TestApp, TestAppBuilder, TENANT_A};
+use crate::helpers::{text, Gateway, TestApp, TestAppBuilder, TENANT_A};
 
 const POLL: &str = "GATEWAY__EVENTS__POLL_INTERVAL_SECONDS";
 
@@ -126,16 +126,8 @@ async fn a_status_change_is_one_event_with_the_previous_state() {
 async fn a_change_detected_again_keeps_its_id_and_is_listed_once() {
     let app = builder().redis().start().await;
     let id = submitted(&app).await;
-    let prefix = app
-        .setting_value("GATEWAY__REDIS__KEY_PREFIX")
-        .expect("prefix")
-        .to_string();
-    let watch_key = format!("{prefix}:{{alpha}}:events:watch:payment_requests");
-    let mut redis = redis::Client::open(redis_url())
-        .expect("redis url")
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis");
+    let watch_key = app.redis_key("alpha", "events:watch:payment_requests");
+    let mut redis = crate::test_redis::redis_connection().await;
     let known: String = redis::cmd("HGET")
         .arg(&watch_key)
         .arg(&id)

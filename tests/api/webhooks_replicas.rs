@@ -297,16 +297,8 @@ async fn a_stopped_replicas_consumer_is_forgotten() {
         .setting("GATEWAY__EVENTS__WEBHOOK_VISIBILITY_SECONDS", "2")
         .start()
         .await;
-    let prefix = app
-        .setting_value("GATEWAY__REDIS__KEY_PREFIX")
-        .expect("prefix")
-        .to_string();
-    let stream = format!("{prefix}:{{alpha}}:wh:stream");
-    let mut redis = redis::Client::open(crate::helpers::redis_url())
-        .expect("redis url")
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis");
+    let stream = app.redis_key("alpha", "wh:stream");
+    let mut redis = crate::test_redis::redis_connection().await;
     app.gw()
         .deliveries
         .enqueue(TENANT_A.id, message("evt_consumers"))
@@ -326,23 +318,22 @@ async fn a_stopped_replicas_consumer_is_forgotten() {
         .await
         .expect("consumer created");
     assert_eq!(created, 1);
-    let names = |redis: redis::aio::MultiplexedConnection| {
-        let stream = stream.clone();
-        async move {
-            let mut redis = redis;
-            let all: Vec<Vec<redis::Value>> = redis::cmd("XINFO")
-                .arg("CONSUMERS")
-                .arg(&stream)
-                .arg("webhooks")
-                .query_async(&mut redis)
-                .await
-                .expect("consumers");
-            format!("{all:?}")
-        }
-    };
+    async fn consumers(redis: &mut redis::aio::MultiplexedConnection, stream: &str) -> String {
+        let all: Vec<Vec<redis::Value>> = redis::cmd("XINFO")
+            .arg("CONSUMERS")
+            .arg(stream)
+            .arg("webhooks")
+            .query_async(redis)
+            .await
+            .expect("consumers");
+        format!("{all:?}")
+    }
     // Forgotten once idle for twice the visibility (4 s), at the worker's next clean-up.
     let start = std::time::Instant::now();
-    while names(redis.clone()).await.contains("gw-stopped-replica") {
+    while consumers(&mut redis, &stream)
+        .await
+        .contains("gw-stopped-replica")
+    {
         assert!(
             start.elapsed() < Duration::from_secs(15),
             "the stopped replica's consumer is still in the group"

@@ -119,6 +119,15 @@ impl TestApp {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A Redis key of `tenant` under this app's prefix, as the gateway writes it
+    /// (`<prefix>:{<tenant>}:<rest>`).
+    pub fn redis_key(&self, tenant: &str, rest: &str) -> String {
+        let prefix = self
+            .setting_value("GATEWAY__REDIS__KEY_PREFIX")
+            .expect("an app started with .redis()");
+        format!("{prefix}:{{{tenant}}}:{rest}")
+    }
+
     pub fn key(&self, tenant: &str) -> &str {
         &self.keys[tenant]
     }
