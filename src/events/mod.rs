@@ -139,19 +139,6 @@ pub trait EventSink: Send + Sync + 'static {
     fn publish(&self, tenant: &str, event: &Event) -> BoxFuture<'_, Result<(), feed::Unavailable>>;
 }
 
-/// The sink when no webhook is set: events are only in the feed.
-pub struct NoSink;
-
-impl EventSink for NoSink {
-    fn publish(
-        &self,
-        _tenant: &str,
-        _event: &Event,
-    ) -> BoxFuture<'_, Result<(), feed::Unavailable>> {
-        Box::pin(async { Ok(()) })
-    }
-}
-
 /// Items of one tenant and kind still to be recorded as watched.
 type Pending = (String, Kind, Vec<(String, Seen)>);
 
