@@ -8,6 +8,7 @@ starts the binary and checks that the key from the Secret is accepted (and a
 wrong one refused). Skipped when no binary is built.
 """
 import base64
+import hashlib
 import os
 import signal
 import socket
@@ -148,7 +149,6 @@ def _secret(name, data):
 def run_tenants_directory(rendered, split_docs, admin_token):
     """The chart's tenantsDirectory with an operator-made Secret holding one tenant file: the
     tenant's key is accepted, and the admin view (admin.tokenHashes) lists it."""
-    import hashlib
     key = "tenants-dir-smoke-key"
     tenant = (f"api_key_hashes: [\"{hashlib.sha256(key.encode()).hexdigest()}\"]\n"
               "environment: embedded\nclient_id: acme-client\n")

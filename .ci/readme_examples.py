@@ -13,8 +13,10 @@ run on any HTTP error answer (`--fail-with-body`), so that an example answering 
 """
 import os
 import re
+import socket
 import subprocess
 import sys
+import tempfile
 
 MARK = re.compile(r"<!-- ci: run(?: for (\d+) s)?( alone)? -->\s*\n```(?:sh|bash)\n(.*?)```", re.S)
 
@@ -25,7 +27,6 @@ def blocks(text, alone=False):
 
 
 def free_port():
-    import socket
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -42,7 +43,6 @@ def run_alone(path, body, line):
               'curl() { command curl --fail-with-body --show-error "$@"; }\n' + "\n".join(lines) + "\n")
     print(f"--- {path} line {line} (alone, simulator on {port})", flush=True)
     # A scratch directory (the campaign writes its report there) that still sees bench/.
-    import tempfile
     work = tempfile.mkdtemp(prefix="examples-")
     os.symlink(os.path.abspath("bench"), os.path.join(work, "bench"))
     env = dict(os.environ, PATH=os.path.dirname(os.environ["GATEWAY_BIN"]) + ":" + os.environ["PATH"])
