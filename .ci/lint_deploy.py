@@ -419,7 +419,7 @@ msg = demo_smoke.run_tenants_directory(render({
     "tenantsDirectory": {"secrets": ["urssaf-tenants"], "reloadSeconds": 1},
     "admin": {"tokenHashes": [ADMIN_HASH]},
     "limits": {"tenantConcurrency": 32, "maxSearchValues": 50},
-    "check": {"intervalSeconds": 0},
+    "check": {"intervalSeconds": 0, "concurrency": 4},
 }), split_docs, "foo")
 if msg.startswith("FAIL"):
     fail(msg[6:])
