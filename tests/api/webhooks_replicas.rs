@@ -299,15 +299,7 @@ async fn a_stopped_replicas_consumer_is_forgotten() {
         .await;
     let stream = app.redis_key("alpha", "wh:stream");
     let mut redis = crate::test_redis::redis_connection().await;
-    app.gw()
-        .deliveries
-        .enqueue(TENANT_A.id, message("evt_consumers"))
-        .await
-        .unwrap();
-    wait_for("the delivery", Duration::from_secs(5), || {
-        receiver.got().len() == 1
-    })
-    .await;
+    delivered(&app, &receiver, "evt_consumers", 1).await;
     // What a replica stopped for good leaves in the tenant's group: a consumer of its own.
     let created: i64 = redis::cmd("XGROUP")
         .arg("CREATECONSUMER")
@@ -345,13 +337,15 @@ async fn a_stopped_replicas_consumer_is_forgotten() {
         "forgotten before it was idle"
     );
     // Deliveries go on.
+    delivered(&app, &receiver, "evt_consumers_2", 2).await;
+}
+
+/// Enqueues `id` for tenant A on the first gateway; waits until the receiver has `count`.
+async fn delivered(app: &crate::helpers::TestApp, receiver: &Receiver, id: &str, count: usize) {
     app.gw()
         .deliveries
-        .enqueue(TENANT_A.id, message("evt_consumers_2"))
+        .enqueue(TENANT_A.id, message(id))
         .await
         .unwrap();
-    wait_for("the next delivery", Duration::from_secs(5), || {
-        receiver.got().len() == 2
-    })
-    .await;
+    wait_for(id, Duration::from_secs(5), || receiver.got().len() == count).await;
 }
