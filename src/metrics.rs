@@ -27,6 +27,10 @@ pub struct Metrics {
     pub reconciliation_failures: IntCounter,
     /// 1 when the tenant's last access check passed, else 0.
     pub tenant_check_ok: IntGaugeVec,
+    /// 1 when the tenants directory's last read could be trusted, by source.
+    pub tenant_source_up: IntGaugeVec,
+    /// Reloads that kept the set last loaded (directory unreadable or read empty), by source.
+    pub tenant_reload_failures: IntCounterVec,
     pub tenant_check_latency: GaugeVec,
     /// Webhook attempts by outcome: delivered, retried, failed.
     pub webhook_deliveries: IntCounterVec,
@@ -164,7 +168,24 @@ impl Metrics {
         ] {
             registry.register(m).expect("metric registered once");
         }
+        let tenant_source_up = IntGaugeVec::new(
+            Opts::new(
+                "gateway_tenant_source_up",
+                "1 when the tenants directory was last read whole; 0 while the tenants last loaded are kept because it is unreadable, missing or read empty.",
+            ),
+            &["source"],
+        )
+        .expect("static metric definition");
+        registry
+            .register(Box::new(tenant_source_up.clone()))
+            .expect("metric registered once");
         Metrics {
+            tenant_source_up,
+            tenant_reload_failures: counter_vec(
+                "gateway_tenant_reload_failures_total",
+                "Tenant reloads that kept the set last loaded (directory unreadable, missing or read empty), by source.",
+                &["source"],
+            ),
             webhook_lag,
             webhook_pending,
             webhook_deliveries: counter_vec(

@@ -101,7 +101,8 @@ impl Application {
             settings.clone(),
             embedded_host,
             simulator.as_ref().map(|(s, _)| s.clone()),
-        );
+        )
+        .with_metrics(metrics.clone());
         let tenants = Arc::new(TenantRegistry::start(factory, fixed).await);
         tenants
             .clone()

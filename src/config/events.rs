@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Deserializer};
 
-use super::Environment;
-
 /// Longest wait before one webhook retry (a week), most retries, longest retention (a year).
 const MAX_RETRY_WAIT: u64 = 604_800;
 const MAX_RETRIES: usize = 50;
@@ -19,7 +17,7 @@ pub(super) struct RawEvents {
     retention_days: u64,
     lease_seconds: u64,
     max_wait_seconds: u64,
-    /// Unset: true on the embedded default (`upstream.environment = "embedded"`), else false.
+    /// Unset: decided per tenant, true for the simulator's tenants only.
     allow_private_targets: Option<bool>,
     webhook_timeout_seconds: u64,
     webhook_max_concurrent: u32,
@@ -47,8 +45,10 @@ pub struct EventsSettings {
     pub lease_seconds: u64,
     /// Longest `wait` a `GET /v1/events` is held for (a larger `wait` is cut to it).
     pub max_wait_seconds: u64,
-    /// Webhooks may go to `http` and to loopback, private and link-local addresses.
-    pub allow_private_targets: bool,
+    /// Webhooks may go to `http` and to loopback, private and link-local addresses: `Some`
+    /// for every tenant as set; `None` (unset) for the simulator's tenants only (see
+    /// `Settings::private_targets_allowed`).
+    pub allow_private_targets: Option<bool>,
     /// Deadline of one delivery attempt, connection included.
     pub webhook_timeout_seconds: u64,
     /// Deliveries of one tenant in flight at once (per replica).
@@ -65,7 +65,7 @@ pub struct EventsSettings {
 }
 
 impl EventsSettings {
-    pub(super) fn parse(raw: RawEvents, environment: Environment) -> Result<Self, Vec<String>> {
+    pub(super) fn parse(raw: RawEvents) -> Result<Self, Vec<String>> {
         let mut out = Vec::new();
         if !(1..=86_400).contains(&raw.poll_interval_seconds) {
             out.push("events.poll_interval_seconds: must be 1 to 86400".into());
@@ -134,9 +134,7 @@ impl EventsSettings {
             retention_days: raw.retention_days,
             lease_seconds: raw.lease_seconds,
             max_wait_seconds: raw.max_wait_seconds,
-            allow_private_targets: raw
-                .allow_private_targets
-                .unwrap_or(environment == Environment::Embedded),
+            allow_private_targets: raw.allow_private_targets,
             webhook_timeout_seconds: raw.webhook_timeout_seconds,
             webhook_max_concurrent: raw.webhook_max_concurrent,
             webhook_retry_schedule: schedule,

@@ -31,8 +31,8 @@ fn webhook_from_environment_with_two_secrets() {
     assert_eq!(w.secrets.len(), 2);
     assert_eq!(w.url.origin(), "https://billing.example");
     assert!(
-        !s.events.allow_private_targets,
-        "off outside the embedded default"
+        !s.private_targets_allowed(&s.tenants["acme"]),
+        "off for a tenant of Urssaf's sandbox"
     );
     assert!(s.problems().is_empty(), "{:?}", s.problems());
     assert!(
@@ -90,7 +90,7 @@ fn private_targets_allowed_only_on_the_embedded_default_unless_set() {
         tenant_vars("embedded", "http://127.0.0.1:9/", SECRET_1),
     )
     .unwrap();
-    assert!(s.events.allow_private_targets);
+    assert!(s.private_targets_allowed(&s.tenants["acme"]));
     assert!(s.problems().is_empty(), "{:?}", s.problems());
     let mut v = tenant_vars("embedded", "http://127.0.0.1:9/", SECRET_1);
     v.push((
@@ -98,7 +98,7 @@ fn private_targets_allowed_only_on_the_embedded_default_unless_set() {
         "false".into(),
     ));
     let s = Settings::load_from(None, v).unwrap();
-    assert!(!s.events.allow_private_targets);
+    assert!(!s.private_targets_allowed(&s.tenants["acme"]));
     assert_eq!(s.problems().len(), 1);
 }
 
@@ -182,11 +182,42 @@ fn a_tenant_file_reads_its_webhook_secret_from_a_sibling_file() {
         format!("{SECRET_2}\n{SECRET_1}\n"),
     )
     .unwrap();
-    let (id, t) = TenantSettings::from_file(&file).unwrap();
+    let (id, t) =
+        crate::config::read_tenant_file(&dir.canonicalize().unwrap(), &file, 65_536).unwrap();
     assert_eq!(id, "acme");
     assert_eq!(t.webhook.unwrap().secrets.len(), 2);
     std::fs::remove_file(dir.join("acme.webhook_secret")).unwrap();
-    let p = TenantSettings::from_file(&file).unwrap_err();
+    let p =
+        crate::config::read_tenant_file(&dir.canonicalize().unwrap(), &file, 65_536).unwrap_err();
     assert!(p[0].ends_with("tenants.acme.webhook_secret: missing; deliveries are signed (whsec_ + base64 of 24 random bytes)"), "{p:?}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_production_tenant_of_an_embedded_gateway_gets_no_private_target() {
+    let mut v = tenant_vars("embedded", "http://169.254.169.254/", SECRET_1);
+    v.push((
+        "GATEWAY__TENANTS__ACME__ENVIRONMENT".into(),
+        "production".into(),
+    ));
+    let s = Settings::load_from(None, v).unwrap();
+    assert!(!s.private_targets_allowed(&s.tenants["acme"]));
+    assert_eq!(s.problems().len(), 1, "{:?}", s.problems());
+}
+
+#[test]
+fn unknown_tenant_keys_and_bad_ids_are_refused_from_the_configuration() {
+    let mut v = tenant_vars("sandbox", "https://billing.example/", SECRET_1);
+    v.push((
+        "GATEWAY__TENANTS__ACME__WEBHOOK_UR1".into(),
+        "https://x.example/".into(),
+    ));
+    let p = Settings::load_from(None, v).unwrap_err();
+    assert!(p.iter().any(|l| l.contains("webhook_ur1")), "{p:?}");
+    let v: Vec<(String, String)> = tenant_vars("sandbox", "https://billing.example/", SECRET_1)
+        .into_iter()
+        .map(|(k, v)| (k.replace("__ACME__", "__-RF__"), v))
+        .collect();
+    let p = Settings::load_from(None, v).unwrap_err();
+    assert!(p.iter().any(|l| l.contains("lower-case")), "{p:?}");
 }

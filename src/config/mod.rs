@@ -8,6 +8,7 @@ mod events;
 mod redis;
 mod sections;
 mod tenant;
+mod tenant_file;
 mod values;
 
 use std::collections::BTreeMap;
@@ -22,7 +23,8 @@ pub use self::sections::{
     LimitSettings, LogFormat, LogSettings, ServerSettings, TokenAuthStyle, TokenSettings,
     UpstreamSettings,
 };
-pub use tenant::{tenant_file_id, TenantSettings};
+pub use tenant::{check_id as check_tenant_id, tenant_file_id, TenantSettings};
+pub use tenant_file::read_tenant_file;
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
 /// Prefix of every environment variable (`GATEWAY__SERVER__PORT=8080`).
@@ -46,6 +48,8 @@ pub struct Settings {
     /// How often the tenants directory is looked at for changes; 0 = only on SIGHUP or an
     /// admin reload.
     pub tenants_reload_seconds: u64,
+    /// Largest tenant file read; a larger one is refused unread.
+    pub tenants_max_file_bytes: u64,
     pub admin: AdminSettings,
     pub limits: LimitSettings,
     pub events: EventsSettings,
@@ -67,6 +71,7 @@ struct RawSettings {
     tenants: BTreeMap<String, tenant::RawTenant>,
     tenants_dir: Option<PathBuf>,
     tenants_reload_seconds: u64,
+    tenants_max_file_bytes: u64,
     #[serde(default)]
     admin: RawAdmin,
     limits: LimitSettings,
@@ -137,7 +142,7 @@ impl Settings {
                 Err(p) => problems.extend(p),
             }
         }
-        let events = EventsSettings::parse(raw.events, raw.upstream.environment)
+        let events = EventsSettings::parse(raw.events)
             .map_err(|p| problems.extend(p))
             .ok();
         let mut admin = AdminSettings::default();
@@ -165,6 +170,7 @@ impl Settings {
             tenants,
             tenants_dir: raw.tenants_dir,
             tenants_reload_seconds: raw.tenants_reload_seconds,
+            tenants_max_file_bytes: raw.tenants_max_file_bytes,
             admin,
             limits: raw.limits,
             events,
@@ -238,12 +244,13 @@ impl Settings {
         {
             out.push("limits: max_invoices_per_submission must be at least 1 and max_search_values 1 to 1000".into());
         }
-        if !self.events.allow_private_targets {
-            for (id, t) in &self.tenants {
-                if let Some(why) = t.webhook.as_ref().and_then(|w| w.url.refusal()) {
-                    out.push(format!("tenants.{id}.webhook_url: {why}"));
-                }
+        for (id, t) in &self.tenants {
+            if let Some(why) = self.webhook_refusal(t) {
+                out.push(format!("tenants.{id}.webhook_url: {why}"));
             }
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.tenants_max_file_bytes) {
+            out.push("tenants_max_file_bytes: must be 1024 to 16777216".into());
         }
         let needs_tenant = self.upstream.environment != Environment::Embedded;
         if needs_tenant && self.tenants.is_empty() && self.tenants_dir.is_none() {
@@ -253,6 +260,26 @@ impl Settings {
             ));
         }
         out
+    }
+}
+
+impl Settings {
+    /// Whether `t`'s webhook may use `http` and private addresses: as
+    /// `events.allow_private_targets` says when set, else only for a tenant whose own upstream
+    /// is the simulator (in-process or at `upstream.base_url`): a tenant of Urssaf's
+    /// production or sandbox never, whatever the gateway's default environment.
+    pub fn private_targets_allowed(&self, t: &TenantSettings) -> bool {
+        self.events.allow_private_targets.unwrap_or_else(|| {
+            t.environment.unwrap_or(self.upstream.environment) == Environment::Embedded
+        })
+    }
+
+    /// Why `t`'s webhook URL is refused at load (names are checked at each delivery).
+    pub fn webhook_refusal(&self, t: &TenantSettings) -> Option<String> {
+        let url = &t.webhook.as_ref()?.url;
+        (!self.private_targets_allowed(t))
+            .then(|| url.refusal())
+            .flatten()
     }
 }
 

@@ -9,8 +9,10 @@ use serde::{Deserialize, Deserializer};
 use super::{Environment, KeyHash};
 use crate::events::webhook::{SigningSecret, WebhookEndpoint, WebhookUrl};
 
-/// A tenant as written in the configuration.
+/// A tenant as written in the configuration or in a file of the tenants directory; an unknown
+/// key (a typo such as `webhook_ur1`) is refused rather than silently ignored.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawTenant {
     client_id: Option<String>,
     client_secret: Option<SecretString>,
@@ -26,6 +28,39 @@ pub(super) struct RawTenant {
     #[serde(default, deserialize_with = "secret_list")]
     webhook_secret: Vec<SecretString>,
     webhook_secret_file: Option<PathBuf>,
+}
+
+/// The keys of [`RawTenant`], the only ones a problem may name.
+pub(super) const KEYS: &[&str] = &[
+    "client_id",
+    "client_secret",
+    "client_secret_file",
+    "api_key_hashes",
+    "billing_id",
+    "worker_id",
+    "environment",
+    "max_concurrent",
+    "rate_per_second",
+    "webhook_url",
+    "webhook_secret",
+    "webhook_secret_file",
+];
+
+/// Longest secret file read (a Kubernetes Secret mount): a secret is never that long.
+const MAX_SECRET_FILE_BYTES: u64 = 65_536;
+
+/// The one rule for tenant ids, from the configuration and from the directory alike.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let ok = (1..=63).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err("tenant ids are lower-case: letters a-z, digits, '-' and '_', starting with a letter or a digit, at most 63 characters".into())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -54,20 +89,15 @@ impl TenantSettings {
     pub(super) fn parse(id: &str, t: RawTenant) -> Result<TenantSettings, Vec<String>> {
         let p = format!("tenants.{id}");
         let mut out = Vec::new();
-        if !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            out.push(format!(
-                "{p}: tenant ids use letters, digits, '-' and '_' only"
-            ));
+        if let Err(e) = check_id(id) {
+            out.push(format!("{p}: {e}"));
         }
         let client_id = t.client_id.as_deref().map(str::trim).unwrap_or("");
         if client_id.is_empty() {
             out.push(format!("{p}.client_id: missing"));
         }
         let secret = match (&t.client_secret_file, &t.client_secret) {
-            (Some(path), _) => match std::fs::read_to_string(path) {
+            (Some(path), _) => match read_secret_file(path) {
                 Ok(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
                 Ok(_) => {
                     out.push(format!(
@@ -98,16 +128,17 @@ impl TenantSettings {
             out.push(format!("{p}.api_key_hashes: none; no caller could act for this tenant (make one with `urssaf-gateway hash-key`)"));
         }
         let mut hashes = Vec::new();
-        for h in &t.api_key_hashes {
+        // Never the value: a raw key pasted instead of its hash is a secret.
+        for (i, h) in t.api_key_hashes.iter().enumerate() {
             match KeyHash::parse(h) {
                 Ok(k) => hashes.push(k),
-                Err(e) => out.push(format!("{p}.api_key_hashes: {e}")),
+                Err(e) => out.push(format!("{p}.api_key_hashes: entry {}: {e}", i + 1)),
             }
         }
         if let Some(w) = &t.worker_id {
             if crate::domain::invoice::worker::check_worker_id(w, "").is_err() {
                 out.push(format!(
-                    "{p}.worker_id: {w:?} must be SAP + 9 digits or SIR + 14 digits"
+                    "{p}.worker_id: must be SAP + 9 digits or SIR + 14 digits"
                 ));
             }
         }
@@ -140,18 +171,13 @@ pub fn tenant_file_id(path: &Path) -> Option<String> {
 }
 
 impl TenantSettings {
-    /// Reads one tenant file: the keys of `tenants.<id>` in the configuration file, secrets
-    /// also from sibling files; a relative `client_secret_file` is relative to the file's
-    /// directory.
-    pub fn from_file(path: &Path) -> Result<(String, TenantSettings), Vec<String>> {
-        let id = tenant_file_id(path)
-            .ok_or_else(|| vec![format!("{}: not a tenant file", path.display())])?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut raw = config::Config::builder()
-            .add_source(config::File::from(path))
-            .build()
-            .and_then(|c| c.try_deserialize::<RawTenant>())
-            .map_err(|e| vec![format!("{}: {e}", path.display())])?;
+    /// A tenant of the directory `dir`: secrets also from sibling files, a relative
+    /// `client_secret_file` relative to `dir`.
+    pub(super) fn from_raw(
+        id: &str,
+        dir: &Path,
+        mut raw: RawTenant,
+    ) -> Result<TenantSettings, Vec<String>> {
         if let Some(f) = &raw.client_secret_file {
             if f.is_relative() {
                 raw.client_secret_file = Some(dir.join(f));
@@ -171,15 +197,22 @@ impl TenantSettings {
         } else if raw.webhook_secret.is_empty() && sibling.is_file() {
             raw.webhook_secret_file = Some(sibling);
         }
-        TenantSettings::parse(&id, raw)
-            .map(|t| (id, t))
-            .map_err(|problems| {
-                problems
-                    .into_iter()
-                    .map(|p| format!("{}: {p}", path.display()))
-                    .collect()
-            })
+        TenantSettings::parse(id, raw)
     }
+}
+
+/// A secret file's text: a regular file of bounded size (never a FIFO or a device).
+fn read_secret_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() || meta.len() > MAX_SECRET_FILE_BYTES {
+        return Err(std::io::ErrorKind::InvalidData.into());
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_SECRET_FILE_BYTES)
+        .read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// The webhook settings: both or neither of the URL and at least one secret, each parsed.
@@ -190,7 +223,7 @@ fn webhook(p: &str, t: &RawTenant, out: &mut Vec<String>) -> Option<WebhookEndpo
         .map(|s| s.expose_secret().to_string())
         .collect();
     if let Some(path) = &t.webhook_secret_file {
-        match std::fs::read_to_string(path) {
+        match read_secret_file(path) {
             Ok(s) => texts.extend(split_secrets(&s)),
             Err(_) => out.push(format!(
                 "{p}.webhook_secret_file: {} is not a readable file",

@@ -71,7 +71,7 @@ fn every_tenant_problem_at_once() {
     );
     assert!(
         p.iter().any(|l| l
-            == "tenants.acme.api_key_hashes: \"nothex\" is not a SHA-256 hex digest (64 hex characters)"),
+            == "tenants.acme.api_key_hashes: entry 1: not a SHA-256 hex digest (64 hex characters; `urssaf-gateway hash-key` makes one)"),
         "{p:?}"
     );
 }

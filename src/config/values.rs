@@ -49,9 +49,11 @@ impl KeyHash {
             .then(|| hex::decode(h).ok())
             .flatten()
             .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok());
-        bytes
-            .map(KeyHash)
-            .ok_or_else(|| format!("{h:?} is not a SHA-256 hex digest (64 hex characters)"))
+        bytes.map(KeyHash).ok_or_else(|| {
+            // Never the value: it may be the raw key, pasted instead of its hash.
+            "not a SHA-256 hex digest (64 hex characters; `urssaf-gateway hash-key` makes one)"
+                .to_string()
+        })
     }
 
     pub fn to_hex(self) -> String {

@@ -59,6 +59,7 @@ impl Line {
 
     fn string(&mut self, name: &str, value: &str) {
         self.key(name);
+        let value = &bounded(value);
         if LIST_FIELDS.contains(&name) {
             self.buf.push('[');
             for (i, item) in value.split(',').filter(|s| !s.is_empty()).enumerate() {
@@ -72,6 +73,22 @@ impl Line {
             push_json_str(&mut self.buf, value);
         }
     }
+}
+
+/// Longest field value written whole: a line stays readable and bounded, whatever a
+/// message or an error carries (a huge file's parse error, a runaway debug print).
+const MAX_FIELD_BYTES: usize = 4096;
+
+/// `value`, cut at [`MAX_FIELD_BYTES`] (on a character boundary) with a marker saying so.
+fn bounded(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.len() <= MAX_FIELD_BYTES {
+        return value.into();
+    }
+    let mut end = MAX_FIELD_BYTES;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…[truncated, {} bytes]", &value[..end], value.len()).into()
 }
 
 /// Fields written comma-separated by the code and printed as JSON arrays (`tracing` fields
@@ -148,5 +165,18 @@ mod tests {
         push_json_str(&mut b, "a\"b\\c\nd\u{1}é");
         let back: String = serde_json::from_str(&b).unwrap();
         assert_eq!(back, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn long_values_are_cut_with_a_marker() {
+        let mut line = Line::default();
+        line.string("problems", &"é".repeat(100_000));
+        line.string("tenant", "acme");
+        let v: serde_json::Value =
+            serde_json::from_str(&format!("{{\"a\":1{}}}", line.buf)).unwrap();
+        let p = v["problems"].as_str().unwrap();
+        assert!(p.len() < MAX_FIELD_BYTES + 64, "{}", p.len());
+        assert!(p.ends_with("…[truncated, 200000 bytes]"), "{p}");
+        assert_eq!(v["tenant"], "acme");
     }
 }

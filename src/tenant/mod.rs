@@ -2,6 +2,8 @@
 //! act for it, what it may use at once, and how it fares with Urssaf. The set of tenants can
 //! change while running (see [`registry`]).
 
+mod claims;
+mod directory;
 pub mod health;
 pub mod limits;
 pub mod registry;
@@ -60,6 +62,8 @@ pub struct TenantSpec {
     pub key_hashes: Vec<KeyHash>,
     pub source: Source,
     pub webhook: Option<WebhookEndpoint>,
+    /// Its webhook may go to `http` and private addresses (a tenant of the simulator).
+    pub private_webhooks: bool,
 }
 
 #[derive(Debug)]
@@ -76,6 +80,8 @@ pub struct Tenant {
     pub source: Source,
     /// Where this tenant's events are pushed.
     pub webhook: Option<WebhookEndpoint>,
+    /// Its webhook may go to `http` and private addresses (a tenant of the simulator).
+    pub private_webhooks: bool,
     key_hashes: Vec<KeyHash>,
     cache_id: String,
     /// Kept across reloads of the same tenant.
@@ -102,6 +108,7 @@ impl Tenant {
             worker_id: spec.worker_id,
             source: spec.source,
             webhook: spec.webhook,
+            private_webhooks: spec.private_webhooks,
             key_hashes: spec.key_hashes,
             cache_id,
             health,
@@ -131,6 +138,7 @@ impl Tenant {
             && self.billing_id == other.billing_id
             && self.worker_id == other.worker_id
             && self.webhook == other.webhook
+            && self.private_webhooks == other.private_webhooks
             && self.limiter.same_limits(&other.limiter)
     }
 }
@@ -205,6 +213,7 @@ mod tests {
                 key_hashes: vec![KeyHash::of(key)],
                 source: Source::Config,
                 webhook: None,
+                private_webhooks: false,
             },
             Arc::default(),
             Arc::new(TenantLimiter::new(0, 0, 0)),

@@ -4,20 +4,28 @@
 //! tenants directory are read again on SIGHUP, on an admin reload, and whenever the
 //! directory's listing changes (looked at every `tenants_reload_seconds`: polling, because a
 //! Kubernetes Secret volume is updated by swapping a symlink, which file watchers miss). A
-//! file that does not parse, or whose id or keys clash with another tenant, is refused with a
-//! log line and its previous version kept. Requests hold the tenant they started with, so a
-//! removed tenant's calls in flight finish, while its keys stop working at the swap.
+//! file that does not parse, or whose id or keys clash with another tenant (see [`claims`]),
+//! is refused with a log line and its previous version, if any, kept. A directory that cannot
+//! be read, or that reads empty after having held tenants (an unmounted volume looks so),
+//! changes nothing: the set last loaded stays, with an error line and
+//! `gateway_tenant_source_up{source="directory"} 0`. Requests hold the tenant they started
+//! with, so a removed tenant's calls in flight finish, while its keys stop working at the swap.
+//!
+//! [`claims`]: super::claims
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use serde::Serialize;
 
+use super::claims::{resolve, Candidates};
+use super::directory::{self, DirRead, Listing};
 use super::{Endpoints, Source, Tenant, TenantLimiter, TenantSpec, Tenants};
 use crate::config::{Environment, LimitSettings, Settings, TenantSettings};
+use crate::metrics::Metrics;
 use crate::simulator::Simulator;
 
 /// What a tenant is built from besides its own settings.
@@ -27,6 +35,7 @@ pub struct Factory {
     embedded_host: Option<String>,
     /// The in-process simulator: tenants added later must be known to it too.
     simulator: Option<Simulator>,
+    metrics: Option<Metrics>,
 }
 
 pub struct TenantRegistry {
@@ -44,9 +53,6 @@ struct DirState {
     listing: Option<Listing>,
 }
 
-/// Names, sizes and modification times of a directory's entries.
-type Listing = Vec<(String, u64, Option<SystemTime>)>;
-
 /// What a reload did.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct ReloadReport {
@@ -54,8 +60,13 @@ pub struct ReloadReport {
     pub added: Vec<String>,
     pub changed: Vec<String>,
     pub removed: Vec<String>,
-    /// Files refused, each with its problems (its previous version, if any, is kept).
+    /// Files refused, each with its problems.
     pub rejected: BTreeMap<String, Vec<String>>,
+    /// Refused tenants whose previous version stays in use (the others are not loaded).
+    pub kept: Vec<String>,
+    /// Why the directory was not read at all (the set last loaded stays).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Factory {
@@ -68,7 +79,14 @@ impl Factory {
             settings,
             embedded_host,
             simulator,
+            metrics: None,
         }
+    }
+
+    /// Reports the directory's health (`gateway_tenant_source_up`, failed reloads).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Factory {
+        self.metrics = Some(metrics);
+        self
     }
 
     fn limits(&self) -> &LimitSettings {
@@ -106,6 +124,7 @@ impl Factory {
                 key_hashes: t.api_key_hashes.clone(),
                 source,
                 webhook: t.webhook.clone(),
+                private_webhooks: self.settings.private_targets_allowed(t),
             },
             previous.map(|p| p.health.clone()).unwrap_or_default(),
             Arc::new(limiter),
@@ -175,73 +194,72 @@ impl TenantRegistry {
     /// Reads the directory again and swaps in the new set.
     pub async fn reload(&self) -> ReloadReport {
         let mut state = self.state.lock().await;
-        let (listing, files) = match &self.dir {
-            None => (None, Vec::new()),
+        let previous = self.current.load_full();
+        let read = match &self.dir {
+            None => DirRead::Read {
+                listing: None,
+                candidates: Candidates::new(),
+            },
             Some(dir) => {
-                let dir = dir.clone();
-                tokio::task::spawn_blocking(move || read_dir(&dir))
+                let (dir, max) = (dir.clone(), self.factory.settings.tenants_max_file_bytes);
+                tokio::task::spawn_blocking(move || directory::read(&dir, max))
                     .await
-                    .unwrap_or_else(|_| (None, Vec::new()))
+                    .unwrap_or_else(|_| DirRead::Unreadable("reading it failed".into()))
             }
         };
-        let previous = self.current.load_full();
-        let mut report = ReloadReport::default();
+        let (listing, mut candidates) = match read {
+            DirRead::Unreadable(why) => {
+                // Looked at again when it reappears (its listing then changes).
+                state.listing = None;
+                return self.keep(&previous, format!("tenants directory unreadable ({why})"));
+            }
+            DirRead::Read {
+                listing,
+                candidates,
+            } if candidates.is_empty() && !state.good.is_empty() => {
+                state.listing = listing;
+                return self.keep(&previous, "tenants directory read empty after holding tenants (an unmounted volume?); a restart starts without them".into());
+            }
+            DirRead::Read {
+                listing,
+                candidates,
+            } => (listing, candidates),
+        };
+        self.source_up(true);
+        // Directory tenants pass the configuration's webhook check, per tenant.
+        for (id, parsed) in candidates.iter_mut() {
+            let refusal = parsed
+                .as_ref()
+                .ok()
+                .and_then(|t| self.factory.settings.webhook_refusal(t));
+            if let Some(why) = refusal {
+                *parsed = Err(vec![format!("tenants.{id}.webhook_url: {why}")]);
+            }
+        }
         let mut accepted: Vec<Arc<Tenant>> = self
             .fixed
             .iter()
             .map(|(id, t, source)| self.factory.build(id, t, *source, previous.get(id)))
             .collect();
-        let mut good = BTreeMap::new();
-        let mut candidates: BTreeMap<String, Result<TenantSettings, Vec<String>>> = BTreeMap::new();
-        for (id, parsed) in files {
-            candidates.insert(id, parsed);
-        }
-        // A file gone bad keeps its previous good version.
-        for (id, old) in &state.good {
-            if let Some(Err(problems)) = candidates.get(id) {
-                report.rejected.insert(id.clone(), problems.clone());
-                candidates.insert(id.clone(), Ok(old.clone()));
-            }
-        }
-        // Who holds each id and key so far: the fixed tenants first, then files by name.
-        let mut ids: HashSet<String> = accepted.iter().map(|t| t.id.clone()).collect();
+        let ids: HashSet<String> = accepted.iter().map(|t| t.id.clone()).collect();
         let mut owners: HashMap<[u8; 32], String> = HashMap::new();
         for t in &accepted {
             for h in t.key_hashes() {
                 owners.entry(h.0).or_insert_with(|| t.id.clone());
             }
         }
-        for (id, parsed) in candidates {
-            let settings = match parsed {
-                Ok(s) => s,
-                Err(problems) => {
-                    report.rejected.insert(id, problems);
-                    continue;
-                }
-            };
-            let clash = if ids.contains(&id) {
-                Some(format!("tenant id {id} is already configured"))
-            } else {
-                settings
-                    .api_key_hashes
-                    .iter()
-                    .find_map(|h| owners.get(&h.0))
-                    .map(|owner| format!("an API key of {id} is also a key of tenant {owner}; a key acts for one tenant only"))
-            };
-            if let Some(why) = clash {
-                report.rejected.entry(id).or_default().push(why);
-                continue;
-            }
-            for h in &settings.api_key_hashes {
-                owners.insert(h.0, id.clone());
-            }
-            ids.insert(id.clone());
+        let resolved = resolve(&ids, &owners, &state.good, candidates);
+        for (id, settings) in &resolved.accepted {
             accepted.push(
                 self.factory
-                    .build(&id, &settings, Source::Directory, previous.get(&id)),
+                    .build(id, settings, Source::Directory, previous.get(id)),
             );
-            good.insert(id, settings);
         }
+        let mut report = ReloadReport {
+            rejected: resolved.rejected,
+            kept: resolved.kept,
+            ..ReloadReport::default()
+        };
         let next = Tenants::new(accepted);
         for t in next.iter() {
             match previous.get(&t.id) {
@@ -257,10 +275,38 @@ impl TenantRegistry {
             .collect();
         report.tenants = next.len();
         self.current.store(Arc::new(next));
-        state.good = good;
+        state.good = resolved.accepted;
         state.listing = listing;
         log(&report);
         report
+    }
+
+    /// The set last loaded stays: the directory said nothing trustworthy.
+    fn keep(&self, previous: &Tenants, error: String) -> ReloadReport {
+        self.source_up(false);
+        if let Some(m) = &self.factory.metrics {
+            m.tenant_reload_failures
+                .with_label_values(&["directory"])
+                .inc();
+        }
+        tracing::error!(
+            dir = %self.dir.as_deref().unwrap_or(std::path::Path::new("")).display(),
+            tenants = previous.len(),
+            "{error}; every tenant last loaded is kept"
+        );
+        ReloadReport {
+            tenants: previous.len(),
+            error: Some(error),
+            ..ReloadReport::default()
+        }
+    }
+
+    fn source_up(&self, up: bool) {
+        if let (Some(m), Some(_)) = (&self.factory.metrics, &self.dir) {
+            m.tenant_source_up
+                .with_label_values(&["directory"])
+                .set(i64::from(up));
+        }
     }
 
     /// Looks at the directory every `every` and reloads when its listing changed.
@@ -275,7 +321,7 @@ impl TenantRegistry {
             loop {
                 tick.tick().await;
                 let d = dir.clone();
-                let now = tokio::task::spawn_blocking(move || listing(&d))
+                let now = tokio::task::spawn_blocking(move || directory::listing(&d))
                     .await
                     .ok()
                     .flatten();
@@ -308,8 +354,13 @@ impl TenantRegistry {
 }
 
 fn log(r: &ReloadReport) {
-    for (file, problems) in &r.rejected {
-        tracing::warn!(tenant = %file, problems = %problems.join("; "), "tenant file refused; its previous version (if any) is kept");
+    for (id, problems) in &r.rejected {
+        let problems = problems.join("; ");
+        if r.kept.contains(id) {
+            tracing::warn!(tenant = %id, %problems, "tenant file refused; its previous version stays in use");
+        } else {
+            tracing::warn!(tenant = %id, %problems, "tenant file refused; this tenant is not loaded");
+        }
     }
     if !(r.added.is_empty() && r.changed.is_empty() && r.removed.is_empty()) {
         tracing::info!(
@@ -320,50 +371,4 @@ fn log(r: &ReloadReport) {
             "tenants reloaded"
         );
     }
-}
-
-fn listing(dir: &Path) -> Option<Listing> {
-    let mut out: Listing = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| {
-            // `metadata` follows symlinks: a swapped Secret volume shows as changed files.
-            let meta = std::fs::metadata(e.path()).ok();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                meta.as_ref().map(|m| m.len()).unwrap_or(0),
-                meta.and_then(|m| m.modified().ok()),
-            )
-        })
-        .collect();
-    out.sort();
-    Some(out)
-}
-
-/// Every tenant file of the directory, parsed.
-type Parsed = Vec<(String, Result<TenantSettings, Vec<String>>)>;
-
-fn read_dir(dir: &Path) -> (Option<Listing>, Parsed) {
-    let before = listing(dir);
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        tracing::warn!(dir = %dir.display(), "tenants directory unreadable; no tenant read from it");
-        return (before, Vec::new());
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| crate::config::tenant_file_id(p).is_some())
-        .collect();
-    files.sort();
-    let parsed = files
-        .iter()
-        .map(|path| match TenantSettings::from_file(path) {
-            Ok((id, t)) => (id, Ok(t)),
-            Err(problems) => (
-                crate::config::tenant_file_id(path).unwrap_or_default(),
-                Err(problems),
-            ),
-        })
-        .collect();
-    (before, parsed)
 }

@@ -35,6 +35,7 @@ mod simulator_e3;
 mod simulator_e4;
 mod simulator_faults;
 mod tenants_dir;
+mod tenants_hardening;
 mod test_redis;
 mod tokens;
 mod traces;

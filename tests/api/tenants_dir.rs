@@ -12,23 +12,23 @@ use crate::fixtures::*;
 use crate::helpers::*;
 
 /// A fresh directory under the system's temp dir, removed when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new() -> TempDir {
+    pub(crate) fn new() -> TempDir {
         let p = std::env::temp_dir().join(format!("ugw-tenants-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
     }
 
-    fn write(&self, name: &str, text: &str) {
+    pub(crate) fn write(&self, name: &str, text: &str) {
         // Written aside then renamed: the gateway never reads half a file.
         let tmp = self.0.join(format!(".{name}.tmp"));
         std::fs::write(&tmp, text).unwrap();
         std::fs::rename(&tmp, self.0.join(name)).unwrap();
     }
 
-    fn remove(&self, name: &str) {
+    pub(crate) fn remove(&self, name: &str) {
         std::fs::remove_file(self.0.join(name)).unwrap();
     }
 }
@@ -52,7 +52,7 @@ fn tenant_a_file(dir: &TempDir, key: &str) {
     dir.write("acme.client_secret", TENANT_A.client_secret);
 }
 
-async fn status_with(gw: &Gateway, key: &str) -> u16 {
+pub(crate) async fn status_with(gw: &Gateway, key: &str) -> u16 {
     gw.anonymous(Method::GET, "/v1/clients?email=nobody@example.org")
         .bearer_auth(key)
         .send()
@@ -62,7 +62,7 @@ async fn status_with(gw: &Gateway, key: &str) -> u16 {
 }
 
 /// Polls until the key's status is (or is no longer) 401; returns how long it took.
-async fn until(gw: &Gateway, key: &str, authorised: bool) -> Duration {
+pub(crate) async fn until(gw: &Gateway, key: &str, authorised: bool) -> Duration {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(10) {
         if (status_with(gw, key).await != 401) == authorised {

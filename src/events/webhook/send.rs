@@ -11,46 +11,59 @@ use super::WebhookEndpoint;
 use crate::config::EventsSettings;
 
 pub struct Sender {
-    client: reqwest::Client,
-    allow_private: bool,
+    /// `https` only, every address public (checked as resolved).
+    public: reqwest::Client,
+    /// For tenants allowed private targets (see `Settings::private_targets_allowed`).
+    private: reqwest::Client,
     timeout: Duration,
 }
 
 impl Sender {
     pub fn new(settings: &EventsSettings) -> Result<Sender, String> {
         let timeout = Duration::from_secs(settings.webhook_timeout_seconds);
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .pool_idle_timeout(Duration::from_secs(30))
-            .user_agent(concat!("urssaf-gateway/", env!("CARGO_PKG_VERSION")));
-        if !settings.allow_private_targets {
-            builder = builder
-                .https_only(true)
-                .dns_resolver(Arc::new(PublicOnlyResolver));
-        }
-        let client = builder
-            .build()
-            .map_err(|e| format!("webhook http client: {e}"))?;
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(timeout)
+                .timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .pool_idle_timeout(Duration::from_secs(30))
+                .user_agent(concat!("urssaf-gateway/", env!("CARGO_PKG_VERSION")))
+        };
+        let public = builder()
+            .https_only(true)
+            .dns_resolver(Arc::new(PublicOnlyResolver))
+            .build();
+        let private = builder().build();
+        let (Ok(public), Ok(private)) = (public, private) else {
+            return Err("webhook http client: cannot be built".into());
+        };
         Ok(Sender {
-            client,
-            allow_private: settings.allow_private_targets,
+            public,
+            private,
             timeout,
         })
     }
 
-    /// Sends once; never fails, the attempt says what happened.
-    pub async fn send(&self, endpoint: &WebhookEndpoint, d: &Delivery) -> Attempt {
+    /// Sends once; never fails, the attempt says what happened. `allow_private`: this
+    /// tenant's webhook may go to `http` and private addresses.
+    pub async fn send(
+        &self,
+        endpoint: &WebhookEndpoint,
+        allow_private: bool,
+        d: &Delivery,
+    ) -> Attempt {
         let at_ms = now_ms();
         let started = Instant::now();
-        let refused = (!self.allow_private)
-            .then(|| endpoint.url.refusal())
-            .flatten();
+        let refused = (!allow_private).then(|| endpoint.url.refusal()).flatten();
+        let client = if allow_private {
+            &self.private
+        } else {
+            &self.public
+        };
         let result = match refused {
             Some(why) => Err(format!("{}: {why}", endpoint.url.origin())),
-            None => self.post(endpoint, d).await,
+            None => self.post(client, endpoint, d).await,
         };
         let (status_code, error) = match result {
             Ok(code) => (Some(code), None),
@@ -64,12 +77,16 @@ impl Sender {
         }
     }
 
-    async fn post(&self, endpoint: &WebhookEndpoint, d: &Delivery) -> Result<u16, String> {
+    async fn post(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &WebhookEndpoint,
+        d: &Delivery,
+    ) -> Result<u16, String> {
         // The time of this attempt, not of the event: receivers refuse old timestamps.
         let timestamp = chrono::Utc::now().timestamp();
         let signature = signature_header(&endpoint.secrets, &d.id, timestamp, &d.body);
-        let sent = self
-            .client
+        let sent = client
             .post(endpoint.url.url().clone())
             .header("content-type", "application/json")
             .header("webhook-id", &d.id)

@@ -159,7 +159,9 @@ async fn attempt(
             }
         }
     };
-    let attempt = sender.send(endpoint, &delivery).await;
+    let attempt = sender
+        .send(endpoint, tenant.private_webhooks, &delivery)
+        .await;
     let waits = jittered(&d.inner.settings.webhook_retry_schedule);
     let now = now_ms();
     let outcome = match (&d.inner.store, &job) {

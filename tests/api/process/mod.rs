@@ -3,6 +3,7 @@
 
 mod drain;
 mod logs;
+mod tenant_files;
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
@@ -120,11 +121,9 @@ fn configuration_errors_are_one_clear_line_each() {
         ),
         "{err}"
     );
-    assert!(lines.contains(&"error: tenants.acme.api_key_hashes: \"abc\" is not a SHA-256 hex digest (64 hex characters)"), "{err}");
+    assert!(lines.contains(&"error: tenants.acme.api_key_hashes: entry 1: not a SHA-256 hex digest (64 hex characters; `urssaf-gateway hash-key` makes one)"), "{err}");
     assert!(
-        lines.contains(
-            &"error: tenants.acme.worker_id: \"123\" must be SAP + 9 digits or SIR + 14 digits"
-        ),
+        lines.contains(&"error: tenants.acme.worker_id: must be SAP + 9 digits or SIR + 14 digits"),
         "{err}"
     );
 
