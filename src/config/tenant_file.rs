@@ -21,7 +21,7 @@ pub fn read_tenant_file(
         .unwrap_or_default();
     let refuse = |why: String| vec![format!("{name}: {why}")];
     let id = tenant_file_id(path).ok_or_else(|| refuse("not a tenant file".into()))?;
-    super::tenant::check_id(&id).map_err(|e| refuse(e))?;
+    super::tenant::check_id(&id).map_err(&refuse)?;
     let text = read_bounded(root, path, max_bytes).map_err(refuse)?;
     let format = match path.extension().and_then(|e| e.to_str()) {
         Some("toml") => config::FileFormat::Toml,
