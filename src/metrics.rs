@@ -16,7 +16,7 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     pub upstream_requests: IntCounterVec,
     pub upstream_duration: HistogramVec,
-    /// Circuit breaker per Urssaf host: 0 closed, 1 half-open, 2 open.
+    /// Circuit breaker per Urssaf host and state (closed, half_open, open): 1 for the current state.
     pub urssaf_breaker_state: IntGaugeVec,
     pub urssaf_retries: IntCounterVec,
     pub token_lookups: IntCounterVec,
@@ -213,9 +213,9 @@ impl Metrics {
                 let g = IntGaugeVec::new(
                     Opts::new(
                         "gateway_urssaf_breaker_state",
-                        "Circuit breaker per Urssaf host: 0 closed, 1 half-open, 2 open.",
+                        "Circuit breaker per Urssaf host, one series per state (closed, half_open, open): 1 for the current state, 0 for the others.",
                     ),
-                    &["host"],
+                    &["host", "state"],
                 )
                 .expect("static metric definition");
                 registry
