@@ -164,7 +164,7 @@ impl Metrics {
         ] {
             registry.register(m).expect("metric registered once");
         }
-        Metrics {
+        let metrics = Metrics {
             webhook_lag,
             webhook_pending,
             webhook_deliveries: counter_vec(
@@ -252,6 +252,22 @@ impl Metrics {
                 "Reconciliation lookups (search by invoice number after a duplicate or a lost answer) that failed.",
             ),
             registry,
+        };
+        metrics.initialise_known_series();
+        metrics
+    }
+
+    /// Series whose label values are known in advance start at 0, so that they are exported
+    /// (and a dashboard or `rate()` sees them) before the first event, delivery or cycle.
+    fn initialise_known_series(&self) {
+        for outcome in ["delivered", "retried", "failed"] {
+            self.webhook_deliveries.with_label_values(&[outcome]);
+        }
+        for kind in ["payment_request", "client"] {
+            self.events_watched.with_label_values(&[kind]);
+        }
+        for t in crate::events::EventType::ALL {
+            self.events_changes.with_label_values(&[t.as_str()]);
         }
     }
 
