@@ -204,3 +204,29 @@ def _get_ready(base):
         return _get(base + "/readyz", None)
     except (urllib.error.URLError, ConnectionError, socket.timeout):
         return 0
+
+
+def scrape_metrics(rendered, split_docs):
+    """(message, /metrics text) of the binary run as the chart's default install, after one
+    API call that reaches Urssaf (the simulator), so that request, Urssaf, token and breaker
+    series exist. The text is None when skipped or failed."""
+    binary = _binary()
+    if not binary:
+        return "skipped: no target/{release,debug}/urssaf-gateway (cargo build) nor $URSSAF_GATEWAY_BIN", None
+    objs = [o for _, _, o in split_docs(rendered)]
+    scraped = {}
+
+    def probe(base, metrics):
+        failed = _keys_work(base, key)
+        if failed:
+            return failed
+        with urllib.request.urlopen(f"{metrics}/metrics", timeout=5) as r:
+            scraped["text"] = r.read().decode()
+        return f"ok: scraped {metrics}/metrics of {binary}"
+    with tempfile.TemporaryDirectory() as workdir:
+        try:
+            env, key = _pod_environment(objs, workdir)
+        except (KeyError, ValueError) as e:
+            return f"FAIL: cannot rebuild the pod's environment from the render: {e!r}", None
+        msg = _serve(binary, env, workdir, probe)
+    return msg, scraped.get("text")

@@ -18,6 +18,7 @@ import promql_parser
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import helm_examples  # noqa: E402
 import demo_smoke  # noqa: E402
+import chart_readme  # noqa: E402
 
 CHART = "deploy/helm/urssaf-gateway"
 MANIFEST_VALUES = "deploy/manifests/values.yaml"
@@ -30,16 +31,14 @@ K8S_VERSIONS = ["1.30.0", kv.latest_version()]
 KIND_ORDER = ["NetworkPolicy", "ServiceAccount", "Secret", "ConfigMap", "Service",
               "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress",
               "HTTPRoute", "ServiceMonitor", "PrometheusRule"]
-# Metric names the gateway exports and alerts may use (src/metrics.rs).
-GATEWAY_METRICS = {
-    "gateway_urssaf_breaker_state", "gateway_token_fetches_total",
-    "gateway_urssaf_requests_total", "gateway_http_requests_total",
-    "gateway_redis_errors_total", "gateway_redis_up",
-    "gateway_reconciliation_failures_total", "gateway_build_info",
-    "gateway_http_request_duration_seconds", "gateway_urssaf_request_duration_seconds",
-    "gateway_token_cache_lookups_total", "gateway_idempotency_replays_total",
-    "gateway_reconciliations_total",
-}
+DASHBOARD = f"{CHART}/dashboards/urssaf-gateway.json"
+# The gateway's own metric names start with this; alerts and the dashboard may only use names
+# the binary exports (GATEWAY_METRICS, filled from its /metrics below).
+METRIC_PREFIX = "gateway_"
+# Exported only in some set-ups, so absent from the scrape of the chart's default install.
+CONDITIONAL_METRICS = {"gateway_redis_up": "registered only when Redis is configured",
+                       "gateway_webhook_pending": "one series per tenant with a webhook"}
+GATEWAY_METRICS = set()
 ALERTS = {"UrssafGatewayBreakerOpen", "UrssafGatewayTokenFetchFailing", "UrssafGatewayUrssafErrors",
           "UrssafGatewayHttp5xx", "UrssafGatewayRedisDown", "UrssafGatewayReconciliationFailing",
           "UrssafGatewayVersionSkew"}
@@ -164,6 +163,56 @@ def _metric_names(expr):
     return names
 
 
+def exported_names(text):
+    """Metric names in a Prometheus text exposition, histogram series (_bucket, _sum, _count)
+    included."""
+    names = set()
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[:2] == ["#", "TYPE"]:
+            names.add(parts[2])
+            if parts[3] in ("histogram", "summary"):
+                names |= {parts[2] + s for s in ("_bucket", "_sum", "_count")}
+    return names
+
+
+def unknown_metrics(expr):
+    """Gateway metric names an expression uses that the binary does not export."""
+    return {m for m in _metric_names(promql_parser.parse(expr))
+            if m.startswith(METRIC_PREFIX)} - GATEWAY_METRICS
+
+
+def check_dashboard(path):
+    """Every panel query parses as PromQL (Grafana's variables given sample values) and uses
+    only exported metric names; returns the names used."""
+    import json
+    with open(path) as f:
+        dash = json.load(f)
+    used, n = set(), 0
+    for panel in dash.get("panels", []):
+        for t in panel.get("targets", []):
+            expr = (t["expr"].replace("$__rate_interval", "5m").replace("${job}", "x")
+                    .replace("$job", "x"))
+            n += 1
+            try:
+                parsed = promql_parser.parse(expr)
+            except ValueError as e:
+                fail(f"{path}: panel {panel.get('title')!r}: PromQL does not parse: {e}: {expr}")
+                continue
+            names = {m for m in _metric_names(parsed) if m.startswith(METRIC_PREFIX)}
+            used |= names
+            for m in sorted(names - GATEWAY_METRICS):
+                fail(f"{path}: panel {panel.get('title')!r} uses {m}, which the binary does not export")
+    for var in dash.get("templating", {}).get("list", []):
+        q = var.get("definition") or ""
+        for m in re.findall(r"\b" + METRIC_PREFIX + r"[a-z0-9_]+", q):
+            used.add(m)
+            if m not in GATEWAY_METRICS:
+                fail(f"{path}: variable {var.get('name')!r} uses {m}, which the binary does not export")
+    print(f"{path}: {n} queries, {len(used)} gateway metrics, all exported")
+    return used
+
+
 def check_prometheusrule(obj):
     groups = (obj.get("spec") or {}).get("groups")
     assert isinstance(groups, list) and groups, "spec.groups empty"
@@ -181,7 +230,7 @@ def check_prometheusrule(obj):
                 parsed = promql_parser.parse(r["expr"])
             except ValueError as e:
                 raise AssertionError(f"{name}: PromQL does not parse: {e}: {r['expr']}")
-            unknown = {m for m in _metric_names(parsed) if m.startswith("gateway_")} - GATEWAY_METRICS
+            unknown = {m for m in _metric_names(parsed) if m.startswith(METRIC_PREFIX)} - GATEWAY_METRICS
             assert not unknown, f"{name}: unknown gateway metrics {sorted(unknown)}"
             if "for" in r:
                 assert re.fullmatch(r"([0-9]+(ms|s|m|h|d|w|y))+", str(r["for"])), f"{name}: bad for: {r['for']}"
@@ -301,7 +350,42 @@ def render_and_validate(values, label):
     return docs
 
 
-# ---------------------------------------------------------------- 2. helm lint
+# ---------------------------------------------------------------- 2. metric names, chart README
+section("metric names the binary exports (its /metrics, run as the chart's default install)")
+msg, text = demo_smoke.scrape_metrics(render({}), split_docs)
+print(msg)
+if msg.startswith("FAIL"):
+    fail(msg[6:])
+if text:
+    GATEWAY_METRICS |= exported_names(text)
+else:
+    # No binary: the names registered in the source, so that typos are still caught.
+    GATEWAY_METRICS |= set(re.findall(r'"(' + METRIC_PREFIX + r'[a-z0-9_]+)"', open("src/metrics.rs").read()))
+    GATEWAY_METRICS |= {n + s for n in set(GATEWAY_METRICS) for s in ("_bucket", "_sum", "_count")}
+for name, why in CONDITIONAL_METRICS.items():
+    if name not in open("src/metrics.rs").read():
+        fail(f"CONDITIONAL_METRICS: {name} is not in src/metrics.rs any more")
+    GATEWAY_METRICS.add(name)
+print(f"{len([m for m in GATEWAY_METRICS if m.startswith(METRIC_PREFIX)])} gateway metric names "
+      f"({', '.join(f'{k}: {v}' for k, v in CONDITIONAL_METRICS.items())})")
+check_dashboard(DASHBOARD)
+
+section(f"{chart_readme.README} generated from values.yaml")
+fresh_readme = chart_readme.render()
+current_readme = open(chart_readme.README).read() if os.path.exists(chart_readme.README) else None
+if os.environ.get("LINT_DEPLOY_UPDATE") == "1" and current_readme != fresh_readme:
+    with open(chart_readme.README, "w") as f:
+        f.write(fresh_readme)
+    print(f"rewrote {chart_readme.README}")
+elif current_readme != fresh_readme:
+    diff = difflib.unified_diff((current_readme or "").splitlines(True), fresh_readme.splitlines(True),
+                                chart_readme.README + " (committed)", chart_readme.README + " (generated)")
+    sys.stdout.writelines(list(diff)[:40])
+    fail(f"{chart_readme.README} is stale: run .ci/lint-deploy --update (or python3 .ci/chart_readme.py --write)")
+else:
+    print("ok")
+
+# ---------------------------------------------------------------- 3. helm lint
 section("helm lint (strict)")
 scenarios = sorted(glob.glob(f"{CHART}/ci/*-values.yaml"))
 if not scenarios:
@@ -390,6 +474,8 @@ BAD = {  # what: (values, text the refusal must contain)
         "webhookUrl": "https://h.example/x", "webhookSecret": "hunter2"}}}, "/tenants/acme/webhookSecret"),
     "events poll interval zero": ({"events": {"pollIntervalSeconds": 0}}, "/events/pollIntervalSeconds"),
     "unknown alert disabled": ({"metrics": {"prometheusRule": {"disabled": ["Nope"]}}}, "prometheusRule/disabled"),
+    "webhook egress port out of range": ({"networkPolicy": {"egress": {"webhookPorts": [0]}}}, "/networkPolicy/egress/webhookPorts/0"),
+    "global.imageRegistry not a host": ({"global": {"imageRegistry": "https://r.example"}}, "/global/imageRegistry"),
 }
 for what, (values, expect) in BAD.items():
     try:

@@ -20,15 +20,27 @@ use urssaf_gateway::simulator::{Faults, Simulator, SimulatorSettings};
 use urssaf_gateway::startup::Application;
 use urssaf_gateway::{api, telemetry, tenant};
 
+/// Shown under every command's `--help`.
+const AFTER_HELP: &str = "\
+Settings: built-in defaults, then the configuration file, then environment variables named
+GATEWAY__<SECTION>__<KEY> (e.g. GATEWAY__SERVER__PORT, GATEWAY__TENANTS__<ID>__CLIENT_ID);
+`urssaf-gateway config` prints them merged, secrets masked.
+
+Exit codes:
+  0  success (serve: stopped cleanly; check, campaign: every tenant or scenario passed)
+  1  failure while running (serve: the server failed; check, campaign: one failed)
+  2  bad configuration or usage (each problem printed on one line)";
+
 #[derive(Parser)]
 #[command(
     name = "urssaf-gateway",
     version,
-    about = "REST gateway to Urssaf's API Tiers de Prestation"
+    about = "REST gateway to Urssaf's API Tiers de Prestation",
+    after_help = AFTER_HELP
 )]
 struct Cli {
-    /// Configuration file (TOML or YAML); also `GATEWAY_CONFIG`.
-    #[arg(long, global = true)]
+    /// Configuration file (TOML or YAML).
+    #[arg(long, global = true, env = "GATEWAY_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -37,7 +49,7 @@ struct Cli {
 #[derive(clap::Args)]
 struct SimulatorArgs {
     /// Port (default: `simulator.port`, 8090).
-    #[arg(long)]
+    #[arg(long, env = "GATEWAY__SIMULATOR__PORT")]
     port: Option<u16>,
     /// A provider's client id; repeat with --client-secret for several providers.
     #[arg(long = "client-id")]
@@ -45,11 +57,11 @@ struct SimulatorArgs {
     #[arg(long = "client-secret")]
     client_secrets: Vec<String>,
     /// Lifetime of the tokens it issues, in seconds (default: `simulator.token_lifetime_seconds`).
-    #[arg(long)]
+    #[arg(long, env = "GATEWAY__SIMULATOR__TOKEN_LIFETIME_SECONDS")]
     token_lifetime: Option<u64>,
     /// Simulated seconds before a registered client becomes active
     /// (default: `simulator.activation_delay_seconds`).
-    #[arg(long)]
+    #[arg(long, env = "GATEWAY__SIMULATOR__ACTIVATION_DELAY_SECONDS")]
     activation_delay: Option<u64>,
     /// Fault knobs at start, as the JSON of `PUT /__admin/faults`, e.g. '{"latency_ms":200}'.
     #[arg(long)]
@@ -65,9 +77,10 @@ struct SimulatorArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Run the gateway (the default).
+    #[command(after_help = AFTER_HELP)]
     Serve {
-        /// Port of the API (overrides `server.port`).
-        #[arg(long)]
+        /// Port of the API (`server.port`).
+        #[arg(long, env = "GATEWAY__SERVER__PORT")]
         port: Option<u16>,
     },
     /// Run the Urssaf simulator standalone, admin API on.
@@ -78,6 +91,10 @@ enum Command {
     /// Run Urssaf's test campaign (M010, M020, M050, M070) for one tenant and write the
     /// report (Markdown, HTML, JSON); exit 0 only when the four scenarios pass.
     Campaign(CampaignArgs),
+    /// Print the merged settings (defaults, then the file, then GATEWAY__… variables), one
+    /// line each with where its value came from, secrets masked; exit 2 if they do not load.
+    #[command(after_help = AFTER_HELP)]
+    Config,
     /// Print the OpenAPI document (JSON).
     Openapi,
     /// Print the SHA-256 of an API key for `api_key_hashes`; with no key, make a new one.
@@ -98,6 +115,7 @@ async fn main() -> ExitCode {
             Ok(settings) => access::campaign_command(settings, args).await,
             Err(code) => code,
         },
+        Command::Config => show_config(cli.config),
         Command::Openapi => {
             print!("{}", api::openapi::document_json());
             ExitCode::SUCCESS
@@ -112,6 +130,34 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn show_config(config: Option<PathBuf>) -> ExitCode {
+    let vars: Vec<(String, String)> = std::env::vars().collect();
+    match urssaf_gateway::config::show(config.as_deref(), vars) {
+        Ok(text) => print!("{text}"),
+        Err(problems) => {
+            for p in problems {
+                eprintln!("error: {p}");
+            }
+            return ExitCode::from(2);
+        }
+    }
+    // The tree loaded; the typed settings may still be refused (a bad hash, a missing secret).
+    match load(config) {
+        Ok(settings) => {
+            let problems = settings.problems();
+            for p in &problems {
+                eprintln!("error: {p}");
+            }
+            if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            }
+        }
+        Err(code) => code,
     }
 }
 

@@ -16,7 +16,7 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     pub upstream_requests: IntCounterVec,
     pub upstream_duration: HistogramVec,
-    /// Circuit breaker per Urssaf host: 0 closed, 1 half-open, 2 open.
+    /// Circuit breaker per Urssaf host and state (closed, half_open, open): 1 for the current state.
     pub urssaf_breaker_state: IntGaugeVec,
     pub urssaf_retries: IntCounterVec,
     pub token_lookups: IntCounterVec,
@@ -179,7 +179,7 @@ impl Metrics {
         registry
             .register(Box::new(tenant_source_up.clone()))
             .expect("metric registered once");
-        Metrics {
+        let metrics = Metrics {
             tenant_source_up,
             tenant_reload_failures: counter_vec(
                 "gateway_tenant_reload_failures_total",
@@ -234,9 +234,9 @@ impl Metrics {
                 let g = IntGaugeVec::new(
                     Opts::new(
                         "gateway_urssaf_breaker_state",
-                        "Circuit breaker per Urssaf host: 0 closed, 1 half-open, 2 open.",
+                        "Circuit breaker per Urssaf host, one series per state (closed, half_open, open): 1 for the current state, 0 for the others.",
                     ),
-                    &["host"],
+                    &["host", "state"],
                 )
                 .expect("static metric definition");
                 registry
@@ -273,6 +273,22 @@ impl Metrics {
                 "Reconciliation lookups (search by invoice number after a duplicate or a lost answer) that failed.",
             ),
             registry,
+        };
+        metrics.initialise_known_series();
+        metrics
+    }
+
+    /// Series whose label values are known in advance start at 0, so that they are exported
+    /// (and a dashboard or `rate()` sees them) before the first event, delivery or cycle.
+    fn initialise_known_series(&self) {
+        for outcome in ["delivered", "retried", "failed"] {
+            self.webhook_deliveries.with_label_values(&[outcome]);
+        }
+        for kind in ["payment_request", "client"] {
+            self.events_watched.with_label_values(&[kind]);
+        }
+        for t in crate::events::EventType::ALL {
+            self.events_changes.with_label_values(&[t.as_str()]);
         }
     }
 

@@ -256,6 +256,9 @@ impl Application {
                         .app_data(checks.clone())
                         .service(api::health::metrics)
                         .service(api::checks::checks)
+                        // Problems answered on this port link to their pages here too.
+                        .service(api::problem_pages::index)
+                        .service(api::problem_pages::page)
                         .configure(|cfg| {
                             if !admin.0.is_empty() {
                                 api::admin::routes(cfg);

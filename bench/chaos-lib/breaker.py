@@ -15,7 +15,7 @@ from rawhttp import get, metric
 gw, sim, key, client, open_s = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
 concurrent = int(sys.argv[6]) if len(sys.argv) > 6 else 8
 path = f"/v1/clients/{client}"
-STATE = {0: "closed", 1: "half_open", 2: "open"}
+STATE_LABELS = ("closed", "half_open", "open")
 
 
 def faults(body):
@@ -30,8 +30,10 @@ def metrics():
 
 
 def state():
-    v = metric(metrics(), "gateway_urssaf_breaker_state")
-    return None if v is None else STATE.get(int(v), str(v))
+    # State-set style: one series per state, 1 for the current one.
+    text = metrics()
+    on = [s for s in STATE_LABELS if metric(text, "gateway_urssaf_breaker_state", state=s) == 1]
+    return on[0] if on else None
 
 
 def fast_fails():

@@ -17,6 +17,7 @@ pub mod observe;
 pub mod openapi;
 pub mod payment_requests;
 pub mod problem;
+pub mod problem_pages;
 pub mod responses;
 pub mod webhooks;
 
@@ -57,7 +58,9 @@ pub fn routes(cfg: &mut ServiceConfig, metrics_on_api_port: bool) {
         .service(webhooks::redeliver)
         .service(events::list)
         .service(health::healthz)
-        .service(health::readyz);
+        .service(health::readyz)
+        .service(problem_pages::index)
+        .service(problem_pages::page);
     if metrics_on_api_port {
         cfg.service(health::metrics);
     }

@@ -11,12 +11,13 @@ pub use crate::api::dto::common::UrssafError;
 use crate::domain::FieldError;
 
 macro_rules! problem_codes {
-    ($( $(#[$doc:meta])* $variant:ident = $name:literal: $status:ident, $title:literal $(, retry after $ra:literal)?; )*) => {
+    ($( $variant:ident = $name:literal: $status:ident, $title:literal $(, retry after $ra:literal)?;
+        when $when:literal; fix $fix:literal; )*) => {
         /// Stable machine code of a problem; the HTTP status follows from it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum ProblemCode {
-            $( $(#[$doc])* $variant, )*
+            $( #[doc = $when] $variant, )*
         }
 
         impl ProblemCode {
@@ -35,6 +36,16 @@ macro_rules! problem_codes {
                 match self { $(ProblemCode::$variant => $title,)* }
             }
 
+            /// When the gateway answers this problem (its documentation page says it).
+            pub fn when(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $when,)* }
+            }
+
+            /// What the caller should change or do (its documentation page says it).
+            pub fn fix(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $fix,)* }
+            }
+
             /// Seconds a caller should wait before retrying, for the codes that say "later".
             pub fn retry_after(self) -> Option<u64> {
                 match self { $(ProblemCode::$variant => problem_codes!(@ra $($ra)?),)* }
@@ -46,59 +57,93 @@ macro_rules! problem_codes {
 }
 
 problem_codes! {
-    /// A field breaks a rule (see `errors`); nothing was sent to Urssaf.
     ValidationFailed = "validation_failed": UNPROCESSABLE_ENTITY, "The request has invalid fields";
-    /// Missing or unknown API key.
+        when "A field breaks a rule (each one is listed in `errors`, by JSON pointer); nothing was sent to Urssaf.";
+        fix "Correct every field listed in `errors` (its `rule` and `message` say what is expected) and send the request again.";
     Unauthorized = "unauthorized": UNAUTHORIZED, "Missing or unknown API key";
-    /// No such route, or Urssaf knows no such resource for this provider.
+        when "The request has no `Authorization: Bearer <key>` header, or the key matches no tenant.";
+        fix "Send the tenant's API key as `Authorization: Bearer <key>`; ask the gateway's operator for a key if yours was revoked.";
     NotFound = "not_found": NOT_FOUND, "Not found";
+        when "No such route, or Urssaf knows no such resource (client, payment request) for this provider.";
+        fix "Check the path against the API documentation (`/docs`) and the identifier against the one the gateway returned.";
     MethodNotAllowed = "method_not_allowed": METHOD_NOT_ALLOWED, "Method not allowed";
+        when "The route exists but does not accept this HTTP method (the `Allow` header lists those it accepts).";
+        fix "Use one of the methods in the `Allow` header.";
     PayloadTooLarge = "payload_too_large": PAYLOAD_TOO_LARGE, "Request body too large";
-    /// The request body did not arrive within `server.body_read_timeout_seconds`; the
-    /// connection is closed.
+        when "The request body is larger than `server.max_body_bytes`.";
+        fix "Send fewer items per request (e.g. split a submission of invoices) or ask the operator to raise the limit.";
     RequestTimeout = "request_timeout": REQUEST_TIMEOUT, "Request body too slow";
-    /// The body is not JSON (`Content-Type` other than `application/json` or `…+json`).
+        when "The request body did not arrive within `server.body_read_timeout_seconds`; the connection is closed.";
+        fix "Send the whole body promptly; check the network between your software and the gateway.";
     UnsupportedMediaType = "unsupported_media_type": UNSUPPORTED_MEDIA_TYPE, "Unsupported media type";
+        when "The body is not JSON: its `Content-Type` is other than `application/json` or `…+json`.";
+        fix "Send the body as JSON with `Content-Type: application/json`.";
     BadRequest = "bad_request": BAD_REQUEST, "Bad request";
+        when "The request is malformed: a query parameter is malformed or unknown (`errors` names it, e.g. `/limit`), or the body could not be read.";
+        fix "Correct the parameter named in `errors` or `detail` and send the request again.";
     InvalidIdempotencyKey = "invalid_idempotency_key": BAD_REQUEST, "Invalid Idempotency-Key";
-    /// A query parameter is malformed or unknown: `errors` names it (e.g. `/limit`).
-    /// A request with this Idempotency-Key is still running.
+        when "The `Idempotency-Key` header is not 1 to 255 printable ASCII characters.";
+        fix "Send a short printable key, e.g. a UUID, unique per operation.";
     IdempotencyInFlight = "idempotency_in_flight": CONFLICT, "Request already in progress";
-    /// The Idempotency-Key was used with another body.
+        when "A request with this `Idempotency-Key` is still running.";
+        fix "Wait a little and send the same request with the same key again: you then get its answer.";
     IdempotencyKeyReused = "idempotency_key_reused": UNPROCESSABLE_ENTITY, "Idempotency-Key reused";
-    /// This provider is making more requests at once, or per second, than it may.
+        when "The `Idempotency-Key` was used before with another body.";
+        fix "Use a new key for a new operation; repeat a key only to retry the very same request.";
     RateLimited = "rate_limited": TOO_MANY_REQUESTS, "Too many requests for this provider", retry after 1;
-    /// Urssaf refused the request: see `urssaf` (and `results` for a submission).
+        when "This provider is making more requests at once, or per second, than it may.";
+        fix "Wait the `Retry-After` seconds and retry; send fewer requests at once.";
     UrssafRejected = "urssaf_rejected": UNPROCESSABLE_ENTITY, "Urssaf rejected the request";
-    /// Urssaf already holds this (an invoice number, a client link).
+        when "Urssaf refused the request: `urssaf` holds its error code and message (and `results` each invoice's, for a submission).";
+        fix "Correct what Urssaf's code names (see `urssaf.code` and `hint`); retrying unchanged gets the same answer.";
     UrssafConflict = "urssaf_conflict": CONFLICT, "Urssaf already has this";
-    /// Urssaf says the invoice number is taken, but what it holds could not be compared.
+        when "Urssaf already holds this: an invoice number, a client link.";
+        fix "Look the existing resource up instead of creating it again, or use another invoice number.";
     DuplicateUnverified = "duplicate_unverified": BAD_GATEWAY, "Duplicate not verified";
-    /// Urssaf refused the gateway's credentials, or its token endpoint failed.
+        when "Urssaf says the invoice number is taken, but what it holds could not be compared with this invoice.";
+        fix "Send it again (the same `Idempotency-Key` works): if Urssaf holds this very invoice it is then answered as accepted.";
     UpstreamAuthFailed = "upstream_auth_failed": BAD_GATEWAY, "Urssaf authentication failed";
+        when "Urssaf refused the gateway's credentials for this provider, or its token endpoint failed.";
+        fix "Nothing to change in the call: the operator must check the provider's Urssaf client id and secret.";
     UpstreamForbidden = "upstream_forbidden": BAD_GATEWAY, "Urssaf refused access";
-    /// Urssaf failed, or answered something unreadable.
+        when "Urssaf answered 403: this provider may not use this operation.";
+        fix "The operator must check the provider's habilitation with Urssaf.";
     UpstreamError = "upstream_error": BAD_GATEWAY, "Urssaf failed";
-    /// The request reached Urssaf but no answer came back: it may or may not have been applied.
+        when "Urssaf failed, or answered something unreadable.";
+        fix "Retry later; if it lasts, quote the `request_id` to the gateway's operator.";
     UpstreamInterrupted = "upstream_interrupted": BAD_GATEWAY, "The connection to Urssaf broke";
-    /// Urssaf is unreachable or in maintenance; nothing was sent.
+        when "The request reached Urssaf but no answer came back: it may or may not have been applied.";
+        fix "Retry with the same `Idempotency-Key`: the gateway reconciles with what Urssaf holds.";
     UpstreamUnavailable = "upstream_unavailable": SERVICE_UNAVAILABLE, "Urssaf is unavailable", retry after 5;
+        when "Urssaf is unreachable or in maintenance, or its circuit breaker is open; nothing was sent.";
+        fix "Retry after the `Retry-After` seconds.";
     UpstreamTimeout = "upstream_timeout": GATEWAY_TIMEOUT, "Urssaf did not answer in time", retry after 5;
-    /// The gateway could not finish the request (e.g. it is stopping).
+        when "Urssaf did not answer within the gateway's timeout.";
+        fix "Retry after the `Retry-After` seconds, with the same `Idempotency-Key` for a submission.";
     Interrupted = "interrupted": SERVICE_UNAVAILABLE, "Request interrupted", retry after 5;
-    /// The events feed's store (Redis) cannot be read just now.
+        when "The gateway could not finish the request (e.g. it is stopping).";
+        fix "Retry with the same `Idempotency-Key` (a 409 means the key is still held: retry a little later).";
     EventsUnavailable = "events_unavailable": SERVICE_UNAVAILABLE, "The events feed is unavailable", retry after 5;
-    /// This instance is shutting down.
+        when "The events feed's store (Redis) cannot be read just now.";
+        fix "Retry after the `Retry-After` seconds with the same cursor.";
     Draining = "draining": SERVICE_UNAVAILABLE, "Shutting down", retry after 1;
-    /// `/checks` (metrics port): a tenant failed its last Urssaf access check, or none ran yet.
+        when "This instance is shutting down.";
+        fix "Retry: another instance answers.";
     TenantCheckNotPassed = "tenant_check_not_passed": SERVICE_UNAVAILABLE, "Not every tenant passed its Urssaf access check", retry after 30;
-    /// Webhook deliveries were asked for, but this provider has no `webhook_url`.
+        when "`/checks` (metrics port): a tenant failed its last Urssaf access check, or none ran yet.";
+        fix "Read the failing tenants in the answer; the operator fixes their credentials or habilitation.";
     WebhookNotConfigured = "webhook_not_configured": CONFLICT, "No webhook configured";
-    /// A redelivery was asked for a delivery still waiting for an attempt.
+        when "Webhook deliveries were asked for, but this provider has no `webhook_url`.";
+        fix "Ask the operator to configure the provider's webhook, or read `/v1/events` instead.";
     DeliveryPending = "delivery_pending": CONFLICT, "Delivery still pending";
-    /// The webhook delivery queue (Redis) does not answer.
+        when "A redelivery was asked for a delivery still waiting for an attempt.";
+        fix "Wait for the pending attempt; redeliver only a delivered or failed delivery.";
     DeliveriesUnavailable = "deliveries_unavailable": SERVICE_UNAVAILABLE, "Webhook deliveries unavailable", retry after 5;
+        when "The webhook delivery queue (Redis) does not answer.";
+        fix "Retry after the `Retry-After` seconds.";
     InternalError = "internal_error": INTERNAL_SERVER_ERROR, "Internal error";
+        when "The gateway failed unexpectedly: a bug.";
+        fix "Quote the `request_id` to the gateway's operator.";
 }
 
 /// A problem (RFC 9457). `code` is stable and machine-readable; `status`, `title` and `type` follow from it.
@@ -111,7 +156,8 @@ problem_codes! {
     "urssaf": null, "hint": null
 }))]
 pub struct Problem {
-    /// URI reference naming the problem type: `/problems/<code with dashes>`.
+    /// URI reference naming the problem type: `/problems/<code with dashes>`, relative to the
+    /// gateway that answered; it serves the problem's documentation page there.
     #[serde(rename = "type")]
     pub type_uri: String,
     pub title: String,
@@ -140,10 +186,27 @@ pub struct Problem {
     pub retry_after_secs: Option<u64>,
 }
 
+impl ProblemCode {
+    /// `/problems/<code with dashes>`: relative, so it resolves against whatever address the
+    /// caller used to reach the gateway (RFC 9457 §3.1.1), where the page is served.
+    pub fn type_uri(self) -> String {
+        format!("/problems/{}", self.slug())
+    }
+
+    /// The code with dashes, as in the type URI.
+    pub fn slug(self) -> String {
+        self.as_str().replace('_', "-")
+    }
+
+    pub fn from_slug(slug: &str) -> Option<ProblemCode> {
+        ProblemCode::ALL.iter().copied().find(|c| c.slug() == slug)
+    }
+}
+
 impl Problem {
     pub fn new(code: ProblemCode, detail: impl Into<String>) -> Problem {
         Problem {
-            type_uri: format!("/problems/{}", code.as_str().replace('_', "-")),
+            type_uri: code.type_uri(),
             title: code.title().into(),
             status: code.status().as_u16(),
             code,

@@ -7,6 +7,7 @@
 mod events;
 mod redis;
 mod sections;
+mod show;
 mod tenant;
 mod tenant_file;
 mod values;
@@ -23,6 +24,7 @@ pub use self::sections::{
     LimitSettings, LogFormat, LogSettings, ServerSettings, TokenAuthStyle, TokenSettings,
     UpstreamSettings,
 };
+pub use show::show;
 pub use tenant::{check_id as check_tenant_id, tenant_file_id, TenantSettings};
 pub use tenant_file::read_tenant_file;
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
@@ -98,34 +100,7 @@ impl Settings {
         path: Option<&Path>,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, Vec<String>> {
-        let vars: Vec<(String, String)> = vars.into_iter().collect();
-        let file = path.map(Path::to_path_buf).or_else(|| {
-            vars.iter()
-                .find(|(k, v)| k == CONFIG_FILE_ENV && !v.is_empty())
-                .map(|(_, v)| PathBuf::from(v))
-        });
-        let mut builder = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
-        if let Some(file) = &file {
-            if !file.is_file() {
-                return Err(vec![format!(
-                    "configuration file {}: not found",
-                    file.display()
-                )]);
-            }
-            builder = builder.add_source(config::File::from(file.as_path()));
-        }
-        let env: config::Map<String, String> = vars
-            .into_iter()
-            .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__")))
-            .collect();
-        builder = builder.add_source(
-            config::Environment::with_prefix(ENV_PREFIX)
-                .prefix_separator("__")
-                .separator("__")
-                .source(Some(env)),
-        );
-        let built = builder.build().map_err(|e| vec![describe(&e)])?;
+        let built = merged(path, vars)?;
         let raw = built
             .try_deserialize::<RawSettings>()
             .map_err(|e| vec![describe(&e)])?;
@@ -281,6 +256,42 @@ impl Settings {
             .then(|| url.refusal())
             .flatten()
     }
+}
+
+/// Defaults, then the file (`path`, else `$GATEWAY_CONFIG`), then `GATEWAY__…` variables:
+/// the settings tree before it is parsed into types.
+fn merged(
+    path: Option<&Path>,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<config::Config, Vec<String>> {
+    let vars: Vec<(String, String)> = vars.into_iter().collect();
+    let file = path.map(Path::to_path_buf).or_else(|| {
+        vars.iter()
+            .find(|(k, v)| k == CONFIG_FILE_ENV && !v.is_empty())
+            .map(|(_, v)| PathBuf::from(v))
+    });
+    let mut builder = config::Config::builder()
+        .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+    if let Some(file) = &file {
+        if !file.is_file() {
+            return Err(vec![format!(
+                "configuration file {}: not found",
+                file.display()
+            )]);
+        }
+        builder = builder.add_source(config::File::from(file.as_path()));
+    }
+    let env: config::Map<String, String> = vars
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__")))
+        .collect();
+    builder = builder.add_source(
+        config::Environment::with_prefix(ENV_PREFIX)
+            .prefix_separator("__")
+            .separator("__")
+            .source(Some(env)),
+    );
+    builder.build().map_err(|e| vec![describe(&e)])
 }
 
 /// `config` errors end with the key they are about: lead with it, as every other problem does.

@@ -25,7 +25,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use prometheus::IntGauge;
+use prometheus::{IntGauge, IntGaugeVec};
 
 use super::window::Window;
 
@@ -49,12 +49,36 @@ pub enum State {
 }
 
 impl State {
-    /// Value of `gateway_urssaf_breaker_state`.
-    pub fn gauge(self) -> i64 {
+    pub const ALL: [State; 3] = [State::Closed, State::HalfOpen, State::Open];
+
+    /// The `state` label of `gateway_urssaf_breaker_state`.
+    pub fn label(self) -> &'static str {
         match self {
-            State::Closed => 0,
-            State::HalfOpen => 1,
-            State::Open => 2,
+            State::Closed => "closed",
+            State::HalfOpen => "half_open",
+            State::Open => "open",
+        }
+    }
+}
+
+/// `gateway_urssaf_breaker_state{host,state}` of one host, in state-set style: one series per
+/// state, 1 for the current one and 0 for the others, so that a query needs no magic numbers.
+#[derive(Clone)]
+pub struct StateGauges(Vec<(State, IntGauge)>);
+
+impl StateGauges {
+    pub fn new(family: &IntGaugeVec, host: &str) -> StateGauges {
+        StateGauges(
+            State::ALL
+                .iter()
+                .map(|s| (*s, family.with_label_values(&[host, s.label()])))
+                .collect(),
+        )
+    }
+
+    fn set(&self, current: State) {
+        for (state, gauge) in &self.0 {
+            gauge.set(i64::from(*state == current));
         }
     }
 }
@@ -253,7 +277,7 @@ pub struct Breaker {
     host: String,
     settings: BreakerSettings,
     machine: Mutex<Machine>,
-    gauge: Option<IntGauge>,
+    gauge: Option<StateGauges>,
     me: Weak<Breaker>,
 }
 
@@ -261,10 +285,10 @@ impl Breaker {
     pub fn new(
         host: impl Into<String>,
         settings: BreakerSettings,
-        gauge: Option<IntGauge>,
+        gauge: Option<StateGauges>,
     ) -> Arc<Breaker> {
         if let Some(g) = &gauge {
-            g.set(State::Closed.gauge());
+            g.set(State::Closed);
         }
         Arc::new_cyclic(|me| Breaker {
             host: host.into(),
@@ -312,7 +336,7 @@ impl Breaker {
     fn announce(&self, moved: Option<Transition>) {
         let Some(t) = moved else { return };
         if let Some(g) = &self.gauge {
-            g.set(t.to.gauge());
+            g.set(t.to);
         }
         let host = self.host.as_str();
         let open_seconds = self.settings.open_for.as_secs();

@@ -1,6 +1,7 @@
 //! Every transition of the breaker's state machine, on a clock the tests move by hand.
 
 use super::*;
+use prometheus::Opts;
 
 const SETTINGS: BreakerSettings = BreakerSettings {
     failure_rate_percent: 50,
@@ -222,7 +223,8 @@ fn a_zero_rate_disables_it() {
 
 #[test]
 fn the_wrapper_sets_the_gauge_and_counts_a_dropped_permit_as_abandoned() {
-    let gauge = IntGauge::new("state", "test").unwrap();
+    let family = IntGaugeVec::new(Opts::new("state", "test"), &["host", "state"]).unwrap();
+    let gauge = |s: &str| family.with_label_values(&["api.urssaf.fr", s]).get();
     let b = Breaker::new(
         "api.urssaf.fr",
         BreakerSettings {
@@ -231,14 +233,22 @@ fn the_wrapper_sets_the_gauge_and_counts_a_dropped_permit_as_abandoned() {
             open_for: Duration::from_secs(60),
             ..SETTINGS
         },
-        Some(gauge.clone()),
+        Some(StateGauges::new(&family, "api.urssaf.fr")),
     );
-    assert_eq!(gauge.get(), 0);
+    assert_eq!(
+        (gauge("closed"), gauge("half_open"), gauge("open")),
+        (1, 0, 0)
+    );
     drop(b.acquire().unwrap());
     b.acquire().unwrap().failed();
     assert_eq!(b.state(), State::Closed, "the dropped call did not count");
     b.acquire().unwrap().failed();
-    assert_eq!((b.state(), gauge.get()), (State::Open, 2));
+    assert_eq!(b.state(), State::Open);
+    assert_eq!(
+        (gauge("closed"), gauge("half_open"), gauge("open")),
+        (0, 0, 1),
+        "one series per state, 1 for the current one"
+    );
     assert!(b.is_open());
     let wait = b.acquire().err().expect("fails fast");
     assert!(wait > Duration::from_secs(59));

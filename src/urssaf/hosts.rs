@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::breaker::{Breaker, BreakerSettings};
+use super::breaker::{Breaker, BreakerSettings, StateGauges};
 use super::retry_budget::RetryBudget;
 use crate::config::UpstreamSettings;
 use crate::metrics::Metrics;
@@ -61,10 +61,7 @@ impl Hosts {
         if let Some(g) = map.get(&host) {
             return g.clone();
         }
-        let gauge = self
-            .metrics
-            .urssaf_breaker_state
-            .with_label_values(&[host.as_str()]);
+        let gauge = StateGauges::new(&self.metrics.urssaf_breaker_state, &host);
         let guard = Arc::new(HostGuard {
             breaker: Breaker::new(host.clone(), self.breaker, Some(gauge)),
             budget: RetryBudget::new(

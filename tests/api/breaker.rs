@@ -34,7 +34,7 @@ impl Rig {
     async fn read_until_open(&self, limit: usize) {
         for _ in 0..limit {
             assert_eq!(self.read().await, 503);
-            if self.state() == 2 {
+            if self.state() == "open" {
                 return;
             }
         }
@@ -56,16 +56,16 @@ impl Rig {
             .as_u16()
     }
 
-    /// 0 closed, 1 half-open, 2 open.
-    fn state(&self) -> i64 {
+    /// The `state` label whose series is 1 (closed, half_open, open); the others are 0.
+    fn state(&self) -> &'static str {
         let host = self.app.sim_url.trim_start_matches("http://");
-        self.app
-            .gw()
-            .metrics
-            .urssaf_breaker_state
-            .get_metric_with_label_values(&[host])
-            .unwrap()
-            .get()
+        let family = &self.app.gw().metrics.urssaf_breaker_state;
+        let on: Vec<&str> = ["closed", "half_open", "open"]
+            .into_iter()
+            .filter(|s| family.with_label_values(&[host, s]).get() == 1)
+            .collect();
+        assert_eq!(on.len(), 1, "exactly one state is 1: {on:?}");
+        on[0]
     }
 
     fn calls(&self, outcome: &str) -> u64 {
@@ -88,7 +88,7 @@ async fn partial_failure_that_retries_absorb_does_not_open_it_a_high_rate_does()
     }
     assert!(ok >= 38, "{ok} of 40 reads answered");
     assert!(rig.calls("server_error") > 0, "Urssaf did fail attempts");
-    assert_eq!((rig.state(), rig.calls("breaker_open")), (0, 0));
+    assert_eq!((rig.state(), rig.calls("breaker_open")), ("closed", 0));
     // Every attempt fails: once failed calls are half of the window's, it opens (the
     // successes above leave the 2 s window meanwhile) and calls fail fast.
     rig.faults(json!({"error_503_rate": 1.0})).await;
@@ -118,7 +118,7 @@ async fn half_open_lets_the_configured_trials_through_without_waiting_for_traffi
     rig.faults(json!({"latency_ms": 3000})).await;
     // Half-open when the open period is over, with no call at all meanwhile.
     let mut polls = 0;
-    while rig.state() != 1 {
+    while rig.state() != "half_open" {
         polls += 1;
         assert!(polls < 100, "half-open within 10 s");
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -133,7 +133,7 @@ async fn half_open_lets_the_configured_trials_through_without_waiting_for_traffi
         "3 trials, 3 refused"
     );
     assert_eq!(rig.calls("breaker_open") - refused, 3);
-    assert_eq!(rig.state(), 0, "the trials closed it");
+    assert_eq!(rig.state(), "closed", "the trials closed it");
     rig.faults(json!({})).await;
     assert_eq!(rig.read().await, 200);
 }

@@ -23,6 +23,7 @@ mod openapi;
 mod payments_api;
 mod payments_idempotency;
 mod payments_search;
+mod problem_pages;
 mod process;
 mod redis_failover;
 mod redis_modes;

@@ -176,6 +176,14 @@ async fn a_failing_urssaf_opens_the_circuit_then_trial_calls_close_it() {
         assert_eq!(gw.client_status("alpha", &id).await, 200);
     }
     let host = app.sim_url.trim_start_matches("http://");
-    let state = gw.metrics.urssaf_breaker_state.with_label_values(&[host]);
-    assert_eq!(state.get(), 0, "closed again");
+    let state = |s: &str| {
+        gw.metrics
+            .urssaf_breaker_state
+            .with_label_values(&[host, s])
+    };
+    assert_eq!(
+        (state("closed").get(), state("open").get()),
+        (1, 0),
+        "closed again"
+    );
 }

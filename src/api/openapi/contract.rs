@@ -17,7 +17,13 @@ const BODY_ROUTES: &[&str] = &[
     "/v1/payment-requests/search",
 ];
 /// Routes open without an API key.
-const OPEN_ROUTES: &[&str] = &["/healthz", "/readyz", "/metrics"];
+const OPEN_ROUTES: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/problems",
+    "/problems/{code}",
+];
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 pub(super) fn complete(doc: &mut OpenApi) {
@@ -163,15 +169,16 @@ fn describe_problem_codes(doc: &mut OpenApi) {
             .iter()
             .map(|c| {
                 format!(
-                    "| `{}` | {} | {} |",
+                    "| `{}` | {} | {} | [`{uri}`]({uri}) |",
                     c.as_str(),
                     c.status().as_u16(),
-                    c.title()
+                    c.title(),
+                    uri = c.type_uri()
                 )
             })
             .collect();
         o.description = Some(format!(
-            "Stable machine code of a problem; the HTTP status follows from it.\n\n| code | status | title |\n|---|---|---|\n{}",
+            "Stable machine code of a problem; the HTTP status follows from it. Each code's page (its `type`, served by the gateway without an API key) says when it happens and how to fix the call.\n\n| code | status | title | page |\n|---|---|---|---|\n{}",
             rows.join("\n")
         ));
     }

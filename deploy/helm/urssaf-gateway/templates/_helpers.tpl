@@ -33,6 +33,9 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/component: gateway
 app.kubernetes.io/part-of: urssaf-gateway
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{- define "urssaf-gateway.serviceAccountName" -}}
@@ -43,11 +46,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* Image reference: [registry/]repository[:tag][@digest]. */}}
+{{/* Image reference: [registry/]repository[:tag][@digest]; global.imageRegistry (set by
+a parent chart or for a mirror) wins over image.registry. */}}
 {{- define "urssaf-gateway.image" -}}
 {{- $img := .Values.image }}
 {{- $repo := $img.repository }}
-{{- if $img.registry }}{{ $repo = printf "%s/%s" (trimSuffix "/" $img.registry) $repo }}{{ end }}
+{{- $registry := (.Values.global).imageRegistry | default $img.registry }}
+{{- if $registry }}{{ $repo = printf "%s/%s" (trimSuffix "/" $registry) $repo }}{{ end }}
 {{- if $img.digest }}
 {{- if $img.tag }}{{ printf "%s:%s@%s" $repo $img.tag $img.digest }}{{ else }}{{ printf "%s@%s" $repo $img.digest }}{{ end }}
 {{- else }}
