@@ -1,7 +1,7 @@
 //! E3 rules: format checks (request-level, 400) and per-demande business rules (§5).
 
 use super::clock::parse_urssaf;
-use super::faults::Rules;
+use super::knobs::Rules;
 use super::referentials::{CODES_NATURE, NUM_INTERVENANT};
 use super::reply;
 use super::state::{ClientCode, Provider};
@@ -9,7 +9,8 @@ use crate::urssaf::wire::{Erreur, InputDemandePaiement};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::demande::ROOT;
+/// The root Urssaf names in E3's error fields.
+pub(crate) const ROOT: &str = "inputDemandePaiement";
 
 pub(crate) fn format_checks(at: &str, d: &InputDemandePaiement, errs: &mut Vec<Erreur>) {
     let mut bad = |path: &str, detail: &str| {

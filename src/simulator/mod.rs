@@ -8,6 +8,7 @@ mod clock;
 mod demande;
 mod demande_check;
 mod faults;
+mod knobs;
 mod particulier;
 mod particulier_check;
 mod recherche;
@@ -15,7 +16,7 @@ mod referentials;
 mod reply;
 mod state;
 
-pub use faults::{Faults, Rules};
+pub use knobs::{Faults, Rules};
 
 use crate::urssaf::wire::{BASE_PATH, TOKEN_PATH};
 use actix_web::{web, App, HttpServer};

@@ -1,6 +1,7 @@
 //! Payment requests: send invoices once and only once, and follow each to payment.
 
 pub mod lookup;
+mod pending;
 mod reconcile;
 mod submit;
 

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use futures_util::{stream, StreamExt};
 
 use super::lookup::CONCURRENT_CALLS;
+use super::pending::Pending;
 use super::reconcile::reconcile;
 use crate::domain::invoice::{Adjustment, Invoice, InvoiceDefaults, InvoiceInput};
 use crate::domain::payment_request::PaymentRequest;
@@ -45,22 +46,6 @@ pub enum Failure {
     /// Urssaf says the number is taken but what it holds could not be read to compare: maybe
     /// our own earlier submission, so never reported as a definite duplicate.
     DuplicateUnverified,
-}
-
-/// An invoice's fate while it is being sent and reconciled.
-pub(super) enum Pending {
-    Accepted {
-        request: PaymentRequest,
-        reconciled: bool,
-    },
-    Rejected(Vec<UrssafError>),
-    /// Urssaf said it already has this invoice number; to be compared with what it holds.
-    Duplicate(Vec<UrssafError>),
-    /// No definite answer (timeout, broken connection): maybe integrated, to be looked up.
-    Unknown(UpstreamError),
-    /// Definitely not integrated (Urssaf unreachable, credentials refused…): safe to retry.
-    Failed(UpstreamError),
-    Unverified,
 }
 
 /// Checks every invoice (one invalid invoice sends none), sends them, reconciles duplicates and
