@@ -11,6 +11,7 @@ use super::codes::{CodeKind, UrssafCode};
 use super::error::{DecodeError, UpstreamError, UrssafError};
 use super::exchange::{ExchangeObserver, Hook};
 use super::hosts::Hosts;
+use super::operation::Operation;
 use super::translate::{self, Receipt, SearchQuery};
 use super::wire;
 use crate::config::UpstreamSettings;
@@ -24,40 +25,6 @@ use crate::token::TokenProvider;
 
 /// Urssaf accepts at most this many payment requests per submission and ids per search.
 pub const MAX_PER_CALL: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    RegisterClient,
-    ClientStatus,
-    SubmitPaymentRequests,
-    SearchPaymentRequests,
-}
-
-impl Operation {
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::RegisterClient => "register_client",
-            Operation::ClientStatus => "client_status",
-            Operation::SubmitPaymentRequests => "submit_payment_requests",
-            Operation::SearchPaymentRequests => "search_payment_requests",
-        }
-    }
-
-    pub fn method(self) -> &'static str {
-        match self {
-            Operation::ClientStatus => "GET",
-            _ => "POST",
-        }
-    }
-
-    /// Creating calls are retried only when Urssaf provably did not process them.
-    pub(super) fn creates(self) -> bool {
-        matches!(
-            self,
-            Operation::RegisterClient | Operation::SubmitPaymentRequests
-        )
-    }
-}
 
 /// Search answer, with "nothing found" already turned into an empty list.
 #[derive(Debug, Default)]

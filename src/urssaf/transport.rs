@@ -10,9 +10,10 @@ use rand::Rng;
 use reqwest::{RequestBuilder, StatusCode};
 use tracing::Instrument;
 
-use super::client::{Operation, UrssafClient};
+use super::client::UrssafClient;
 use super::error::{parse_errors, UpstreamError};
 use super::hosts::HostGuard;
+use super::operation::Operation;
 use crate::telemetry::{self, otel};
 use crate::tenant::Tenant;
 
