@@ -4,6 +4,7 @@ pub mod lookup;
 mod pending;
 mod reconcile;
 mod submit;
+mod watch;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use submit::{submit, Failure, Fate, InvoiceOutcome};
+pub use watch::SubmittedWatch;
 
 use super::{check_id, ServiceError};
 use crate::domain::payment_request::PaymentRequest;

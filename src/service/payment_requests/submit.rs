@@ -10,6 +10,7 @@ use futures_util::{stream, StreamExt};
 use super::lookup::CONCURRENT_CALLS;
 use super::pending::Pending;
 use super::reconcile::reconcile;
+use super::watch::SubmittedWatch;
 use crate::domain::invoice::{Adjustment, Invoice, InvoiceDefaults, InvoiceInput};
 use crate::domain::payment_request::PaymentRequest;
 use crate::domain::FieldError;
@@ -49,10 +50,12 @@ pub enum Failure {
 }
 
 /// Checks every invoice (one invalid invoice sends none), sends them, reconciles duplicates and
-/// lost answers, and answers one outcome per invoice in the caller's order.
+/// lost answers, hands the accepted ones to `watch`, and answers one outcome per invoice in
+/// the caller's order.
 pub async fn submit(
     urssaf: &UrssafClient,
     metrics: &Metrics,
+    watch: &dyn SubmittedWatch,
     tenant: &Arc<Tenant>,
     inputs: &[InvoiceInput<'_>],
     today: NaiveDate,
@@ -60,7 +63,22 @@ pub async fn submit(
     let invoices = parse_all(tenant, inputs, today)?;
     let mut fates = send_all(urssaf, tenant, &invoices).await;
     reconcile(urssaf, metrics, tenant, &invoices, &mut fates).await;
-    Ok(invoices
+    let outcomes = outcomes(invoices, fates);
+    let accepted: Vec<&PaymentRequest> = outcomes
+        .iter()
+        .filter_map(|o| match &o.fate {
+            Fate::Accepted { request, .. } => Some(request),
+            _ => None,
+        })
+        .collect();
+    if !accepted.is_empty() {
+        watch.watch(&tenant.id, &accepted).await;
+    }
+    Ok(outcomes)
+}
+
+fn outcomes(invoices: Vec<Invoice>, fates: Vec<Pending>) -> Vec<InvoiceOutcome> {
+    invoices
         .into_iter()
         .zip(fates)
         .map(|(invoice, pending)| InvoiceOutcome {
@@ -79,7 +97,7 @@ pub async fn submit(
                 Pending::Unverified => Fate::Failed(Failure::DuplicateUnverified),
             },
         })
-        .collect())
+        .collect()
 }
 
 fn parse_all(
