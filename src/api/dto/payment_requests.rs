@@ -287,8 +287,8 @@ impl PaymentRequest {
             },
             rejection: p.rejection.as_ref().map(|r| Rejection {
                 code: r.code.clone(),
-                category: r.category,
-                label: r.label.to_string(),
+                category: r.reason.category(),
+                label: r.reason.label().to_string(),
                 comment: r.comment.clone(),
             }),
             transfer: p.transfer.as_ref().map(|t| Transfer {
