@@ -2,6 +2,10 @@
 //! recorder, importing none of them.
 
 /// One call of Urssaf's API, as the client, the transport and the evidence name it.
+///
+/// Adding one: every `match` on it is exhaustive on purpose (here, the simulator's router,
+/// the fixtures test in `tests/api/contract_cover.rs`), so the build says what else to write;
+/// `docs/architecture.md` has the whole checklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     RegisterClient,
@@ -11,6 +15,13 @@ pub enum Operation {
 }
 
 impl Operation {
+    pub const ALL: [Operation; 4] = [
+        Operation::RegisterClient,
+        Operation::ClientStatus,
+        Operation::SubmitPaymentRequests,
+        Operation::SearchPaymentRequests,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Operation::RegisterClient => "register_client",
@@ -23,7 +34,18 @@ impl Operation {
     pub fn method(self) -> &'static str {
         match self {
             Operation::ClientStatus => "GET",
-            _ => "POST",
+            Operation::RegisterClient
+            | Operation::SubmitPaymentRequests
+            | Operation::SearchPaymentRequests => "POST",
+        }
+    }
+
+    /// The endpoint's path under the API base (`wire::BASE_PATH` on every host).
+    pub fn path(self) -> &'static str {
+        match self {
+            Operation::RegisterClient | Operation::ClientStatus => "/particulier",
+            Operation::SubmitPaymentRequests => "/demandePaiement",
+            Operation::SearchPaymentRequests => "/demandePaiement/rechercher",
         }
     }
 
