@@ -67,18 +67,10 @@ pub async fn submit(
             }
             let inputs: Vec<_> = request.invoices.iter().map(|i| i.input()).collect();
             let today = today();
-            match service::submit(&state.urssaf, &state.metrics, &tenant, &inputs, today).await {
-                Ok(outcomes) => {
-                    let accepted: Vec<_> = outcomes
-                        .iter()
-                        .filter_map(|o| match &o.fate {
-                            Fate::Accepted { request, .. } => Some(request),
-                            _ => None,
-                        })
-                        .collect();
-                    state.events.watch_submitted(&tenant.id, &accepted).await;
-                    answer(outcomes, today)
-                }
+            let (urssaf, metrics) = (&state.urssaf, &state.metrics);
+            let watch = state.events.as_ref();
+            match service::submit(urssaf, metrics, watch, &tenant, &inputs, today).await {
+                Ok(outcomes) => answer(outcomes, today),
                 Err(errors) => Reply::problem(&Problem::validation(errors)),
             }
         },

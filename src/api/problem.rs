@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub use crate::api::dto::common::UrssafError;
+pub use crate::api::dto::common::UrssafErrorDetail;
 use crate::domain::FieldError;
 
 macro_rules! problem_codes {
@@ -173,7 +173,7 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Urssaf's error when Urssaf refused the request.
     #[schema(required = true)]
-    pub urssaf: Option<UrssafError>,
+    pub urssaf: Option<UrssafErrorDetail>,
     /// Plain words on what to do next.
     #[schema(required = true)]
     pub hint: Option<String>,
@@ -250,7 +250,7 @@ impl Problem {
     }
 
     pub fn with_urssaf(mut self, e: Option<&crate::urssaf::UrssafError>) -> Problem {
-        self.urssaf = e.map(UrssafError::from);
+        self.urssaf = e.map(UrssafErrorDetail::from);
         self
     }
 

@@ -2,7 +2,9 @@
 //! the configured tenants and an Urssaf client, without any listener.
 //!
 //! Tokens are fetched afresh (no Redis): a check must test the credentials themselves, not a
-//! token a running gateway cached. The embedded environment without `upstream.base_url` gets
+//! token a running gateway cached. The payment requests a campaign submits are added to the
+//! events watch lists as the API's are (in Redis when one is configured, where a running
+//! gateway's poller follows them; otherwise in this process only). The embedded environment without `upstream.base_url` gets
 //! an in-process simulator knowing the tenants' credentials (a rehearsal with nothing else
 //! running); with no tenant configured there, a `demo` tenant is made, as `serve` does.
 
@@ -11,7 +13,10 @@ use std::time::Duration;
 
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
+use crate::events::webhook::{Deliveries, WebhookSink};
+use crate::events::Events;
 use crate::metrics::Metrics;
+use crate::redis_store::RedisStore;
 use crate::tenant::registry::Factory;
 use crate::tenant::{Source, Tenant, TenantRegistry};
 use crate::token::TokenProvider;
@@ -22,6 +27,8 @@ pub struct Rig {
     pub tenants: Vec<Arc<Tenant>>,
     pub urssaf: UrssafClient,
     pub metrics: Metrics,
+    /// The watch lists the submit use case adds accepted payment requests to, as the gateway's.
+    pub events: Arc<Events>,
     /// Address of the in-process simulator, when one was started.
     pub simulator: Option<String>,
 }
@@ -66,9 +73,10 @@ impl Rig {
         let local = simulator.as_ref().and(embedded_host.clone());
         // The factory gives the in-process simulator each embedded tenant's credentials.
         let factory = Factory::new(settings.clone(), embedded_host, simulator);
-        let registry = TenantRegistry::start(factory, fixed).await;
+        let registry = Arc::new(TenantRegistry::start(factory, fixed).await);
         let tenants = registry.current().iter().cloned().collect();
         let metrics = Metrics::new();
+        let events = watch_lists(settings, registry, &metrics)?;
         let http =
             http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
         let tokens = TokenProvider::new(
@@ -84,6 +92,7 @@ impl Rig {
             tenants,
             urssaf,
             metrics,
+            events,
             simulator: local,
         })
     }
@@ -107,6 +116,23 @@ impl Rig {
                 )
             })
     }
+}
+
+/// The events as the gateway builds them, without their poller nor the webhook worker: the
+/// campaign only adds to the watch lists and detects no change itself.
+fn watch_lists(
+    settings: &Settings,
+    registry: Arc<TenantRegistry>,
+    metrics: &Metrics,
+) -> Result<Arc<Events>, Vec<String>> {
+    let store = RedisStore::new(&settings.redis, metrics.clone()).map_err(|e| vec![e])?;
+    let deliveries = Deliveries::new(store.clone(), registry, &settings.events, metrics.clone());
+    Ok(Events::new(
+        settings.events.clone(),
+        store,
+        metrics.clone(),
+        Arc::new(WebhookSink::new(deliveries)),
+    ))
 }
 
 /// The Urssaf host of a tenant (its API base without Urssaf's base path).

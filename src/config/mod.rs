@@ -179,7 +179,7 @@ impl Settings {
         if r.timeout_ms == 0 || r.retry_after_ms == 0 {
             out.push("redis: timeout_ms and retry_after_ms must be greater than 0".into());
         }
-        let max = crate::idempotency::MAX_TTL.as_secs();
+        let max = IdempotencySettings::MAX_TTL.as_secs();
         let i = &self.idempotency;
         if !(1..=max).contains(&i.ttl_seconds) || !(1..=max).contains(&i.in_flight_ttl_seconds) {
             out.push(format!(

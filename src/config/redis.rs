@@ -98,38 +98,35 @@ fn given_secret(s: Option<SecretString>) -> Option<String> {
     given(s.map(|s| s.expose_secret().to_string()))
 }
 
+/// A username and a password given in the settings (each replaces the one in the URLs).
+struct Auth {
+    username: Option<String>,
+    password: Option<String>,
+}
+
 impl RedisSettings {
     pub(super) fn parse(raw: RawRedis) -> Result<RedisSettings, Vec<String>> {
         let mut out = Vec::new();
         let mode = raw.mode;
-        let url = given_secret(raw.url);
         let urls: Vec<String> = raw
             .urls
             .into_iter()
             .filter_map(|u| given(Some(u)))
             .collect();
         let master_name = given(raw.sentinel_master);
-        let username = given(raw.username);
-        let password = given_secret(raw.password);
-        let sentinel_username = given(raw.sentinel_username);
-        let sentinel_password = given_secret(raw.sentinel_password);
+        let auth = Auth {
+            username: given(raw.username),
+            password: given_secret(raw.password),
+        };
+        let sentinel_auth = Auth {
+            username: given(raw.sentinel_username),
+            password: given_secret(raw.sentinel_password),
+        };
 
         if raw.key_prefix.contains(['{', '}']) {
             out.push("redis.key_prefix: must not contain { or } (the gateway adds a hash tag per tenant, so that a tenant's keys share one Redis Cluster slot)".into());
         }
-        // (key, URL) pairs: `redis.url` is the one-node form of `redis.urls`.
-        let named: Vec<(String, String)> = match (url, urls.is_empty()) {
-            (Some(_), false) => {
-                out.push("redis.urls: set either redis.url or redis.urls, not both".into());
-                Vec::new()
-            }
-            (Some(u), true) => vec![("redis.url".into(), u)],
-            (None, _) => urls
-                .into_iter()
-                .enumerate()
-                .map(|(i, u)| (format!("redis.urls[{i}]"), u))
-                .collect(),
-        };
+        let named = named_urls(given_secret(raw.url), urls, &mut out);
         let mut nodes = Vec::new();
         for (key, text) in &named {
             match text.as_str().into_connection_info() {
@@ -141,8 +138,8 @@ impl RedisSettings {
         if mode != RedisMode::Sentinel {
             for (key, given) in [
                 ("sentinel_master", master_name.is_some()),
-                ("sentinel_username", sentinel_username.is_some()),
-                ("sentinel_password", sentinel_password.is_some()),
+                ("sentinel_username", sentinel_auth.username.is_some()),
+                ("sentinel_password", sentinel_auth.password.is_some()),
             ] {
                 if given {
                     out.push(format!(
@@ -153,28 +150,7 @@ impl RedisSettings {
             }
         }
         if mode != RedisMode::Standalone {
-            for (key, info) in &nodes {
-                if matches!(info.addr(), ConnectionAddr::Unix(_)) {
-                    out.push(format!(
-                        "{key}: {} mode needs host:port addresses, not a unix socket",
-                        mode.as_str()
-                    ));
-                }
-            }
-            let tls: Vec<Option<TlsMode>> = nodes.iter().map(|(_, i)| tls_mode(i)).collect();
-            if tls.windows(2).any(|w| w[0] != w[1]) {
-                out.push("redis.urls: mixes redis:// and rediss:// (or #insecure); every node is reached the same way".into());
-            }
-            if named.is_empty() {
-                let what = match mode {
-                    RedisMode::Sentinel => "the sentinels' addresses, e.g. redis://sentinel-0:26379,redis://sentinel-1:26379",
-                    _ => "some of the cluster's nodes, e.g. redis://redis-0:6379,redis://redis-1:6379",
-                };
-                out.push(format!(
-                    "redis.urls: missing; redis.mode = {} needs {what}",
-                    mode.as_str()
-                ));
-            }
+            check_several_nodes(mode, named.is_empty(), &nodes, &mut out);
         }
         let server = match mode {
             RedisMode::Standalone => {
@@ -186,71 +162,10 @@ impl RedisSettings {
                 }
                 nodes
                     .pop()
-                    .map(|(_, info)| RedisServer::Standalone(with_auth(info, &username, &password)))
+                    .map(|(_, info)| RedisServer::Standalone(with_auth(info, &auth)))
             }
-            RedisMode::Cluster => {
-                for (key, info) in &nodes {
-                    if info.redis_settings().db() != 0 {
-                        out.push(format!(
-                            "{key}: Redis Cluster has database 0 only (drop the /{} path)",
-                            info.redis_settings().db()
-                        ));
-                    }
-                }
-                let seeds: Vec<ConnectionInfo> = nodes
-                    .into_iter()
-                    .map(|(_, info)| with_auth(info, &username, &password))
-                    .collect();
-                let same = |f: fn(&ConnectionInfo) -> Option<&str>| {
-                    seeds.windows(2).all(|w| f(&w[0]) == f(&w[1]))
-                };
-                if !same(|i| i.redis_settings().username())
-                    || !same(|i| i.redis_settings().password())
-                {
-                    out.push("redis.urls: the nodes' URLs carry different credentials; give every node the same (or set redis.username / redis.password)".into());
-                }
-                (!seeds.is_empty()).then_some(RedisServer::Cluster(seeds))
-            }
-            RedisMode::Sentinel => {
-                if master_name.is_none() {
-                    out.push("redis.sentinel_master: missing; redis.mode = sentinel needs the name the sentinels monitor the master under (e.g. mymaster)".into());
-                }
-                // The database and TLS of the URLs are the master's: sentinels have neither
-                // databases (SELECT fails there) nor a say in how the master is reached.
-                let db = nodes
-                    .first()
-                    .map(|(_, i)| i.redis_settings().db())
-                    .unwrap_or(0);
-                let tls = nodes.first().and_then(|(_, i)| tls_mode(i));
-                let sentinels: Vec<ConnectionInfo> = nodes
-                    .into_iter()
-                    .map(|(_, info)| {
-                        let info = with_auth(info, &sentinel_username, &sentinel_password);
-                        let redis = info.redis_settings().clone().set_db(0);
-                        info.set_redis_settings(redis)
-                    })
-                    .collect();
-                let mut auth = redis::RedisConnectionInfo::default().set_db(db);
-                if let Some(u) = &username {
-                    auth = auth.set_username(u);
-                }
-                if let Some(p) = &password {
-                    auth = auth.set_password(p);
-                }
-                let mut master =
-                    SentinelNodeConnectionInfo::default().set_redis_connection_info(auth);
-                if let Some(tls) = tls {
-                    master = master.set_tls_mode(tls);
-                }
-                match master_name {
-                    Some(master_name) if !sentinels.is_empty() => Some(RedisServer::Sentinel {
-                        sentinels,
-                        master_name,
-                        master,
-                    }),
-                    _ => None,
-                }
-            }
+            RedisMode::Cluster => cluster(nodes, &auth, &mut out),
+            RedisMode::Sentinel => sentinel(nodes, master_name, &auth, &sentinel_auth, &mut out),
         };
         if !out.is_empty() {
             return Err(out);
@@ -264,6 +179,132 @@ impl RedisSettings {
     }
 }
 
+/// (key, URL) pairs: `redis.url` is the one-node form of `redis.urls`.
+fn named_urls(
+    url: Option<String>,
+    urls: Vec<String>,
+    out: &mut Vec<String>,
+) -> Vec<(String, String)> {
+    match (url, urls.is_empty()) {
+        (Some(_), false) => {
+            out.push("redis.urls: set either redis.url or redis.urls, not both".into());
+            Vec::new()
+        }
+        (Some(u), true) => vec![("redis.url".into(), u)],
+        (None, _) => urls
+            .into_iter()
+            .enumerate()
+            .map(|(i, u)| (format!("redis.urls[{i}]"), u))
+            .collect(),
+    }
+}
+
+/// Sentinel and Cluster: some host:port nodes, all reached the same way.
+fn check_several_nodes(
+    mode: RedisMode,
+    none_named: bool,
+    nodes: &[(&str, ConnectionInfo)],
+    out: &mut Vec<String>,
+) {
+    for (key, info) in nodes {
+        if matches!(info.addr(), ConnectionAddr::Unix(_)) {
+            out.push(format!(
+                "{key}: {} mode needs host:port addresses, not a unix socket",
+                mode.as_str()
+            ));
+        }
+    }
+    let tls: Vec<Option<TlsMode>> = nodes.iter().map(|(_, i)| tls_mode(i)).collect();
+    if tls.windows(2).any(|w| w[0] != w[1]) {
+        out.push("redis.urls: mixes redis:// and rediss:// (or #insecure); every node is reached the same way".into());
+    }
+    if none_named {
+        let what = match mode {
+            RedisMode::Sentinel => {
+                "the sentinels' addresses, e.g. redis://sentinel-0:26379,redis://sentinel-1:26379"
+            }
+            _ => "some of the cluster's nodes, e.g. redis://redis-0:6379,redis://redis-1:6379",
+        };
+        out.push(format!(
+            "redis.urls: missing; redis.mode = {} needs {what}",
+            mode.as_str()
+        ));
+    }
+}
+
+/// Seed nodes on database 0, with the same credentials.
+fn cluster(
+    nodes: Vec<(&str, ConnectionInfo)>,
+    auth: &Auth,
+    out: &mut Vec<String>,
+) -> Option<RedisServer> {
+    for (key, info) in &nodes {
+        if info.redis_settings().db() != 0 {
+            out.push(format!(
+                "{key}: Redis Cluster has database 0 only (drop the /{} path)",
+                info.redis_settings().db()
+            ));
+        }
+    }
+    let seeds: Vec<ConnectionInfo> = nodes
+        .into_iter()
+        .map(|(_, info)| with_auth(info, auth))
+        .collect();
+    let same =
+        |f: fn(&ConnectionInfo) -> Option<&str>| seeds.windows(2).all(|w| f(&w[0]) == f(&w[1]));
+    if !same(|i| i.redis_settings().username()) || !same(|i| i.redis_settings().password()) {
+        out.push("redis.urls: the nodes' URLs carry different credentials; give every node the same (or set redis.username / redis.password)".into());
+    }
+    (!seeds.is_empty()).then_some(RedisServer::Cluster(seeds))
+}
+
+/// The sentinels (with their own credentials) and how to reach the master they name.
+fn sentinel(
+    nodes: Vec<(&str, ConnectionInfo)>,
+    master_name: Option<String>,
+    auth: &Auth,
+    sentinel_auth: &Auth,
+    out: &mut Vec<String>,
+) -> Option<RedisServer> {
+    if master_name.is_none() {
+        out.push("redis.sentinel_master: missing; redis.mode = sentinel needs the name the sentinels monitor the master under (e.g. mymaster)".into());
+    }
+    // The database and TLS of the URLs are the master's: sentinels have neither databases
+    // (SELECT fails there) nor a say in how the master is reached.
+    let db = nodes
+        .first()
+        .map(|(_, i)| i.redis_settings().db())
+        .unwrap_or(0);
+    let tls = nodes.first().and_then(|(_, i)| tls_mode(i));
+    let sentinels: Vec<ConnectionInfo> = nodes
+        .into_iter()
+        .map(|(_, info)| {
+            let info = with_auth(info, sentinel_auth);
+            let redis = info.redis_settings().clone().set_db(0);
+            info.set_redis_settings(redis)
+        })
+        .collect();
+    let mut master_auth = redis::RedisConnectionInfo::default().set_db(db);
+    if let Some(u) = &auth.username {
+        master_auth = master_auth.set_username(u);
+    }
+    if let Some(p) = &auth.password {
+        master_auth = master_auth.set_password(p);
+    }
+    let mut master = SentinelNodeConnectionInfo::default().set_redis_connection_info(master_auth);
+    if let Some(tls) = tls {
+        master = master.set_tls_mode(tls);
+    }
+    match master_name {
+        Some(master_name) if !sentinels.is_empty() => Some(RedisServer::Sentinel {
+            sentinels,
+            master_name,
+            master,
+        }),
+        _ => None,
+    }
+}
+
 fn tls_mode(info: &ConnectionInfo) -> Option<TlsMode> {
     match info.addr() {
         ConnectionAddr::TcpTls { insecure: true, .. } => Some(TlsMode::Insecure),
@@ -273,16 +314,12 @@ fn tls_mode(info: &ConnectionInfo) -> Option<TlsMode> {
 }
 
 /// The node's URL credentials, replaced by the settings' when those are given.
-fn with_auth(
-    info: ConnectionInfo,
-    username: &Option<String>,
-    password: &Option<String>,
-) -> ConnectionInfo {
+fn with_auth(info: ConnectionInfo, auth: &Auth) -> ConnectionInfo {
     let mut redis = info.redis_settings().clone();
-    if let Some(u) = username {
+    if let Some(u) = &auth.username {
         redis = redis.set_username(u);
     }
-    if let Some(p) = password {
+    if let Some(p) = &auth.password {
         redis = redis.set_password(p);
     }
     info.set_redis_settings(redis)

@@ -1,6 +1,8 @@
 //! The sections of the settings that are read as they are written (plus the admin view's
 //! parsed token hashes); `mod.rs` loads them and checks them together.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 use super::{EncryptionKey, HttpUrl, KeyHash};
@@ -160,6 +162,11 @@ pub struct IdempotencySettings {
     pub ttl_seconds: u64,
     /// How long an in-flight marker holds before it is considered abandoned.
     pub in_flight_ttl_seconds: u64,
+}
+
+impl IdempotencySettings {
+    /// Longest a replay record (or an in-flight marker) may be kept.
+    pub const MAX_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 }
 
 /// The in-process simulator used by `upstream.environment = embedded`.

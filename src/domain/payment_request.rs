@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::invoice::Invoice;
 use super::redacted_debug;
-use super::status::{interpret, rejection_meaning, PaymentState, RejectionCategory};
+use super::status::{interpret, PaymentState, RejectionReason};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRequest {
@@ -38,9 +38,9 @@ pub struct PaymentStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
+    /// Urssaf's reason code, as received (trimmed).
     pub code: String,
-    pub category: RejectionCategory,
-    pub label: &'static str,
+    pub reason: RejectionReason,
     pub comment: Option<String>,
 }
 
@@ -78,19 +78,6 @@ redacted_debug!(
 pub struct DepositEcho {
     pub amount: Decimal,
     pub paid_on: Option<NaiveDate>,
-}
-
-impl Rejection {
-    /// Urssaf's reason code with its category and English label.
-    pub fn from_code(code: &str, comment: Option<String>) -> Rejection {
-        let (category, label) = rejection_meaning(code);
-        Rejection {
-            code: code.trim().to_string(),
-            category,
-            label,
-            comment,
-        }
-    }
 }
 
 impl PaymentRequest {

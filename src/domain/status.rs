@@ -171,39 +171,80 @@ pub fn interpret(
     }
 }
 
-/// Family of an `infoRejet.code`.
+/// Family of a rejection reason (Urssaf: `infoRejet.code`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectionCategory {
-    /// `REGUL_*`: the client asks for a corrected invoice.
+    /// The client asks for a corrected invoice.
     Regularisation,
-    /// `CONTEST_*`: the client contests the invoice.
+    /// The client contests the invoice.
     Contestation,
-    /// `ANNUL_*`: the payment request was cancelled.
+    /// The payment request was cancelled.
     Cancellation,
-    /// Any other code.
+    /// A reason of no known family.
     Unknown,
 }
 
-/// Category and English label of an `infoRejet.code`.
-pub fn rejection_meaning(code: &str) -> (RejectionCategory, &'static str) {
-    use RejectionCategory::*;
-    match code.trim() {
-        "REGUL_MNT_FACT" => (Regularisation, "Wrong invoiced amount and/or unit price"),
-        "REGUL_NB_QTE_FACT" => (Regularisation, "Wrong number of hours or quantities"),
-        "REGUL_PRESTA_FACT" => (Regularisation, "Wrong services invoiced"),
-        "REGUL_AUTRE" => (Regularisation, "Other regularisation reason"),
-        "CONTEST_ERR_FACT" => (Contestation, "The invoice contains an error"),
-        "CONTEST_FACT_REGLEE" => (Contestation, "The invoice was already paid"),
-        "CONTEST_AUTRE" => (Contestation, "Other contestation reason"),
-        "ANNUL_DBL" => (Cancellation, "Duplicate payment request"),
-        "ANNUL_ERR_MNT" => (Cancellation, "Wrong invoiced amount"),
-        "ANNUL_ERR_TECH" => (Cancellation, "Technical error"),
-        "ANNUL_AUTRE" => (Cancellation, "Other cancellation reason"),
-        c if c.starts_with("REGUL_") => (Regularisation, "Regularisation requested"),
-        c if c.starts_with("CONTEST_") => (Contestation, "Contested by the client"),
-        c if c.starts_with("ANNUL_") => (Cancellation, "Cancelled"),
-        _ => (Unknown, "Unknown reason"),
+/// Why the client refused or contested a payment request, or why Urssaf cancelled it: the
+/// meaning of Urssaf's reason code (`infoRejet.code`), which `urssaf::codes` reads; the
+/// domain knows no wire name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectionReason {
+    AmountToCorrect,
+    QuantityToCorrect,
+    ServicesToCorrect,
+    OtherCorrection,
+    InvoiceError,
+    AlreadyPaid,
+    OtherContestation,
+    DuplicateRequest,
+    WrongAmount,
+    TechnicalError,
+    OtherCancellation,
+    /// A code of a known family that Urssaf's documentation does not list.
+    Unlisted(RejectionCategory),
+    Unknown,
+}
+
+impl RejectionReason {
+    pub fn category(self) -> RejectionCategory {
+        use RejectionCategory::*;
+        use RejectionReason as R;
+        match self {
+            R::AmountToCorrect
+            | R::QuantityToCorrect
+            | R::ServicesToCorrect
+            | R::OtherCorrection => Regularisation,
+            R::InvoiceError | R::AlreadyPaid | R::OtherContestation => Contestation,
+            R::DuplicateRequest | R::WrongAmount | R::TechnicalError | R::OtherCancellation => {
+                Cancellation
+            }
+            R::Unlisted(category) => category,
+            R::Unknown => Unknown,
+        }
+    }
+
+    /// English label.
+    pub fn label(self) -> &'static str {
+        use RejectionCategory as C;
+        use RejectionReason as R;
+        match self {
+            R::AmountToCorrect => "Wrong invoiced amount and/or unit price",
+            R::QuantityToCorrect => "Wrong number of hours or quantities",
+            R::ServicesToCorrect => "Wrong services invoiced",
+            R::OtherCorrection => "Other regularisation reason",
+            R::InvoiceError => "The invoice contains an error",
+            R::AlreadyPaid => "The invoice was already paid",
+            R::OtherContestation => "Other contestation reason",
+            R::DuplicateRequest => "Duplicate payment request",
+            R::WrongAmount => "Wrong invoiced amount",
+            R::TechnicalError => "Technical error",
+            R::OtherCancellation => "Other cancellation reason",
+            R::Unlisted(C::Regularisation) => "Regularisation requested",
+            R::Unlisted(C::Contestation) => "Contested by the client",
+            R::Unlisted(C::Cancellation) => "Cancelled",
+            R::Unlisted(C::Unknown) | R::Unknown => "Unknown reason",
+        }
     }
 }
 
@@ -291,26 +332,5 @@ mod tests {
             interpret("010", "", None, today()).state,
             PaymentState::Integrated
         );
-    }
-
-    #[test]
-    fn rejection_categories() {
-        assert_eq!(
-            rejection_meaning("REGUL_MNT_FACT").0,
-            RejectionCategory::Regularisation
-        );
-        assert_eq!(
-            rejection_meaning("CONTEST_FACT_REGLEE").0,
-            RejectionCategory::Contestation
-        );
-        assert_eq!(
-            rejection_meaning("ANNUL_DBL"),
-            (RejectionCategory::Cancellation, "Duplicate payment request")
-        );
-        assert_eq!(
-            rejection_meaning("REGUL_NOUVEAU").0,
-            RejectionCategory::Regularisation
-        );
-        assert_eq!(rejection_meaning("PREST_ABS").0, RejectionCategory::Unknown);
     }
 }

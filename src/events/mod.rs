@@ -24,6 +24,7 @@ use crate::domain::client::AccountStatus;
 use crate::domain::payment_request::PaymentRequest;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
+use crate::service::payment_requests::SubmittedWatch;
 
 use self::feed::Feed;
 use self::watch::{Kind, Seen, WatchStore};
@@ -239,6 +240,17 @@ impl Events {
         }
         let entry = vec![(client_id.to_string(), seen)];
         self.add_or_keep(tenant, Kind::Client, entry).await;
+    }
+}
+
+/// The submit use case hands what Urssaf accepted here, whoever called it.
+impl SubmittedWatch for Events {
+    fn watch<'a>(
+        &'a self,
+        tenant: &'a str,
+        accepted: &'a [&'a PaymentRequest],
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(self.watch_submitted(tenant, accepted))
     }
 }
 

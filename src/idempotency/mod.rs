@@ -75,9 +75,6 @@ pub struct Claim {
     in_redis: bool,
 }
 
-/// Longest a record is kept (configuration is checked against it).
-pub const MAX_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
-
 #[derive(Clone)]
 pub struct IdempotencyStore {
     redis: Option<RedisStore>,

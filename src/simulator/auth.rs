@@ -2,7 +2,7 @@
 
 use super::faults;
 use super::state::Inner;
-use crate::urssaf::wire::{TokenResponse, SCOPE};
+use crate::token::wire::{TokenResponse, SCOPE};
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use base64::Engine;
 use rand::RngCore;

@@ -2,7 +2,7 @@
 //! reported per item inside a 200 (or as a 400 with `business_errors_as_400`).
 
 use super::auth;
-use super::demande_check::{business, format_checks};
+use super::demande_check::{business, format_checks, ROOT};
 use super::particulier::activation_delay;
 use super::reply::{self, bad_request};
 use super::state::{Dp, Inner};
@@ -11,7 +11,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
-pub(crate) const ROOT: &str = "inputDemandePaiement";
 const MAX_DEMANDES: usize = 10;
 
 pub(crate) async fn transmettre(

@@ -8,6 +8,7 @@ mod clock;
 mod demande;
 mod demande_check;
 mod faults;
+mod knobs;
 mod particulier;
 mod particulier_check;
 mod recherche;
@@ -15,14 +16,27 @@ mod referentials;
 mod reply;
 mod state;
 
-pub use faults::{Faults, Rules};
+pub use knobs::{Faults, Rules};
 
 use crate::urssaf::wire::{BASE_PATH, TOKEN_PATH};
+use crate::urssaf::Operation;
 use actix_web::{web, App, HttpServer};
 use state::Inner;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The endpoint of each call the gateway makes: an exhaustive match, so that a new
+/// `urssaf::Operation` does not build until the simulator serves it.
+fn route(scope: actix_web::Scope, op: Operation) -> actix_web::Scope {
+    let handler = match op {
+        Operation::RegisterClient => web::post().to(particulier::inscrire),
+        Operation::ClientStatus => web::get().to(particulier::consulter),
+        Operation::SubmitPaymentRequests => web::post().to(demande::transmettre),
+        Operation::SearchPaymentRequests => web::post().to(recherche::rechercher),
+    };
+    scope.route(op.path(), handler)
+}
 
 /// How a simulator instance behaves.
 pub struct SimulatorSettings {
@@ -81,14 +95,9 @@ impl Simulator {
                 .app_data(data.clone())
                 .route(TOKEN_PATH, web::post().to(auth::token))
                 .service(
-                    web::scope(BASE_PATH)
-                        .route("/particulier", web::post().to(particulier::inscrire))
-                        .route("/particulier", web::get().to(particulier::consulter))
-                        .route("/demandePaiement", web::post().to(demande::transmettre))
-                        .route(
-                            "/demandePaiement/rechercher",
-                            web::post().to(recherche::rechercher),
-                        ),
+                    Operation::ALL
+                        .into_iter()
+                        .fold(web::scope(BASE_PATH), route),
                 );
             // Admin routes simply do not exist when disabled: actix answers 404.
             app.configure(|cfg| {

@@ -1,7 +1,7 @@
 //! In-memory state: one data set per provider (client_id), plus tokens, clock and knobs.
 
 use super::clock::{self, Clock};
-use super::faults::{Faults, Rules};
+use super::knobs::{Faults, Rules};
 use super::referentials::libelle_statut;
 use super::SimulatorSettings;
 use crate::urssaf::wire::{

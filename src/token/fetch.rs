@@ -7,10 +7,10 @@ use tracing::Instrument;
 
 use secrecy::ExposeSecret;
 
+use super::wire::{TokenResponse, SCOPE};
 use super::{now_ms, Token, TokenProvider};
 use crate::config::TokenAuthStyle;
 use crate::tenant::Tenant;
-use crate::urssaf::wire::{TokenResponse, SCOPE};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {

@@ -9,6 +9,7 @@
 mod fetch;
 mod seal;
 mod shared;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -11,6 +11,7 @@ use super::codes::{CodeKind, UrssafCode};
 use super::error::{DecodeError, UpstreamError, UrssafError};
 use super::exchange::{ExchangeObserver, Hook};
 use super::hosts::Hosts;
+use super::operation::Operation;
 use super::translate::{self, Receipt, SearchQuery};
 use super::wire;
 use crate::config::UpstreamSettings;
@@ -24,40 +25,6 @@ use crate::token::TokenProvider;
 
 /// Urssaf accepts at most this many payment requests per submission and ids per search.
 pub const MAX_PER_CALL: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    RegisterClient,
-    ClientStatus,
-    SubmitPaymentRequests,
-    SearchPaymentRequests,
-}
-
-impl Operation {
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::RegisterClient => "register_client",
-            Operation::ClientStatus => "client_status",
-            Operation::SubmitPaymentRequests => "submit_payment_requests",
-            Operation::SearchPaymentRequests => "search_payment_requests",
-        }
-    }
-
-    pub fn method(self) -> &'static str {
-        match self {
-            Operation::ClientStatus => "GET",
-            _ => "POST",
-        }
-    }
-
-    /// Creating calls are retried only when Urssaf provably did not process them.
-    pub(super) fn creates(self) -> bool {
-        matches!(
-            self,
-            Operation::RegisterClient | Operation::SubmitPaymentRequests
-        )
-    }
-}
 
 /// Search answer, with "nothing found" already turned into an empty list.
 #[derive(Debug, Default)]
@@ -156,14 +123,13 @@ impl UrssafClient {
         tenant: &Arc<Tenant>,
         registration: &Registration,
     ) -> Result<String, UpstreamError> {
-        let url = format!("{}/particulier", tenant.endpoints.api_base);
+        let op = Operation::RegisterClient;
+        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
         let input = translate::client::registration_to_wire(registration);
         let body = self
-            .call(tenant, Operation::RegisterClient, |h| {
-                h.request(Method::POST, &url).json(&input)
-            })
+            .call(tenant, op, |h| h.request(Method::POST, &url).json(&input))
             .await?;
-        let out: wire::OutputParticulier = decode(Operation::RegisterClient, &body)?;
+        let out: wire::OutputParticulier = decode(op, &body)?;
         Ok(out.id_client)
     }
 
@@ -174,7 +140,7 @@ impl UrssafClient {
         key: ClientKey<'_>,
     ) -> Result<ClientRecord, UpstreamError> {
         let op = Operation::ClientStatus;
-        let url = format!("{}/particulier", tenant.endpoints.api_base);
+        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
         let query: [(&str, &str); 1] = match key {
             ClientKey::Id(id) => [("idClient", id)],
             ClientKey::Email(email) => [("adresseMail", email.as_str())],
@@ -209,7 +175,7 @@ impl UrssafClient {
         chunk: &[Invoice],
     ) -> Result<Vec<Receipt>, UpstreamError> {
         let op = Operation::SubmitPaymentRequests;
-        let url = format!("{}/demandePaiement", tenant.endpoints.api_base);
+        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
         let wires: Vec<wire::InputDemandePaiement> = chunk
             .iter()
             .map(|inv| translate::invoice::invoice_to_wire(inv, &tenant.billing_id))
@@ -240,7 +206,7 @@ impl UrssafClient {
         query: SearchQuery<'_>,
     ) -> Result<SearchAnswer, UpstreamError> {
         let op = Operation::SearchPaymentRequests;
-        let url = format!("{}/demandePaiement/rechercher", tenant.endpoints.api_base);
+        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
         let criteria = translate::search::search_to_wire(query);
         let sent = self
             .call(tenant, op, |h| {

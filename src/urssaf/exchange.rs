@@ -10,7 +10,7 @@ use bytes::Bytes;
 use reqwest::header::AUTHORIZATION;
 use reqwest::{RequestBuilder, StatusCode};
 
-use super::client::Operation;
+use super::operation::Operation;
 
 /// What replaces a secret or a token in anything recorded.
 pub const MASK: &str = "***";

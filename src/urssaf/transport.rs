@@ -10,9 +10,10 @@ use rand::Rng;
 use reqwest::{RequestBuilder, StatusCode};
 use tracing::Instrument;
 
-use super::client::{Operation, UrssafClient};
-use super::error::{parse_errors, UpstreamError};
+use super::client::UrssafClient;
+use super::error::{parse_errors, UpstreamError, UrssafError};
 use super::hosts::HostGuard;
+use super::operation::Operation;
 use crate::telemetry::{self, otel};
 use crate::tenant::Tenant;
 
@@ -85,99 +86,39 @@ impl UrssafClient {
         token: &mut Arc<crate::token::Token>,
         failed: &mut bool,
     ) -> Result<Bytes, UpstreamError> {
-        let inner = &self.inner;
         let mut token_replaced = false;
         let mut attempt = 0u32;
         loop {
             let started = Instant::now();
             let span = attempt_span(op, tenant, attempt);
-            let request = build(self.http())
-                .bearer_auth(token.secret())
-                .header(reqwest::header::ACCEPT, "application/json")
-                .headers(otel::outgoing_headers(&span));
-            let seen = self.hook.capture(&request);
-            let sent = request.send().instrument(span.clone()).await;
-            let (status, retry_after, outcome) = match sent {
-                Err(e) => {
-                    self.hook.record(op, seen.as_ref(), started, None, Err(&e));
+            let answer = match self.exchange(op, build, token, &span, started).await {
+                Ok(answer) => answer,
+                Err(lost) => {
                     *failed = true;
-                    let never_reached = e.is_connect();
-                    let timed_out = e.is_timeout();
+                    let outcome = lost.outcome();
                     self.observe(
                         tenant,
                         op,
                         attempt,
                         started,
-                        if e.is_timeout() {
-                            "timeout"
-                        } else {
-                            "transport_error"
-                        },
-                        None,
+                        outcome,
+                        lost.status,
                         &[],
                         &span,
                     );
-                    // Reads are retried on any transport failure; creating calls only when
-                    // nothing reached Urssaf.
-                    let retry = never_reached || !op.creates();
-                    if retry && self.may_retry(op, attempt, host) {
+                    if lost.may_retry(op) && self.may_retry(op, attempt, host) {
                         attempt += 1;
                         tokio::time::sleep(self.backoff(attempt, None)).await;
                         continue;
                     }
-                    let cause: Option<super::error::Cause> = Some(Arc::new(e));
-                    return Err(if timed_out {
-                        UpstreamError::Timeout { cause }
-                    } else if never_reached {
-                        UpstreamError::Unavailable {
-                            retry_after_secs: None,
-                            cause,
-                        }
-                    } else {
-                        UpstreamError::Interrupted { cause }
-                    });
-                }
-                Ok(resp) => {
-                    let status = resp.status();
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok());
-                    (
-                        status,
-                        retry_after,
-                        resp.bytes().instrument(span.clone()).await,
-                    )
+                    return Err(lost.into_error());
                 }
             };
-            let body = match outcome {
-                Ok(b) => b,
-                Err(e) => {
-                    self.hook
-                        .record(op, seen.as_ref(), started, Some(status), Err(&e));
-                    *failed = true;
-                    self.observe(
-                        tenant,
-                        op,
-                        attempt,
-                        started,
-                        "transport_error",
-                        Some(status),
-                        &[],
-                        &span,
-                    );
-                    let timed_out = e.is_timeout();
-                    let cause: Option<super::error::Cause> = Some(Arc::new(e));
-                    return Err(if timed_out {
-                        UpstreamError::Timeout { cause }
-                    } else {
-                        UpstreamError::Interrupted { cause }
-                    });
-                }
-            };
-            self.hook
-                .record(op, seen.as_ref(), started, Some(status), Ok(&body));
+            let Answer {
+                status,
+                retry_after,
+                body,
+            } = answer;
             // A 429 may be one tenant's quota: it does not count against the breaker shared by all.
             *failed = status.is_server_error();
             if status.is_success() {
@@ -202,7 +143,7 @@ impl UrssafClient {
             );
             if status == StatusCode::UNAUTHORIZED && !token_replaced {
                 token_replaced = true;
-                *token = inner.tokens.replace(tenant, token).await?;
+                *token = self.inner.tokens.replace(tenant, token).await?;
                 continue;
             }
             // 429 and 503 mean "not processed"; other 5xx are retried for reads only.
@@ -214,23 +155,59 @@ impl UrssafClient {
                 tokio::time::sleep(self.backoff(attempt, retry_after)).await;
                 continue;
             }
-            return Err(match status.as_u16() {
-                401 => UpstreamError::Unauthorized,
-                403 => UpstreamError::Forbidden,
-                429 | 503 => UpstreamError::Unavailable {
-                    retry_after_secs: retry_after,
-                    cause: None,
-                },
-                400..=499 => UpstreamError::Rejected {
-                    status: status.as_u16(),
-                    errors,
-                },
-                s => UpstreamError::BadGateway {
-                    status: s,
-                    errors,
-                    cause: None,
-                },
-            });
+            return Err(refusal(status, retry_after, errors));
+        }
+    }
+
+    /// One request and its whole answer, recorded by the evidence hook when one is set.
+    async fn exchange(
+        &self,
+        op: Operation,
+        build: &impl Fn(&reqwest::Client) -> RequestBuilder,
+        token: &crate::token::Token,
+        span: &tracing::Span,
+        started: Instant,
+    ) -> Result<Answer, Lost> {
+        let request = build(self.http())
+            .bearer_auth(token.secret())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .headers(otel::outgoing_headers(span));
+        let seen = self.hook.capture(&request);
+        let resp = match request.send().instrument(span.clone()).await {
+            Ok(resp) => resp,
+            Err(error) => {
+                self.hook
+                    .record(op, seen.as_ref(), started, None, Err(&error));
+                return Err(Lost {
+                    error,
+                    status: None,
+                });
+            }
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        match resp.bytes().instrument(span.clone()).await {
+            Ok(body) => {
+                self.hook
+                    .record(op, seen.as_ref(), started, Some(status), Ok(&body));
+                Ok(Answer {
+                    status,
+                    retry_after,
+                    body,
+                })
+            }
+            Err(error) => {
+                self.hook
+                    .record(op, seen.as_ref(), started, Some(status), Err(&error));
+                Err(Lost {
+                    error,
+                    status: Some(status),
+                })
+            }
         }
     }
 
@@ -308,6 +285,78 @@ impl UrssafClient {
         } else {
             tracing::info!(tenant = %tenant.id, urssaf_operation = op.name(), urssaf_status = status, outcome, urssaf_codes = %codes, attempt, latency_ms, "urssaf call");
         }
+    }
+}
+
+/// An answer Urssaf gave in full.
+struct Answer {
+    status: StatusCode,
+    /// `Retry-After`, in seconds.
+    retry_after: Option<u64>,
+    body: Bytes,
+}
+
+/// An attempt that got no whole answer: no connection, a timeout, or the answer's body lost
+/// after its status (`status` set).
+struct Lost {
+    error: reqwest::Error,
+    status: Option<StatusCode>,
+}
+
+impl Lost {
+    fn outcome(&self) -> &'static str {
+        if self.status.is_none() && self.error.is_timeout() {
+            "timeout"
+        } else {
+            "transport_error"
+        }
+    }
+
+    /// Reads are retried on any failure to send; creating calls only when nothing reached
+    /// Urssaf. A body lost after its status is never retried.
+    fn may_retry(&self, op: Operation) -> bool {
+        self.status.is_none() && (self.error.is_connect() || !op.creates())
+    }
+
+    fn into_error(self) -> UpstreamError {
+        let timed_out = self.error.is_timeout();
+        let never_reached = self.status.is_none() && self.error.is_connect();
+        let cause: Option<super::error::Cause> = Some(Arc::new(self.error));
+        if timed_out {
+            UpstreamError::Timeout { cause }
+        } else if never_reached {
+            UpstreamError::Unavailable {
+                retry_after_secs: None,
+                cause,
+            }
+        } else {
+            UpstreamError::Interrupted { cause }
+        }
+    }
+}
+
+/// What an answer Urssaf would not serve (after the retries) becomes.
+fn refusal(
+    status: StatusCode,
+    retry_after: Option<u64>,
+    errors: Vec<UrssafError>,
+) -> UpstreamError {
+    match status.as_u16() {
+        401 => UpstreamError::Unauthorized,
+        403 => UpstreamError::Forbidden,
+        429 | 503 => UpstreamError::Unavailable {
+            retry_after_secs: retry_after,
+            cause: None,
+        },
+        400..=499 => UpstreamError::Rejected {
+            status: status.as_u16(),
+            errors,
+        },
+        s => UpstreamError::BadGateway {
+            status: s,
+            errors,
+            cause: None,
+        },
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::common::UrssafError;
+use super::common::UrssafErrorDetail;
 pub use super::invoices::{DepositInput, InvoiceInput, LineInput, SubmitPaymentRequests, Unit};
 use crate::domain::decimal::fmt_money;
 use crate::domain::invoice;
@@ -159,7 +159,7 @@ pub struct ResultError {
     pub message: String,
     /// Urssaf's error, for upstream rejections.
     #[schema(required = true)]
-    pub urssaf: Option<UrssafError>,
+    pub urssaf: Option<UrssafErrorDetail>,
     /// What to do next, when known.
     #[schema(required = true)]
     pub hint: Option<String>,
@@ -177,7 +177,7 @@ impl ResultError {
             } else {
                 e.description.clone()
             },
-            urssaf: Some(UrssafError::from(e)),
+            urssaf: Some(UrssafErrorDetail::from(e)),
             hint: e.code.hint().map(str::to_string),
         }
     }
@@ -287,8 +287,8 @@ impl PaymentRequest {
             },
             rejection: p.rejection.as_ref().map(|r| Rejection {
                 code: r.code.clone(),
-                category: r.category,
-                label: r.label.to_string(),
+                category: r.reason.category(),
+                label: r.reason.label().to_string(),
                 comment: r.comment.clone(),
             }),
             transfer: p.transfer.as_ref().map(|t| Transfer {

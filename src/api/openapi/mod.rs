@@ -7,7 +7,7 @@ use utoipa_actix_web::AppExt;
 
 mod contract;
 
-use super::problem::{Problem, ProblemCode, UrssafError};
+use super::problem::{Problem, ProblemCode, UrssafErrorDetail};
 use crate::domain::FieldError;
 
 #[derive(OpenApi)]
@@ -18,7 +18,7 @@ use crate::domain::FieldError;
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     servers((url = "/", description = "The gateway that serves this document")),
-    components(schemas(Problem, ProblemCode, FieldError, UrssafError)),
+    components(schemas(Problem, ProblemCode, FieldError, UrssafErrorDetail)),
     modifiers(&ApiKeyAuth),
     tags(
         (name = "clients", description = "Households (particuliers) registered with Urssaf"),

@@ -86,8 +86,8 @@ pub(super) async fn m020(
             };
             let hint = match account.state {
                 AccountState::NotFinalized => Some("The activation was not finalised in time: register the client again (the campaign's M010)."),
-                AccountState::Blocked => UrssafCode::parse("ERR_CMPT_BLOQUE").hint(),
-                AccountState::MandateExpired => UrssafCode::parse("ERR_MANDAT_ECHU").hint(),
+                AccountState::Blocked => UrssafCode::ErrCmptBloque.hint(),
+                AccountState::MandateExpired => UrssafCode::ErrMandatEchu.hint(),
                 _ => Some(ACTIVATION_HINT),
             };
             return Err(Failure {

@@ -72,6 +72,7 @@ pub(super) async fn m050(
     let outcomes = match payment_requests::submit(
         urssaf,
         &rig.metrics,
+        rig.events.as_ref(),
         tenant,
         &[spec.input()],
         today,

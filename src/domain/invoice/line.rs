@@ -1,17 +1,13 @@
-//! One invoice line: checked, its amounts computed, and the one-cent rule (module doc of
-//! `parse`) applied to it when its own total is one cent off.
+//! One invoice line: its fields read (`line_read.rs`), its amounts computed, and the one-cent
+//! rule (module doc of `parse`) applied to it when its own total is one cent off.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{
-    amounts, nature, worker, AdjustedField, Adjustment, InvoiceDefaults, Line, LineInput, Unit,
-};
-use crate::domain::decimal::{cent, fmt_money, fmt_plain, parse_decimal};
-use crate::domain::{dates, text, FieldError};
-
-/// Longest description (the limit is inferred).
-const MAX_DESCRIPTION: usize = 50;
+use super::line_read::Read;
+use super::{amounts, AdjustedField, Adjustment, InvoiceDefaults, Line, LineInput, Unit};
+use crate::domain::decimal::{cent, fmt_money, fmt_plain};
+use crate::domain::{text, FieldError};
 
 /// How a line's HT/VAT split is obtained.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,33 +36,6 @@ pub(super) struct WorkLine {
     pub(super) worker: String,
 }
 
-pub(super) fn keep<T>(r: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
-}
-
-pub(super) fn opt_decimal(
-    v: Option<&str>,
-    dp: u32,
-    pointer: String,
-    errors: &mut Vec<FieldError>,
-) -> Option<Option<Decimal>> {
-    match text::non_blank(v) {
-        None => Some(None),
-        Some(t) => keep(parse_decimal(t, dp, &pointer), errors).map(Some),
-    }
-}
-
-pub(super) fn opt_date(
-    v: Option<&str>,
-    pointer: String,
-    errors: &mut Vec<FieldError>,
-) -> Option<Option<NaiveDate>> {
-    match text::non_blank(v) {
-        None => Some(None),
-        Some(t) => keep(dates::parse_date(t, &pointer), errors).map(Some),
-    }
-}
-
 pub(super) fn overflow(pointer: String) -> FieldError {
     FieldError::new(
         pointer,
@@ -84,136 +53,112 @@ pub(super) fn prepare_line(
     errors: &mut Vec<FieldError>,
 ) -> Option<WorkLine> {
     let before = errors.len();
-    let nature = nature::nature_code(l.nature_code);
-    if nature.is_none() {
-        errors.push(FieldError::new(
-            format!("{p}/nature_code"),
-            "nature_code",
-            "must be an Urssaf nature code: 10, 20, … 270 (e.g. 60 housework, 70 gardening, 100 tutoring)",
-        ));
-    }
-    let quantity = keep(
-        parse_decimal(l.quantity, 2, &format!("{p}/quantity")),
-        errors,
-    );
-    if quantity.is_some_and(|q| q.is_zero()) {
-        errors.push(FieldError::new(
-            format!("{p}/quantity"),
-            "positive",
-            "must be greater than 0",
-        ));
-    }
-    let price = keep(
-        parse_decimal(l.unit_price, 3, &format!("{p}/unit_price")),
-        errors,
-    );
-    let rate = opt_decimal(l.vat_rate, 2, format!("{p}/vat_rate"), errors);
-    if rate.flatten().is_some_and(|r| r > Decimal::ONE_HUNDRED) {
-        errors.push(FieldError::new(
-            format!("{p}/vat_rate"),
-            "vat_rate",
-            "must be a percentage between 0 and 100",
-        ));
-    }
-    let ht_given = opt_decimal(l.total_excl_tax, 2, format!("{p}/total_excl_tax"), errors);
-    let vat_given = opt_decimal(l.vat_amount, 2, format!("{p}/vat_amount"), errors);
-    let total_given = opt_decimal(l.total_incl_tax, 2, format!("{p}/total_incl_tax"), errors);
-    if rate.flatten().is_some() && (ht_given.flatten().is_some() || vat_given.flatten().is_some()) {
-        errors.push(FieldError::new(
-            format!("{p}/vat_rate"),
-            "vat_rate_or_amounts",
-            "give either vat_rate or total_excl_tax/vat_amount, not both",
-        ));
-    }
-    let start = opt_date(l.service_start, format!("{p}/service_start"), errors);
-    let end = opt_date(l.service_end, format!("{p}/service_end"), errors);
-    let description = text::non_blank(l.description).map(str::to_string);
-    if description
-        .as_deref()
-        .is_some_and(|d| text::char_len(d) > MAX_DESCRIPTION)
-    {
-        errors.push(FieldError::new(
-            format!("{p}/description"),
-            "max_length",
-            format!("must be at most {MAX_DESCRIPTION} characters"),
-        ));
-    }
-    let worker = match text::non_blank(l.worker_id)
-        .or(text::non_blank(defaults.worker_id.as_deref()))
-    {
-        Some(w) => keep(
-            worker::check_worker_id(w, &format!("{p}/worker_id")),
-            errors,
-        ),
-        None => {
-            errors.push(FieldError::new(
-                format!("{p}/worker_id"),
-                "required",
-                "is required (no default worker id is configured): SAP + 9-digit NOVA number or SIR + 14-digit SIRET",
-            ));
-            None
-        }
-    };
+    let read = Read::parse(l, p, defaults, errors);
     if errors.len() > before {
         return None;
     }
-    let (nature, quantity, mut price, worker) = (nature?, quantity?, price?, worker?);
-    let (rate, ht_given, vat_given, total_given) = (rate?, ht_given?, vat_given?, total_given?);
+    let (nature, quantity, price, worker) =
+        (read.nature?, read.quantity?, read.price?, read.worker?);
+    let (rate, ht_given, vat_given, total_given) = (
+        read.rate?,
+        read.ht_given?,
+        read.vat_given?,
+        read.total_given?,
+    );
 
-    let Some(mut ttc) = amounts::line_total(quantity, price) else {
-        errors.push(overflow(format!("{p}/quantity")));
-        return None;
-    };
-    if let Some(given) = total_given {
-        let diff = given - ttc;
-        if !diff.is_zero() {
-            match (diff.abs() == cent())
-                .then(|| amounts::rederive_unit_price(quantity, given, price))
-                .flatten()
-            {
-                Some(new_price) => {
-                    adjustments.push(Adjustment {
-                        pointer: format!("{p}/unit_price"),
-                        field: AdjustedField::UnitPrice,
-                        original: fmt_plain(price),
-                        adjusted: fmt_plain(new_price),
-                        reason: format!(
-                            "quantity × unit price gives {} but the line total_incl_tax is {}; the unit price was re-derived with 3 decimals so that Urssaf's check passes",
-                            fmt_money(ttc),
-                            fmt_money(given)
-                        ),
-                    });
-                    price = new_price;
-                    ttc = given;
-                }
-                None => {
-                    errors.push(FieldError::new(
-                        format!("{p}/total_incl_tax"),
-                        "line_total_mismatch",
-                        format!(
-                            "must equal quantity × unit_price rounded to the cent ({})",
-                            fmt_money(ttc)
-                        ),
-                    ));
-                    return None;
-                }
-            }
-        }
-    }
-
+    let (ttc, price) = line_total(quantity, price, total_given, p, adjustments, errors)?;
     let split = if ht_given.is_some() || vat_given.is_some() {
         VatSplit::Explicit
     } else {
         VatSplit::Rate(rate.unwrap_or(Decimal::ZERO))
     };
-    let (ht, vat) = match (split, ht_given, vat_given) {
-        (VatSplit::Rate(r), _, _) => match amounts::split_vat(ttc, r) {
-            Some(s) => s,
-            None => {
+    let (ht, vat) = split_amounts(ttc, split, ht_given, vat_given, p, errors)?;
+
+    Some(WorkLine {
+        nature,
+        activity: text::non_blank(l.activity_code).map(str::to_string),
+        quantity,
+        unit: l.unit,
+        price,
+        ttc,
+        ht,
+        vat,
+        split,
+        total_given: total_given.is_some(),
+        start: read.start?,
+        end: read.end?,
+        description: read.description,
+        worker,
+    })
+}
+
+/// The line total incl. tax and the unit price that gives it: quantity × unit price, or the
+/// caller's total when one cent off it (the unit price re-derived, reported).
+fn line_total(
+    quantity: Decimal,
+    price: Decimal,
+    total_given: Option<Decimal>,
+    p: &str,
+    adjustments: &mut Vec<Adjustment>,
+    errors: &mut Vec<FieldError>,
+) -> Option<(Decimal, Decimal)> {
+    let Some(ttc) = amounts::line_total(quantity, price) else {
+        errors.push(overflow(format!("{p}/quantity")));
+        return None;
+    };
+    let Some(given) = total_given.filter(|given| *given != ttc) else {
+        return Some((ttc, price));
+    };
+    let diff = given - ttc;
+    match (diff.abs() == cent())
+        .then(|| amounts::rederive_unit_price(quantity, given, price))
+        .flatten()
+    {
+        Some(new_price) => {
+            adjustments.push(Adjustment {
+                pointer: format!("{p}/unit_price"),
+                field: AdjustedField::UnitPrice,
+                original: fmt_plain(price),
+                adjusted: fmt_plain(new_price),
+                reason: format!(
+                    "quantity × unit price gives {} but the line total_incl_tax is {}; the unit price was re-derived with 3 decimals so that Urssaf's check passes",
+                    fmt_money(ttc),
+                    fmt_money(given)
+                ),
+            });
+            Some((given, new_price))
+        }
+        None => {
+            errors.push(FieldError::new(
+                format!("{p}/total_incl_tax"),
+                "line_total_mismatch",
+                format!(
+                    "must equal quantity × unit_price rounded to the cent ({})",
+                    fmt_money(ttc)
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// The line's HT and VAT: from the rate, or the caller's amounts checked against the total.
+fn split_amounts(
+    ttc: Decimal,
+    split: VatSplit,
+    ht_given: Option<Decimal>,
+    vat_given: Option<Decimal>,
+    p: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<(Decimal, Decimal)> {
+    match (split, ht_given, vat_given) {
+        (VatSplit::Rate(r), _, _) => {
+            let split = amounts::split_vat(ttc, r);
+            if split.is_none() {
                 errors.push(overflow(format!("{p}/vat_rate")));
-                return None;
             }
-        },
+            split
+        }
         (_, Some(h), Some(v)) => {
             if h.checked_add(v) != Some(ttc) {
                 errors.push(FieldError::new(
@@ -226,10 +171,10 @@ pub(super) fn prepare_line(
                 ));
                 return None;
             }
-            (h, v)
+            Some((h, v))
         }
-        (_, Some(h), None) if h <= ttc => (h, ttc - h),
-        (_, None, Some(v)) if v <= ttc => (ttc - v, v),
+        (_, Some(h), None) if h <= ttc => Some((h, ttc - h)),
+        (_, None, Some(v)) if v <= ttc => Some((ttc - v, v)),
         (_, h, _) => {
             let field = if h.is_some() {
                 "total_excl_tax"
@@ -244,26 +189,9 @@ pub(super) fn prepare_line(
                     fmt_money(ttc)
                 ),
             ));
-            return None;
+            None
         }
-    };
-
-    Some(WorkLine {
-        nature,
-        activity: text::non_blank(l.activity_code).map(str::to_string),
-        quantity,
-        unit: l.unit,
-        price,
-        ttc,
-        ht,
-        vat,
-        split,
-        total_given: total_given.is_some(),
-        start: start?,
-        end: end?,
-        description,
-        worker,
-    })
+    }
 }
 
 /// Moves `diff` onto one adjustable line (see the module doc). Returns the adjustment made.

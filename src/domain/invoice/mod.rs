@@ -7,11 +7,13 @@
 
 pub mod amounts;
 mod line;
+mod line_read;
 pub mod nature;
 mod parse;
 pub mod period;
 #[cfg(test)]
 mod tests;
+mod totals;
 pub mod worker;
 
 use chrono::NaiveDate;

@@ -1,8 +1,10 @@
 //! Payment requests: send invoices once and only once, and follow each to payment.
 
 pub mod lookup;
+mod pending;
 mod reconcile;
 mod submit;
+mod watch;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use submit::{submit, Failure, Fate, InvoiceOutcome};
+pub use watch::SubmittedWatch;
 
 use super::{check_id, ServiceError};
 use crate::domain::payment_request::PaymentRequest;

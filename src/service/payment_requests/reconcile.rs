@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::lookup::by_invoice_numbers;
-use super::submit::Pending;
+use super::pending::Pending;
 use crate::domain::invoice::Invoice;
 use crate::domain::payment_request::PaymentRequest;
 use crate::metrics::Metrics;

@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use futures_util::{stream, StreamExt};
 
 use super::lookup::CONCURRENT_CALLS;
+use super::pending::Pending;
 use super::reconcile::reconcile;
+use super::watch::SubmittedWatch;
 use crate::domain::invoice::{Adjustment, Invoice, InvoiceDefaults, InvoiceInput};
 use crate::domain::payment_request::PaymentRequest;
 use crate::domain::FieldError;
@@ -47,27 +49,13 @@ pub enum Failure {
     DuplicateUnverified,
 }
 
-/// An invoice's fate while it is being sent and reconciled.
-pub(super) enum Pending {
-    Accepted {
-        request: PaymentRequest,
-        reconciled: bool,
-    },
-    Rejected(Vec<UrssafError>),
-    /// Urssaf said it already has this invoice number; to be compared with what it holds.
-    Duplicate(Vec<UrssafError>),
-    /// No definite answer (timeout, broken connection): maybe integrated, to be looked up.
-    Unknown(UpstreamError),
-    /// Definitely not integrated (Urssaf unreachable, credentials refused…): safe to retry.
-    Failed(UpstreamError),
-    Unverified,
-}
-
 /// Checks every invoice (one invalid invoice sends none), sends them, reconciles duplicates and
-/// lost answers, and answers one outcome per invoice in the caller's order.
+/// lost answers, hands the accepted ones to `watch`, and answers one outcome per invoice in
+/// the caller's order.
 pub async fn submit(
     urssaf: &UrssafClient,
     metrics: &Metrics,
+    watch: &dyn SubmittedWatch,
     tenant: &Arc<Tenant>,
     inputs: &[InvoiceInput<'_>],
     today: NaiveDate,
@@ -75,7 +63,22 @@ pub async fn submit(
     let invoices = parse_all(tenant, inputs, today)?;
     let mut fates = send_all(urssaf, tenant, &invoices).await;
     reconcile(urssaf, metrics, tenant, &invoices, &mut fates).await;
-    Ok(invoices
+    let outcomes = outcomes(invoices, fates);
+    let accepted: Vec<&PaymentRequest> = outcomes
+        .iter()
+        .filter_map(|o| match &o.fate {
+            Fate::Accepted { request, .. } => Some(request),
+            _ => None,
+        })
+        .collect();
+    if !accepted.is_empty() {
+        watch.watch(&tenant.id, &accepted).await;
+    }
+    Ok(outcomes)
+}
+
+fn outcomes(invoices: Vec<Invoice>, fates: Vec<Pending>) -> Vec<InvoiceOutcome> {
+    invoices
         .into_iter()
         .zip(fates)
         .map(|(invoice, pending)| InvoiceOutcome {
@@ -94,7 +97,7 @@ pub async fn submit(
                 Pending::Unverified => Fate::Failed(Failure::DuplicateUnverified),
             },
         })
-        .collect())
+        .collect()
 }
 
 fn parse_all(

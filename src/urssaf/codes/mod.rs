@@ -1,11 +1,14 @@
 //! Urssaf's error codes as an enum, and what each means for the caller: a kind the use cases
 //! act on, a next step, and the field at fault (a JSON pointer into the caller's request).
-//! Urssaf's code strings are read here and nowhere else.
+//! Urssaf's code strings are read here and nowhere else (its rejection reasons too:
+//! `rejection.rs`).
 mod fields;
+mod rejection;
 #[cfg(test)]
 mod tests;
 
 pub use fields::{field_for_client, field_for_invoice};
+pub use rejection::rejection_reason;
 
 macro_rules! urssaf_codes {
     ($( $(#[$doc:meta])* $variant:ident = $text:literal, )*) => {

@@ -5,6 +5,7 @@ use crate::domain::payment_request::{
     DepositEcho, InvoiceEcho, PaymentRequest, Rejection, Transfer, UrssafStatus,
 };
 use crate::domain::text;
+use crate::urssaf::codes::rejection_reason;
 use crate::urssaf::error::UrssafError;
 use crate::urssaf::wire;
 
@@ -69,11 +70,10 @@ pub fn payment_request_from_wire(info: &wire::InfoDemandePaiement) -> PaymentReq
             .info_rejet
             .as_ref()
             .filter(|r| !r.code.trim().is_empty())
-            .map(|r| {
-                Rejection::from_code(
-                    &r.code,
-                    text::non_blank(Some(&r.commentaire)).map(str::to_string),
-                )
+            .map(|r| Rejection {
+                code: r.code.trim().to_string(),
+                reason: rejection_reason(&r.code),
+                comment: text::non_blank(Some(&r.commentaire)).map(str::to_string),
             }),
         transfer: info.info_virement.as_ref().map(|v| Transfer {
             amount: v.mnt_virement,
@@ -163,7 +163,7 @@ mod tests {
         );
         let r = p.rejection.unwrap();
         assert_eq!(
-            (r.category, r.comment),
+            (r.reason.category(), r.comment),
             (RejectionCategory::Contestation, None)
         );
     }

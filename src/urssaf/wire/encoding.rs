@@ -11,20 +11,6 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-/// Token lifetime in seconds: a number, a numeric string (`"3599"`), `null` or anything
-/// unreadable (then `None`: the caller's default lifetime applies). Never fails.
-pub(super) fn seconds_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.is_finite() && *f >= 0.0 && *f < u64::MAX as f64)
-                .map(|f| f as u64)
-        }),
-        serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
-        _ => None,
-    })
-}
-
 /// Amounts travel as JSON numbers. Going through the shortest round-trip text of the
 /// `f64` keeps them exact for every amount that has at most 15 significant digits.
 pub mod amount {

@@ -14,8 +14,7 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::redacted_debug;
-use encoding::{null_as_default, seconds_opt};
+use encoding::null_as_default;
 
 pub use demande::{InputDemandePaiement, InputPrestation, OutputDemandePaiement};
 pub use encoding::{amount, amount_opt};
@@ -32,8 +31,6 @@ pub use recherche::{
 pub const BASE_PATH: &str = "/atp/v1/tiersPrestations";
 /// Path of the OAuth2 token endpoint on every host.
 pub const TOKEN_PATH: &str = "/api/oauth/v1/token";
-/// The only scope the API knows.
-pub const SCOPE: &str = "homeplus.tiersprestations";
 
 /// `Erreur`: the one error item Urssaf uses everywhere.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -45,19 +42,3 @@ pub struct Erreur {
     #[serde(default, deserialize_with = "null_as_default")]
     pub description: String,
 }
-
-/// Successful answer of the token endpoint. `Debug` hides the token.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct TokenResponse {
-    pub access_token: String,
-    #[serde(default)]
-    pub token_type: Option<String>,
-    /// Seconds; absent, `null` or unreadable in some answers, in which case a default lifetime
-    /// applies. A numeric string (`"3599"`) is read as a number.
-    #[serde(default, deserialize_with = "seconds_opt")]
-    pub expires_in: Option<u64>,
-    #[serde(default)]
-    pub scope: Option<String>,
-}
-
-redacted_debug!(TokenResponse, token_type, expires_in, scope);

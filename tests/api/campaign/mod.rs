@@ -267,3 +267,37 @@ async fn dry_run_prints_the_plan_and_sends_nothing() {
         "{stderr}"
     );
 }
+
+/// The campaign submits through the same use case as `POST /v1/payment-requests`, so the
+/// payment request it created is in the tenant's watch list in Redis, where a running
+/// gateway's events poller follows it to payment.
+#[tokio::test]
+async fn the_payment_request_a_campaign_submits_is_watched() {
+    let app = TestApp::builder()
+        .redis()
+        .setting("GATEWAY__EVENTS__ENABLED", "true")
+        .no_gateway()
+        .start()
+        .await;
+    let env = binary_env(&app, &[]);
+    let (out, code, stdout, stderr) = campaign_for_alpha(&env).await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let report = out.json();
+    let answer: Value = serde_json::from_str(
+        report["steps"][2]["exchanges"][0]["answer_body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let id = answer[0]["idDemandePaiement"].as_str().unwrap();
+
+    let watch_key = app.redis_key("alpha", "events:watch:payment_requests");
+    let mut redis = crate::test_redis::redis_connection().await;
+    let watched: Option<String> = redis::cmd("HGET")
+        .arg(&watch_key)
+        .arg(id)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert!(watched.is_some(), "{id} not in {watch_key}");
+}

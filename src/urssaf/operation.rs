@@ -1,0 +1,59 @@
+//! The calls the client makes to Urssaf; known to the client, its transport and the exchange
+//! recorder, importing none of them.
+
+/// One call of Urssaf's API, as the client, the transport and the evidence name it.
+///
+/// Adding one: every `match` on it is exhaustive on purpose (here, the simulator's router,
+/// the fixtures test in `tests/api/contract_cover.rs`), so the build says what else to write;
+/// `docs/architecture.md` has the whole checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    RegisterClient,
+    ClientStatus,
+    SubmitPaymentRequests,
+    SearchPaymentRequests,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 4] = [
+        Operation::RegisterClient,
+        Operation::ClientStatus,
+        Operation::SubmitPaymentRequests,
+        Operation::SearchPaymentRequests,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::RegisterClient => "register_client",
+            Operation::ClientStatus => "client_status",
+            Operation::SubmitPaymentRequests => "submit_payment_requests",
+            Operation::SearchPaymentRequests => "search_payment_requests",
+        }
+    }
+
+    pub fn method(self) -> &'static str {
+        match self {
+            Operation::ClientStatus => "GET",
+            Operation::RegisterClient
+            | Operation::SubmitPaymentRequests
+            | Operation::SearchPaymentRequests => "POST",
+        }
+    }
+
+    /// The endpoint's path under the API base (`wire::BASE_PATH` on every host).
+    pub fn path(self) -> &'static str {
+        match self {
+            Operation::RegisterClient | Operation::ClientStatus => "/particulier",
+            Operation::SubmitPaymentRequests => "/demandePaiement",
+            Operation::SearchPaymentRequests => "/demandePaiement/rechercher",
+        }
+    }
+
+    /// Creating calls are retried only when Urssaf provably did not process them.
+    pub(super) fn creates(self) -> bool {
+        matches!(
+            self,
+            Operation::RegisterClient | Operation::SubmitPaymentRequests
+        )
+    }
+}
