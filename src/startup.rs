@@ -49,6 +49,8 @@ pub struct Application {
     /// The in-process simulator of the embedded default.
     pub simulator: Option<(Simulator, u16)>,
     pub metrics: Metrics,
+    /// Told when each start-up task's first round is over (see [`Application::settled`]).
+    settled: Vec<tokio::sync::oneshot::Receiver<()>>,
 }
 
 impl Application {
@@ -58,8 +60,23 @@ impl Application {
         if !problems.is_empty() {
             return Err(problems);
         }
+        // The ports first: a second copy stops here, before it starts a simulator, fetches a
+        // token or registers anything.
+        let listener = bind_api(&settings)?;
+        let metrics_listener = match settings.server.metrics_port {
+            Some(mp) => Some(
+                TcpListener::bind((settings.server.host.as_str(), mp)).map_err(|e| {
+                    vec![format!(
+                        "server.metrics_port: cannot listen on {}:{mp}: {e}",
+                        settings.server.host
+                    )]
+                })?,
+            ),
+            None => None,
+        };
         let metrics = Metrics::new();
         let mut demo_api_key = None;
+        let mut settled = Vec::new();
         let mut simulator = None;
 
         let mut fixed: Vec<(String, TenantSettings, Source)> = settings
@@ -77,7 +94,11 @@ impl Application {
             && settings.tenants_dir.is_none()
         {
             let key = demo::new_api_key();
-            fixed.push((demo::TENANT_ID.into(), demo::tenant(&key), Source::Demo));
+            fixed.push((
+                demo::TENANT_ID.into(),
+                demo::tenant(&key, settings.demo_webhook.clone()),
+                Source::Demo,
+            ));
             demo_api_key = Some(key);
         }
         // A hand-set base URL replaces the in-process simulator (e.g. one started apart).
@@ -140,6 +161,8 @@ impl Application {
             Arc::new(WebhookSink::new(deliveries.clone())),
         );
         let event_tasks = if settings.events.enabled {
+            let (done, first_cycle) = tokio::sync::oneshot::channel();
+            settled.push(first_cycle);
             Poller::new(
                 events.clone(),
                 urssaf.clone(),
@@ -147,7 +170,7 @@ impl Application {
                 store.clone(),
                 metrics.clone(),
             )
-            .spawn()
+            .spawn_reporting(Some(done))
             .into()
         } else {
             None
@@ -168,6 +191,8 @@ impl Application {
         let check_every = Duration::from_secs(settings.check.interval_seconds);
         let checks = CheckBoard::new(check_every);
         let check_task = (!check_every.is_zero()).then(|| {
+            let (done, first_round) = tokio::sync::oneshot::channel();
+            settled.push(first_round);
             tokio::spawn(check::run_periodically(
                 state.urssaf.clone(),
                 state.tenants.clone(),
@@ -175,16 +200,10 @@ impl Application {
                 checks.clone(),
                 check_every,
                 settings.check.concurrency,
+                Some(done),
             ))
         });
 
-        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .map_err(|e| {
-                vec![format!(
-                    "server: cannot listen on {}:{}: {e}",
-                    settings.server.host, settings.server.port
-                )]
-            })?;
         let port = listener
             .local_addr()
             .map_err(|e| vec![e.to_string()])?
@@ -240,11 +259,8 @@ impl Application {
             .map_err(|e| vec![e.to_string()])?
             .run();
 
-        let (metrics_server, metrics_port) = match settings.server.metrics_port {
-            Some(mp) => {
-                let l = TcpListener::bind((settings.server.host.as_str(), mp)).map_err(|e| {
-                    vec![format!("server.metrics_port: cannot listen on {mp}: {e}")]
-                })?;
+        let (metrics_server, metrics_port) = match metrics_listener {
+            Some(l) => {
                 let mp = l.local_addr().map_err(|e| vec![e.to_string()])?.port();
                 let admin = api::admin::AdminTokens(settings.admin.token_hashes.clone());
                 let checks = web::Data::new(checks);
@@ -280,7 +296,7 @@ impl Application {
             metrics_server,
             ready,
             draining,
-            drain: Duration::from_secs(settings.server.drain_seconds),
+            drain: Duration::from_secs(settings.drain_seconds()),
             check_task,
             deliveries,
             webhook_worker,
@@ -288,7 +304,16 @@ impl Application {
             demo_api_key,
             simulator,
             metrics,
+            settled,
         })
+    }
+
+    /// Waits (at most `within`) for what runs once at start to be over: the first tenant
+    /// check and the first events cycle with its sweep, so that a banner printed after it is
+    /// not followed by their log lines.
+    pub async fn settled(&mut self, within: Duration) {
+        let all = futures_util::future::join_all(std::mem::take(&mut self.settled));
+        let _ = tokio::time::timeout(within, all).await;
     }
 
     pub fn port(&self) -> u16 {
@@ -376,6 +401,19 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// The API's listener; when the address is taken, the error says which and what to do.
+fn bind_api(settings: &Settings) -> Result<TcpListener, Vec<String>> {
+    let (host, port) = (settings.server.host.as_str(), settings.server.port);
+    TcpListener::bind((host, port)).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            format!("; another program (another urssaf-gateway?) listens there: stop it, or choose another port with --port (e.g. --port {})", port.wrapping_add(1).max(1024))
+        } else {
+            "; choose another address with --port or GATEWAY__SERVER__HOST".to_string()
+        };
+        vec![format!("server: cannot listen on {host}:{port}: {e}{hint}")]
+    })
 }
 
 /// The in-process simulator of the embedded default, admin API on, on a free loopback port.

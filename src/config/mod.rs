@@ -25,6 +25,8 @@ pub use self::sections::{
 pub use tenant::{tenant_file_id, TenantSettings};
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
+use crate::events::webhook::WebhookEndpoint;
+
 /// Prefix of every environment variable (`GATEWAY__SERVER__PORT=8080`).
 pub const ENV_PREFIX: &str = "GATEWAY";
 /// Environment variable naming an optional configuration file.
@@ -49,6 +51,9 @@ pub struct Settings {
     pub admin: AdminSettings,
     pub limits: LimitSettings,
     pub events: EventsSettings,
+    /// On the embedded default, `tenants.demo.webhook_url` and `webhook_secret` alone: the
+    /// demo tenant's webhook (its key and seeded household stay).
+    pub demo_webhook: Option<WebhookEndpoint>,
 }
 
 /// The settings as read; tenants are parsed apart so that every tenant problem is reported
@@ -129,7 +134,22 @@ impl Settings {
         let redis = RedisSettings::parse(raw.redis)
             .map_err(|p| problems.extend(p))
             .ok();
-        for (id, t) in raw.tenants {
+        let mut raw_tenants = raw.tenants;
+        let mut demo_webhook = None;
+        let demo_only = raw.upstream.environment == Environment::Embedded
+            && raw.tenants_dir.is_none()
+            && raw_tenants.len() == 1;
+        if let Some(t) = raw_tenants
+            .get(crate::demo::TENANT_ID)
+            .filter(|t| demo_only && t.is_webhook_only())
+        {
+            match t.parse_webhook(crate::demo::TENANT_ID) {
+                Ok(w) => demo_webhook = w,
+                Err(p) => problems.extend(p),
+            }
+            raw_tenants.clear();
+        }
+        for (id, t) in raw_tenants {
             match TenantSettings::parse(&id, t) {
                 Ok(t) => {
                     tenants.insert(id, t);
@@ -168,7 +188,20 @@ impl Settings {
             admin,
             limits: raw.limits,
             events,
+            demo_webhook,
         })
+    }
+
+    /// The drain after SIGTERM: as set, else 0 on the embedded default (a laptop, no load
+    /// balancer to tell: Ctrl-C ends it at once) and 5 s elsewhere.
+    pub fn drain_seconds(&self) -> u64 {
+        self.server
+            .drain_seconds
+            .unwrap_or(if self.upstream.environment == Environment::Embedded {
+                0
+            } else {
+                5
+            })
     }
 
     /// Every problem of a loaded configuration, one line each.
@@ -239,8 +272,16 @@ impl Settings {
             out.push("limits: max_invoices_per_submission must be at least 1 and max_search_values 1 to 1000".into());
         }
         if !self.events.allow_private_targets {
-            for (id, t) in &self.tenants {
-                if let Some(why) = t.webhook.as_ref().and_then(|w| w.url.refusal()) {
+            let demo = self
+                .demo_webhook
+                .as_ref()
+                .map(|w| (crate::demo::TENANT_ID, w));
+            let configured = self
+                .tenants
+                .iter()
+                .filter_map(|(id, t)| t.webhook.as_ref().map(|w| (id.as_str(), w)));
+            for (id, w) in configured.chain(demo) {
+                if let Some(why) = w.url.refusal() {
                     out.push(format!("tenants.{id}.webhook_url: {why}"));
                 }
             }
