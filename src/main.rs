@@ -280,3 +280,34 @@ async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The README shows the banner as it is printed (with its sample key and ports).
+    #[test]
+    fn the_readme_shows_the_banner_as_it_is() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("\nurssaf-gateway is ready")
+            .expect("a banner sample")
+            + 1;
+        let end = start + readme[start..].find("\n```").expect("its end") + 1;
+        let sample = &readme[start..end];
+        let field = |after: &str, until: char| {
+            sample
+                .split(after)
+                .nth(1)
+                .and_then(|r| r.split(until).next())
+                .expect("the field")
+                .to_string()
+        };
+        let key = field("export KEY=", ' ');
+        let sim: u16 = field("SIM=http://127.0.0.1:", '\n')
+            .parse()
+            .expect("a port");
+        assert_eq!(
+            format!("\n{sample}\n"),
+            super::banner(8080, &key, sim, None)
+        );
+    }
+}

@@ -195,10 +195,20 @@ async fn three_starts_quiet_with_one_whole_banner_that_works_when_pasted() {
 async fn ctrl_c_ends_the_embedded_default_at_once() {
     let mut term = embedded(&[]);
     let banner = term.banner().await;
+    // The README's events loop is waiting on the feed: the stop ends its wait.
+    let (key, _) = exported(&banner);
+    let poll = reqwest::Client::new()
+        .get(format!("{}/v1/events?wait=25", banner.api))
+        .bearer_auth(&key)
+        .send();
+    let poll = tokio::spawn(poll);
+    tokio::time::sleep(Duration::from_millis(300)).await;
     term.sigint();
     let (status, took) = term.exit_within(Duration::from_secs(2));
     assert!(status.success(), "{status:?}");
     eprintln!("Ctrl-C to exit: {took:?}");
+    let answer = poll.await.unwrap().expect("the long poll is answered");
+    assert_eq!(answer.status(), 200);
     let lines = term.lines();
     let after = &lines[banner.first + banner.lines.len()..];
     assert!(
