@@ -7,6 +7,7 @@ use secrecy::SecretString;
 
 use crate::config::{Environment, KeyHash, TenantSettings};
 use crate::domain::client::registration;
+use crate::events::webhook::WebhookEndpoint;
 use crate::service::clients;
 use crate::tenant::Tenant;
 use crate::urssaf::UrssafClient;
@@ -17,8 +18,9 @@ pub const WORKER_ID: &str = "SAP123456789";
 /// The seeded client's e-mail: the banner's example call looks it up.
 pub const CLIENT_EMAIL: &str = registration::EXAMPLE.email;
 
-/// The demo tenant, acting for `api_key`, on the in-process simulator.
-pub fn tenant(api_key: &str) -> TenantSettings {
+/// The demo tenant, acting for `api_key`, on the in-process simulator, with the webhook set by
+/// `tenants.demo.webhook_url` and `webhook_secret` if any.
+pub fn tenant(api_key: &str, webhook: Option<WebhookEndpoint>) -> TenantSettings {
     TenantSettings {
         client_id: CLIENT_ID.into(),
         client_secret: SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
@@ -28,7 +30,7 @@ pub fn tenant(api_key: &str) -> TenantSettings {
         environment: Some(Environment::Embedded),
         max_concurrent: None,
         rate_per_second: None,
-        webhook: None,
+        webhook,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `urssaf-gateway`: the gateway (`serve`, the default), the Urssaf simulator, the OpenAPI
 //! document and an API-key hashing helper.
 
+use std::io::Write as _;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,7 +84,7 @@ enum Command {
         #[arg(long, env = "GATEWAY__SERVER__PORT")]
         port: Option<u16>,
     },
-    /// Run the Urssaf simulator standalone, admin API on.
+    /// Run the Urssaf simulator standalone, with its admin API (`/__admin/`)
     Simulator(SimulatorArgs),
     /// Check each tenant's Urssaf access (token, then a harmless search); exit 0 only when
     /// every tenant passes.
@@ -179,7 +180,12 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
         settings.server.port = p;
     }
     let _telemetry = telemetry::init(&settings.log);
-    let app = match Application::build(settings).await {
+    let webhook = settings.demo_webhook.as_ref().map(|w| {
+        let mut url = w.url.url().clone();
+        url.set_query(None);
+        url.to_string()
+    });
+    let mut app = match Application::build(settings).await {
         Ok(app) => app,
         Err(problems) => {
             for p in problems {
@@ -190,12 +196,13 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
     };
     let port = app.port();
     let simulator_port = app.simulator.as_ref().map(|(_, p)| *p);
-    if let (Some(key), Some(sim)) = (&app.demo_api_key, simulator_port) {
-        // Printed on stderr, outside the JSON log stream, and only for the demo tenant.
-        eprintln!(
-            "\nurssaf-gateway is running on the embedded default: built-in Urssaf simulator, in-process token cache.\n  API:       http://127.0.0.1:{port}/v1\n  docs:      http://127.0.0.1:{port}/docs\n  demo key:  {key}\n  simulator: http://127.0.0.1:{sim} (admin API under /__admin/)\n  try:       curl -H 'Authorization: Bearer {key}' 'http://127.0.0.1:{port}/v1/clients?email={email}'\n",
-            email = urssaf_gateway::demo::CLIENT_EMAIL
-        );
+    let banner = match (&app.demo_api_key, simulator_port) {
+        (Some(key), Some(sim)) => Some(banner(port, key, sim, webhook.as_deref())),
+        _ => None,
+    };
+    if banner.is_some() {
+        // The banner comes last, whole: after the first tenant check and events cycle.
+        app.settled(Duration::from_secs(10)).await;
     }
     tracing::info!(
         port,
@@ -203,6 +210,11 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
         simulator_port,
         "listening"
     );
+    if let Some(banner) = banner {
+        // One write under the stdout lock, which log lines also take: nothing lands inside it.
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+    }
     match app.run_until_signalled().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -210,6 +222,27 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// What the embedded default prints once ready: where things are, then lines to paste into a
+/// shell as they are (the README's examples use `KEY` and `SIM`).
+fn banner(port: u16, key: &str, sim: u16, webhook: Option<&str>) -> String {
+    let api = format!("http://127.0.0.1:{port}");
+    let webhook = webhook
+        .map(|w| format!("  webhook:   {w} (the demo tenant's events, signed)\n"))
+        .unwrap_or_default();
+    format!(
+        "\nurssaf-gateway is ready on the embedded default: built-in Urssaf simulator, in-process token cache.\n\
+         \x20 API:       {api}/v1\n\
+         \x20 docs:      {api}/docs\n\
+         \x20 simulator: http://127.0.0.1:{sim} (admin API under /__admin/)\n\
+         {webhook}\
+         The demo tenant's API key (KEY) and the simulator (SIM), for the README's examples; paste into your shell:\n\
+         export KEY={key} SIM=http://127.0.0.1:{sim}\n\
+         try:\n\
+         curl -H 'Authorization: Bearer {key}' '{api}/v1/clients?email={email}'\n\n",
+        email = urssaf_gateway::demo::CLIENT_EMAIL
+    )
 }
 
 async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
@@ -291,5 +324,36 @@ async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The README shows the banner as it is printed (with its sample key and ports).
+    #[test]
+    fn the_readme_shows_the_banner_as_it_is() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("\nurssaf-gateway is ready")
+            .expect("a banner sample")
+            + 1;
+        let end = start + readme[start..].find("\n```").expect("its end") + 1;
+        let sample = &readme[start..end];
+        let field = |after: &str, until: char| {
+            sample
+                .split(after)
+                .nth(1)
+                .and_then(|r| r.split(until).next())
+                .expect("the field")
+                .to_string()
+        };
+        let key = field("export KEY=", ' ');
+        let sim: u16 = field("SIM=http://127.0.0.1:", '\n')
+            .parse()
+            .expect("a port");
+        assert_eq!(
+            format!("\n{sample}\n"),
+            super::banner(8080, &key, sim, None)
+        );
     }
 }

@@ -23,11 +23,16 @@ use crate::events::Events;
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
-use crate::simulator::{Simulator, SimulatorSettings};
+use crate::simulator::Simulator;
 use crate::tenant::registry::Factory;
 use crate::tenant::{Source, TenantRegistry};
 use crate::token::TokenProvider;
 use crate::urssaf::client::{http_client, UrssafClient};
+
+mod listen;
+
+pub(crate) use listen::start_embedded_simulator;
+use listen::{bind_api, wait_for_signal};
 
 pub struct Application {
     port: u16,
@@ -49,6 +54,8 @@ pub struct Application {
     /// The in-process simulator of the embedded default.
     pub simulator: Option<(Simulator, u16)>,
     pub metrics: Metrics,
+    /// Told when each start-up task's first round is over (see [`Application::settled`]).
+    settled: Vec<tokio::sync::oneshot::Receiver<()>>,
 }
 
 impl Application {
@@ -58,8 +65,23 @@ impl Application {
         if !problems.is_empty() {
             return Err(problems);
         }
+        // The ports first: a second copy stops here, before it starts a simulator, fetches a
+        // token or registers anything.
+        let listener = bind_api(&settings)?;
+        let metrics_listener = match settings.server.metrics_port {
+            Some(mp) => Some(
+                TcpListener::bind((settings.server.host.as_str(), mp)).map_err(|e| {
+                    vec![format!(
+                        "server.metrics_port: cannot listen on {}:{mp}: {e}",
+                        settings.server.host
+                    )]
+                })?,
+            ),
+            None => None,
+        };
         let metrics = Metrics::new();
         let mut demo_api_key = None;
+        let mut settled = Vec::new();
         let mut simulator = None;
 
         let mut fixed: Vec<(String, TenantSettings, Source)> = settings
@@ -77,7 +99,11 @@ impl Application {
             && settings.tenants_dir.is_none()
         {
             let key = demo::new_api_key();
-            fixed.push((demo::TENANT_ID.into(), demo::tenant(&key), Source::Demo));
+            fixed.push((
+                demo::TENANT_ID.into(),
+                demo::tenant(&key, settings.demo_webhook.clone()),
+                Source::Demo,
+            ));
             demo_api_key = Some(key);
         }
         // A hand-set base URL replaces the in-process simulator (e.g. one started apart).
@@ -141,6 +167,8 @@ impl Application {
             Arc::new(WebhookSink::new(deliveries.clone())),
         );
         let event_tasks = if settings.events.enabled {
+            let (done, first_cycle) = tokio::sync::oneshot::channel();
+            settled.push(first_cycle);
             Poller::new(
                 events.clone(),
                 urssaf.clone(),
@@ -148,7 +176,7 @@ impl Application {
                 store.clone(),
                 metrics.clone(),
             )
-            .spawn()
+            .spawn_reporting(Some(done))
             .into()
         } else {
             None
@@ -169,6 +197,8 @@ impl Application {
         let check_every = Duration::from_secs(settings.check.interval_seconds);
         let checks = CheckBoard::new(check_every);
         let check_task = (!check_every.is_zero()).then(|| {
+            let (done, first_round) = tokio::sync::oneshot::channel();
+            settled.push(first_round);
             tokio::spawn(check::run_periodically(
                 state.urssaf.clone(),
                 state.tenants.clone(),
@@ -176,16 +206,10 @@ impl Application {
                 checks.clone(),
                 check_every,
                 settings.check.concurrency,
+                Some(done),
             ))
         });
 
-        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .map_err(|e| {
-                vec![format!(
-                    "server: cannot listen on {}:{}: {e}",
-                    settings.server.host, settings.server.port
-                )]
-            })?;
         let port = listener
             .local_addr()
             .map_err(|e| vec![e.to_string()])?
@@ -241,11 +265,8 @@ impl Application {
             .map_err(|e| vec![e.to_string()])?
             .run();
 
-        let (metrics_server, metrics_port) = match settings.server.metrics_port {
-            Some(mp) => {
-                let l = TcpListener::bind((settings.server.host.as_str(), mp)).map_err(|e| {
-                    vec![format!("server.metrics_port: cannot listen on {mp}: {e}")]
-                })?;
+        let (metrics_server, metrics_port) = match metrics_listener {
+            Some(l) => {
                 let mp = l.local_addr().map_err(|e| vec![e.to_string()])?.port();
                 let admin = api::admin::AdminTokens(settings.admin.token_hashes.clone());
                 let checks = web::Data::new(checks);
@@ -284,7 +305,7 @@ impl Application {
             metrics_server,
             ready,
             draining,
-            drain: Duration::from_secs(settings.server.drain_seconds),
+            drain: Duration::from_secs(settings.drain_seconds()),
             check_task,
             deliveries,
             webhook_worker,
@@ -292,7 +313,16 @@ impl Application {
             demo_api_key,
             simulator,
             metrics,
+            settled,
         })
+    }
+
+    /// Waits (at most `within`) for what runs once at start to be over: the first tenant
+    /// check and the first events cycle with its sweep, so that a banner printed after it is
+    /// not followed by their log lines.
+    pub async fn settled(&mut self, within: Duration) {
+        let all = futures_util::future::join_all(std::mem::take(&mut self.settled));
+        let _ = tokio::time::timeout(within, all).await;
     }
 
     pub fn port(&self) -> u16 {
@@ -355,52 +385,4 @@ impl Application {
         tracing::info!("stopped");
         result
     }
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// The in-process simulator of the embedded default, admin API on, on a free loopback port.
-pub(crate) fn start_embedded_simulator(
-    settings: &Settings,
-) -> Result<(Simulator, u16), Vec<String>> {
-    let sim = Simulator::new(SimulatorSettings {
-        token_lifetime: Duration::from_secs(settings.simulator.token_lifetime_seconds.max(1)),
-        activation_delay: Duration::from_secs(settings.simulator.activation_delay_seconds),
-        admin_enabled: true,
-        ..SimulatorSettings::default()
-    });
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| vec![format!("embedded simulator: cannot bind: {e}")])?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| vec![e.to_string()])?
-        .port();
-    let server = sim
-        .serve(listener)
-        .map_err(|e| vec![format!("embedded simulator: {e}")])?;
-    tokio::spawn(server);
-    Ok((sim, port))
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::auth::Caller;
+use super::drain::Draining;
 use super::problem::{Problem, ProblemCode};
 use super::responses::CommonProblems;
 use super::AppState;
@@ -168,21 +169,40 @@ pub async fn list(
     let wait = p
         .wait
         .min(Duration::from_secs(events.settings.max_wait_seconds));
-    let page = events
+    let draining = req.app_data::<web::Data<Draining>>().cloned();
+    let read = events
         .feed
-        .read_waiting(&caller.0.id, p.after.as_deref(), p.limit, &p.types, wait)
-        .await
-        .map_err(|_| {
-            Problem::new(
-                ProblemCode::EventsUnavailable,
-                "the events feed cannot be read just now",
-            )
-        })?;
+        .read_waiting(&caller.0.id, p.after.as_deref(), p.limit, &p.types, wait);
+    // A stop ends the wait (an empty page from the same cursor): a long poll held through the
+    // shutdown timeout would keep the gateway up that long.
+    let page = tokio::select! {
+        page = read => page,
+        () = drain_started(draining) => events
+            .feed
+            .read_waiting(&caller.0.id, p.after.as_deref(), p.limit, &p.types, Duration::ZERO)
+            .await,
+    }
+    .map_err(|_| {
+        Problem::new(
+            ProblemCode::EventsUnavailable,
+            "the events feed cannot be read just now",
+        )
+    })?;
     let list = EventList {
         next_cursor: page.next_cursor.unwrap_or_else(|| "0-0".to_string()),
         events: page.items.into_iter().filter_map(feed_event).collect(),
     };
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// Resolves once the gateway is stopping (never without the drain flag, as in some tests).
+async fn drain_started(draining: Option<web::Data<Draining>>) {
+    let Some(d) = draining else {
+        return std::future::pending().await;
+    };
+    while !d.is_draining() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn feed_event(item: crate::events::feed::Item) -> Option<FeedEvent> {

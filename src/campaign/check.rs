@@ -201,7 +201,8 @@ impl CheckBoard {
 
 /// Checks every tenant now, then every `interval`, until the task is aborted; each round takes
 /// the tenants of that moment (the tenants directory may change). Each result is logged
-/// (tenant, verdict, Urssaf's code: nothing personal), published and measured.
+/// (tenant, verdict, Urssaf's code: nothing personal), published and measured. `first_round`
+/// is told when the first round is over (the embedded default prints its banner after it).
 pub async fn run_periodically(
     urssaf: UrssafClient,
     tenants: Arc<TenantRegistry>,
@@ -209,6 +210,7 @@ pub async fn run_periodically(
     board: CheckBoard,
     interval: Duration,
     concurrency: usize,
+    mut first_round: Option<tokio::sync::oneshot::Sender<()>>,
 ) {
     loop {
         let list: Vec<Arc<Tenant>> = tenants.current().iter().cloned().collect();
@@ -230,6 +232,9 @@ pub async fn run_periodically(
         }
         record_metrics(&metrics, &results);
         board.publish(results);
+        if let Some(done) = first_round.take() {
+            let _ = done.send(());
+        }
         tokio::time::sleep(interval).await;
     }
 }

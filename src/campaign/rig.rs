@@ -50,7 +50,7 @@ impl Rig {
         if embedded_default && settings.tenants.is_empty() && settings.tenants_dir.is_none() {
             fixed.push((
                 demo::TENANT_ID.into(),
-                demo::tenant(&demo::new_api_key()),
+                demo::tenant(&demo::new_api_key(), None),
                 Source::Demo,
             ));
         }

@@ -3,15 +3,20 @@
 
 use serde::{Deserialize, Deserializer};
 
+use super::Environment;
+
 /// Longest wait before one webhook retry (a week), most retries, longest retention (a year).
 const MAX_RETRY_WAIT: u64 = 604_800;
 const MAX_RETRIES: usize = 50;
 const MAX_RETENTION_HOURS: u64 = 8_760;
+/// The embedded default's poll interval: the simulator is in-process, polling it costs nothing.
+const EMBEDDED_POLL_INTERVAL: u64 = 2;
 
 #[derive(Deserialize)]
 pub(super) struct RawEvents {
     enabled: bool,
-    poll_interval_seconds: u64,
+    /// Unset: 2 s on the embedded default (a change shows within seconds), else 300 s.
+    poll_interval_seconds: Option<u64>,
     sweep_interval_seconds: u64,
     lookback_days: u64,
     retention_days: u64,
@@ -65,9 +70,16 @@ pub struct EventsSettings {
 }
 
 impl EventsSettings {
-    pub(super) fn parse(raw: RawEvents) -> Result<Self, Vec<String>> {
+    pub(super) fn parse(raw: RawEvents, environment: Environment) -> Result<Self, Vec<String>> {
         let mut out = Vec::new();
-        if !(1..=86_400).contains(&raw.poll_interval_seconds) {
+        let poll_interval_seconds =
+            raw.poll_interval_seconds
+                .unwrap_or(if environment == Environment::Embedded {
+                    EMBEDDED_POLL_INTERVAL
+                } else {
+                    300
+                });
+        if !(1..=86_400).contains(&poll_interval_seconds) {
             out.push("events.poll_interval_seconds: must be 1 to 86400".into());
         }
         if !(1..=604_800).contains(&raw.sweep_interval_seconds) {
@@ -128,7 +140,7 @@ impl EventsSettings {
         }
         Ok(EventsSettings {
             enabled: raw.enabled,
-            poll_interval_seconds: raw.poll_interval_seconds,
+            poll_interval_seconds,
             sweep_interval_seconds: raw.sweep_interval_seconds,
             lookback_days: raw.lookback_days,
             retention_days: raw.retention_days,

@@ -221,3 +221,80 @@ fn unknown_tenant_keys_and_bad_ids_are_refused_from_the_configuration() {
     let p = Settings::load_from(None, v).unwrap_err();
     assert!(p.iter().any(|l| l.contains("lower-case")), "{p:?}");
 }
+
+#[test]
+fn the_embedded_default_polls_often_and_stops_at_once() {
+    let load = |pairs: &[(&str, &str)]| {
+        let vars = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Settings::load_from(None, vars).unwrap()
+    };
+    let embedded = load(&[]);
+    assert_eq!(embedded.events.poll_interval_seconds, 2);
+    assert_eq!(embedded.drain_seconds(), 0);
+    assert_eq!(embedded.log.format, LogFormat::Auto);
+    let hash = "a".repeat(64);
+    let sandbox = load(&[
+        ("GATEWAY__UPSTREAM__ENVIRONMENT", "sandbox"),
+        ("GATEWAY__TENANTS__ACME__CLIENT_ID", "id"),
+        ("GATEWAY__TENANTS__ACME__CLIENT_SECRET", "s"),
+        ("GATEWAY__TENANTS__ACME__API_KEY_HASHES", &hash),
+        ("GATEWAY__LOG__FORMAT", "pretty"),
+    ]);
+    assert_eq!(sandbox.events.poll_interval_seconds, 300);
+    assert_eq!(sandbox.drain_seconds(), 5);
+    assert_eq!(
+        sandbox.log.format,
+        LogFormat::Text,
+        "pretty: text's former name"
+    );
+    let set = load(&[
+        ("GATEWAY__EVENTS__POLL_INTERVAL_SECONDS", "60"),
+        ("GATEWAY__SERVER__DRAIN_SECONDS", "3"),
+    ]);
+    assert_eq!(set.events.poll_interval_seconds, 60);
+    assert_eq!(set.drain_seconds(), 3);
+}
+
+#[test]
+fn two_settings_give_the_demo_tenant_a_webhook() {
+    let load = |pairs: &[(&str, &str)]| {
+        let vars = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Settings::load_from(None, vars)
+    };
+    let secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+    let s = load(&[
+        (
+            "GATEWAY__TENANTS__DEMO__WEBHOOK_URL",
+            "http://127.0.0.1:9000/hook",
+        ),
+        ("GATEWAY__TENANTS__DEMO__WEBHOOK_SECRET", secret),
+    ])
+    .unwrap();
+    assert!(
+        s.tenants.is_empty(),
+        "the demo tenant is still made at start"
+    );
+    let w = s.demo_webhook.as_ref().expect("the demo's webhook");
+    assert_eq!(w.url.url().as_str(), "http://127.0.0.1:9000/hook");
+    assert!(s.problems().is_empty(), "{:?}", s.problems());
+    // Half of it is still a clear problem…
+    let e = load(&[("GATEWAY__TENANTS__DEMO__WEBHOOK_SECRET", secret)]).unwrap_err();
+    assert_eq!(
+        e,
+        ["tenants.demo.webhook_url: missing (webhook_secret is set)"]
+    );
+    // …and outside the embedded default, `demo` is a tenant like any other.
+    let e = load(&[
+        ("GATEWAY__UPSTREAM__ENVIRONMENT", "sandbox"),
+        (
+            "GATEWAY__TENANTS__DEMO__WEBHOOK_URL",
+            "https://example.org/hook",
+        ),
+        ("GATEWAY__TENANTS__DEMO__WEBHOOK_SECRET", secret),
+    ])
+    .unwrap_err();
+    assert!(
+        e.contains(&"tenants.demo.client_id: missing".to_string()),
+        "{e:?}"
+    );
+}

@@ -29,6 +29,8 @@ pub use tenant::{check_id as check_tenant_id, tenant_file_id, TenantSettings};
 pub use tenant_file::read_tenant_file;
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
+use crate::events::webhook::WebhookEndpoint;
+
 /// Prefix of every environment variable (`GATEWAY__SERVER__PORT=8080`).
 pub const ENV_PREFIX: &str = "GATEWAY";
 /// Environment variable naming an optional configuration file.
@@ -55,6 +57,9 @@ pub struct Settings {
     pub admin: AdminSettings,
     pub limits: LimitSettings,
     pub events: EventsSettings,
+    /// On the embedded default, `tenants.demo.webhook_url` and `webhook_secret` alone: the
+    /// demo tenant's webhook (its key and seeded household stay).
+    pub demo_webhook: Option<WebhookEndpoint>,
 }
 
 /// The settings as read; tenants are parsed apart so that every tenant problem is reported
@@ -109,7 +114,22 @@ impl Settings {
         let redis = RedisSettings::parse(raw.redis)
             .map_err(|p| problems.extend(p))
             .ok();
-        for (id, t) in raw.tenants {
+        let mut raw_tenants = raw.tenants;
+        let mut demo_webhook = None;
+        let demo_only = raw.upstream.environment == Environment::Embedded
+            && raw.tenants_dir.is_none()
+            && raw_tenants.len() == 1;
+        if let Some(t) = raw_tenants
+            .get(crate::demo::TENANT_ID)
+            .filter(|t| demo_only && t.is_webhook_only())
+        {
+            match t.parse_webhook(crate::demo::TENANT_ID) {
+                Ok(w) => demo_webhook = w,
+                Err(p) => problems.extend(p),
+            }
+            raw_tenants.clear();
+        }
+        for (id, t) in raw_tenants {
             match TenantSettings::parse(&id, t) {
                 Ok(t) => {
                     tenants.insert(id, t);
@@ -117,7 +137,7 @@ impl Settings {
                 Err(p) => problems.extend(p),
             }
         }
-        let events = EventsSettings::parse(raw.events)
+        let events = EventsSettings::parse(raw.events, raw.upstream.environment)
             .map_err(|p| problems.extend(p))
             .ok();
         let mut admin = AdminSettings::default();
@@ -149,7 +169,20 @@ impl Settings {
             admin,
             limits: raw.limits,
             events,
+            demo_webhook,
         })
+    }
+
+    /// The drain after SIGTERM: as set, else 0 on the embedded default (a laptop, no load
+    /// balancer to tell: Ctrl-C ends it at once) and 5 s elsewhere.
+    pub fn drain_seconds(&self) -> u64 {
+        self.server
+            .drain_seconds
+            .unwrap_or(if self.upstream.environment == Environment::Embedded {
+                0
+            } else {
+                5
+            })
     }
 
     /// Every problem of a loaded configuration, one line each.
@@ -222,6 +255,16 @@ impl Settings {
         for (id, t) in &self.tenants {
             if let Some(why) = self.webhook_refusal(t) {
                 out.push(format!("tenants.{id}.webhook_url: {why}"));
+            }
+        }
+        // The demo tenant lives on the embedded simulator: a local receiver is its usual
+        // target, refused only when private targets are refused outright.
+        if let Some(w) = &self.demo_webhook {
+            if self.events.allow_private_targets == Some(false) {
+                if let Some(why) = w.url.refusal() {
+                    let id = crate::demo::TENANT_ID;
+                    out.push(format!("tenants.{id}.webhook_url: {why}"));
+                }
             }
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.tenants_max_file_bytes) {

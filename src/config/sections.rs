@@ -35,8 +35,10 @@ pub struct ServerSettings {
     pub port: u16,
     /// Serve `/metrics` on its own port instead of the API port.
     pub metrics_port: Option<u16>,
-    /// After SIGTERM, answer not-ready for this long before closing the listener.
-    pub drain_seconds: u64,
+    /// After SIGTERM, answer not-ready for this long before closing the listener; unset: see
+    /// [`super::Settings::drain_seconds`].
+    #[serde(default)]
+    pub drain_seconds: Option<u64>,
     /// How long in-flight requests may take to finish once the listener is closed.
     pub shutdown_timeout_seconds: u64,
     /// Worker threads; 0 = one per CPU.
@@ -54,8 +56,12 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// Text when the log stream (stdout) is a terminal, JSON otherwise.
+    Auto,
     Json,
-    Pretty,
+    /// Lines for people, with the same fields as the JSON ones; `pretty` is its former name.
+    #[serde(alias = "pretty")]
+    Text,
 }
 
 #[derive(Debug, Clone, Deserialize)]

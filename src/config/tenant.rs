@@ -160,6 +160,32 @@ impl TenantSettings {
     }
 }
 
+impl RawTenant {
+    /// Only webhook settings: on the embedded default, the demo tenant's webhook.
+    pub(super) fn is_webhook_only(&self) -> bool {
+        self.client_id.is_none()
+            && self.client_secret.is_none()
+            && self.client_secret_file.is_none()
+            && self.api_key_hashes.is_empty()
+            && self.billing_id.is_none()
+            && self.worker_id.is_none()
+            && self.environment.is_none()
+            && self.max_concurrent.is_none()
+            && self.rate_per_second.is_none()
+    }
+
+    /// The webhook of a tenant given by its webhook settings alone (see `is_webhook_only`).
+    pub(super) fn parse_webhook(&self, id: &str) -> Result<Option<WebhookEndpoint>, Vec<String>> {
+        let mut out = Vec::new();
+        let endpoint = webhook(&format!("tenants.{id}"), self, &mut out);
+        if out.is_empty() {
+            Ok(endpoint)
+        } else {
+            Err(out)
+        }
+    }
+}
+
 /// One file of a tenants directory: `<tenant id>.yaml`, `.yml` or `.toml`.
 pub fn tenant_file_id(path: &Path) -> Option<String> {
     let ext = path.extension()?.to_str()?;

@@ -100,6 +100,14 @@ impl Poller {
 
     /// Starts the lease keeper and the poll loop; both end when the returned guard is dropped.
     pub fn spawn(self: Arc<Self>) -> PollerTasks {
+        self.spawn_reporting(None)
+    }
+
+    /// As [`Poller::spawn`]; `first_cycle` is told when the first cycle (with its sweep) is over.
+    pub fn spawn_reporting(
+        self: Arc<Self>,
+        mut first_cycle: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> PollerTasks {
         let keeper = self.clone();
         let this = self.clone();
         let leases = tokio::spawn(async move {
@@ -117,6 +125,9 @@ impl Poller {
             loop {
                 tick.tick().await;
                 self.cycle().await;
+                if let Some(done) = first_cycle.take() {
+                    let _ = done.send(());
+                }
             }
         });
         PollerTasks(vec![leases, polls], Some(this))
@@ -147,17 +158,27 @@ impl Poller {
         m.events_watched
             .with_label_values(&["client"])
             .set(stats.watched_clients as i64);
-        tracing::info!(
-            tenants = stats.tenants,
-            watched_payment_requests = stats.watched_payment_requests,
-            watched_clients = stats.watched_clients,
-            urssaf_calls = stats.calls,
-            changes = stats.changes,
-            sweeps = stats.swept,
-            failures = stats.failures,
-            duration_ms = took.as_millis() as u64,
-            "events poll cycle"
-        );
+        // A cycle with nothing to tell (the embedded default polls every 2 s) is a debug line.
+        macro_rules! cycle_line {
+            ($level:ident) => {
+                tracing::$level!(
+                    tenants = stats.tenants,
+                    watched_payment_requests = stats.watched_payment_requests,
+                    watched_clients = stats.watched_clients,
+                    urssaf_calls = stats.calls,
+                    changes = stats.changes,
+                    sweeps = stats.swept,
+                    failures = stats.failures,
+                    duration_ms = took.as_millis() as u64,
+                    "events poll cycle"
+                )
+            };
+        }
+        if stats.changes == 0 && stats.failures == 0 && stats.swept == 0 {
+            cycle_line!(debug);
+        } else {
+            cycle_line!(info);
+        }
         stats
     }
 

@@ -5,8 +5,10 @@
 mod client_faults;
 mod json;
 pub mod otel;
+mod text;
 
 use std::future::Future;
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,11 +75,26 @@ impl Drop for Telemetry {
     }
 }
 
+/// actix-server's own lifecycle lines ("starting 2 workers", "Tokio runtime found", "accept
+/// thread stopped"…) say nothing an operator needs: shown from WARN up, unless the filter names
+/// actix_server itself.
+fn quiet_actix(filter: EnvFilter, level: &str) -> EnvFilter {
+    let named = std::env::var("RUST_LOG").unwrap_or_else(|_| level.to_string());
+    if named.contains("actix_server") {
+        return filter;
+    }
+    match "actix_server=warn".parse() {
+        Ok(d) => filter.add_directive(d),
+        Err(_) => filter,
+    }
+}
+
 /// Installs the global subscriber once; later calls (tests) only return an empty guard.
 pub fn init(settings: &LogSettings) -> Telemetry {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = quiet_actix(filter, &settings.level);
     // One write(2) per line, straight from the thread that logs: a writer thread was
     // measured dearer (a futex wake-up per line, docs/performance.md), and the stdout lock
     // is not contended.
@@ -98,17 +115,23 @@ pub fn init(settings: &LogSettings) -> Telemetry {
             .with_tracer(p.tracer("urssaf-gateway"))
             .with_filter(tracing_subscriber::filter::filter_fn(|m| m.is_span()))
     });
-    let logs = match settings.format {
-        // Malformed HTTP from clients is written as a warning (see `client_faults`).
-        LogFormat::Json => fmt::layer()
+    let json = match settings.format {
+        LogFormat::Json => true,
+        LogFormat::Text => false,
+        // Logs go to stdout: a person reads them when it is a terminal, a collector otherwise.
+        LogFormat::Auto => !std::io::stdout().is_terminal(),
+    };
+    // Malformed HTTP from clients is written as a warning (see `client_faults`).
+    let logs = if json {
+        fmt::layer()
             .event_format(client_faults::Demote::new(json::JsonLines, true))
             .with_writer(writer)
-            .boxed(),
-        LogFormat::Pretty => fmt::layer()
-            .with_target(false)
+            .boxed()
+    } else {
+        fmt::layer()
+            .event_format(client_faults::Demote::new(text::TextLines, false))
             .with_writer(writer)
-            .map_event_format(|f| client_faults::Demote::new(f, false))
-            .boxed(),
+            .boxed()
     };
     let installed = tracing_subscriber::registry()
         .with(filter)

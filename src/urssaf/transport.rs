@@ -127,7 +127,10 @@ impl UrssafClient {
             }
             let errors = parse_errors(&body);
             let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
+            // "Nothing found" comes as a 400: it is an answer, not a rejection.
+            let empty = !codes.is_empty() && codes.iter().all(|c| *c == EMPTY_SEARCH);
             let label = match status.as_u16() {
+                400 if empty => "empty",
                 400..=499 => "rejected",
                 _ => "server_error",
             };
@@ -273,14 +276,14 @@ impl UrssafClient {
         if let Some(s) = status {
             span.record("http.response.status_code", s);
         }
-        if outcome != "ok" {
+        if outcome != "ok" && outcome != "empty" {
             span.record("otel.status_code", "ERROR");
             span.record("urssaf.outcome", outcome);
             span.record("urssaf.codes", codes.join(",").as_str());
         }
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
         let codes = codes.join(",");
-        if outcome == "ok" {
+        if outcome == "ok" || outcome == "empty" {
             tracing::debug!(tenant = %tenant.id, urssaf_operation = op.name(), urssaf_status = status, outcome, attempt, latency_ms, "urssaf call");
         } else {
             tracing::info!(tenant = %tenant.id, urssaf_operation = op.name(), urssaf_status = status, outcome, urssaf_codes = %codes, attempt, latency_ms, "urssaf call");
@@ -359,6 +362,9 @@ fn refusal(
         },
     }
 }
+
+/// Urssaf's "no payment request matches" code (a search's empty answer).
+const EMPTY_SEARCH: &str = "ERR_RECHERCHE_VIDE";
 
 /// The client span of one attempt, when traces are on (OpenTelemetry's HTTP conventions;
 /// the URL's query is left out: it may hold an e-mail).

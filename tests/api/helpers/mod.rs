@@ -62,7 +62,7 @@ pub type Answer = (u16, HeaderMap, Value);
 pub fn init_logs() {
     if std::env::var("TEST_LOG").is_ok() {
         urssaf_gateway::telemetry::init(&urssaf_gateway::config::LogSettings {
-            format: urssaf_gateway::config::LogFormat::Pretty,
+            format: urssaf_gateway::config::LogFormat::Text,
             level: "info".into(),
         });
     }

@@ -2,6 +2,7 @@
 //! and a graceful stop on SIGTERM (with the test builder's settings).
 
 mod drain;
+mod first_hour;
 mod logs;
 mod tenant_files;
 
@@ -51,25 +52,30 @@ pub(crate) fn start<K: AsRef<OsStr>, V: AsRef<OsStr>>(env: &[(K, V)]) -> Running
     let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
     let out = child.stdout.take().unwrap();
     let lines = stdout.clone();
+    let (ktx, krx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
-                if v["message"] == "listening" {
+            match serde_json::from_str::<serde_json::Value>(&line) {
+                Ok(v) if v["message"] == "listening" => {
                     let _ = tx.send(v);
+                }
+                Ok(_) => {}
+                // The embedded default's banner: kept apart from the log lines.
+                Err(_) => {
+                    if let Some(k) = line
+                        .strip_prefix("export KEY=")
+                        .and_then(|r| r.split(' ').next())
+                    {
+                        let _ = ktx.send(k.to_string());
+                    }
+                    continue;
                 }
             }
             lines.lock().unwrap().push(line);
         }
     });
     let err = child.stderr.take().unwrap();
-    let (ktx, krx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            if let Some(k) = line.trim().strip_prefix("demo key:") {
-                let _ = ktx.send(k.trim().to_string());
-            }
-        }
-    });
+    std::thread::spawn(move || for _ in BufReader::new(err).lines().map_while(Result::ok) {});
     let listening = rx
         .recv_timeout(Duration::from_secs(20))
         .expect("the gateway says it listens");
