@@ -16,12 +16,33 @@ pub fn show(
     let merged = super::merged(path, vars)?;
     let mut lines = BTreeMap::new();
     flatten("", &merged.cache, &mut lines);
+    derived_defaults(&mut lines);
     let width = lines.keys().map(String::len).max().unwrap_or(0);
     let mut out = String::new();
     for (key, (value, origin)) in lines {
         out.push_str(&format!("{key:<width$} = {value}  # {origin}\n"));
     }
     Ok(out)
+}
+
+/// Settings whose default depends on `upstream.environment` are absent from the defaults
+/// file: shown here with the value they take.
+fn derived_defaults(lines: &mut BTreeMap<String, (String, String)>) {
+    let environment = lines
+        .get("upstream.environment")
+        .map(|(v, _)| v.trim_matches('"').to_string())
+        .unwrap_or_default();
+    let embedded = environment == super::Environment::Embedded.as_str();
+    let origin = format!("default for upstream.environment = {environment}");
+    for (key, on_embedded, elsewhere) in [
+        ("server.drain_seconds", 0, 5),
+        ("events.poll_interval_seconds", 2, 300),
+    ] {
+        let value = if embedded { on_embedded } else { elsewhere };
+        lines
+            .entry(key.to_string())
+            .or_insert_with(|| (value.to_string(), origin.clone()));
+    }
 }
 
 fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, (String, String)>) {
@@ -146,7 +167,9 @@ mod tests {
                 .to_string()
         };
         assert!(line("server.port").contains("= \"9000\"  # env GATEWAY__SERVER__PORT"));
-        assert!(line("server.drain_seconds").contains("= 5  # default"));
+        assert!(line("server.drain_seconds")
+            .contains("= 0  # default for upstream.environment = embedded"));
+        assert!(line("events.poll_interval_seconds").contains("= 2  # default"));
         assert!(line("tenants.acme.client_id").contains("\"client-1\""));
         assert!(line("tenants.acme.client_secret").contains("= \"***\""));
         assert!(line("tenants.acme.client_secret_file").contains("/run/secrets/acme"));
