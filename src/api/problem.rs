@@ -68,6 +68,8 @@ problem_codes! {
     IdempotencyKeyReused = "idempotency_key_reused": UNPROCESSABLE_ENTITY, "Idempotency-Key reused";
     /// This provider is making more requests at once, or per second, than it may.
     RateLimited = "rate_limited": TOO_MANY_REQUESTS, "Too many requests for this provider", retry after 1;
+    /// This provider already has `events.max_waiting_per_tenant` long polls waiting.
+    TooManyLongPolls = "too_many_long_polls": TOO_MANY_REQUESTS, "Too many long polls for this provider", retry after 1;
     /// Urssaf refused the request: see `urssaf` (and `results` for a submission).
     UrssafRejected = "urssaf_rejected": UNPROCESSABLE_ENTITY, "Urssaf rejected the request";
     /// Urssaf already holds this (an invoice number, a client link).

@@ -19,6 +19,9 @@ pub(super) struct RawEvents {
     retention_days: u64,
     lease_seconds: u64,
     max_wait_seconds: u64,
+    max_waiting_per_tenant: u32,
+    memory_max_events: u32,
+    webhook_memory_max_deliveries: u32,
     /// Unset: true on the embedded default (`upstream.environment = "embedded"`), else false.
     allow_private_targets: Option<bool>,
     webhook_timeout_seconds: u64,
@@ -47,6 +50,14 @@ pub struct EventsSettings {
     pub lease_seconds: u64,
     /// Longest `wait` a `GET /v1/events` is held for (a larger `wait` is cut to it).
     pub max_wait_seconds: u64,
+    /// Long polls (`GET /v1/events?wait=N`) of one tenant waiting at once, per replica; apart
+    /// from `limits.tenant_concurrency`, which a waiting long poll does not hold.
+    pub max_waiting_per_tenant: u32,
+    /// Without Redis: events kept per tenant in the feed; beyond, the oldest is dropped.
+    pub memory_max_events: u32,
+    /// Without Redis: webhook deliveries kept per tenant (pending or finished); beyond, the
+    /// oldest is dropped.
+    pub webhook_memory_max_deliveries: u32,
     /// Webhooks may go to `http` and to loopback, private and link-local addresses.
     pub allow_private_targets: bool,
     /// Deadline of one delivery attempt, connection included.
@@ -84,6 +95,15 @@ impl EventsSettings {
         }
         if raw.max_wait_seconds > 30 {
             out.push("events.max_wait_seconds: must be 0 to 30".into());
+        }
+        if !(1..=100_000).contains(&raw.max_waiting_per_tenant) {
+            out.push("events.max_waiting_per_tenant: must be 1 to 100000".into());
+        }
+        if !(100..=10_000_000).contains(&raw.memory_max_events) {
+            out.push("events.memory_max_events: must be 100 to 10000000".into());
+        }
+        if !(100..=10_000_000).contains(&raw.webhook_memory_max_deliveries) {
+            out.push("events.webhook_memory_max_deliveries: must be 100 to 10000000".into());
         }
         // Bounded so that the arithmetic on them (milliseconds, totals) cannot overflow.
         let mut schedule = Vec::new();
@@ -134,6 +154,9 @@ impl EventsSettings {
             retention_days: raw.retention_days,
             lease_seconds: raw.lease_seconds,
             max_wait_seconds: raw.max_wait_seconds,
+            max_waiting_per_tenant: raw.max_waiting_per_tenant,
+            memory_max_events: raw.memory_max_events,
+            webhook_memory_max_deliveries: raw.webhook_memory_max_deliveries,
             allow_private_targets: raw
                 .allow_private_targets
                 .unwrap_or(environment == Environment::Embedded),

@@ -9,6 +9,7 @@
 pub mod feed;
 pub mod lease;
 pub mod poller;
+pub mod waiters;
 pub mod watch;
 pub mod webhook;
 
@@ -164,7 +165,11 @@ impl Events {
     ) -> Arc<Events> {
         let retention = std::time::Duration::from_secs(settings.retention_days * 86_400);
         Arc::new(Events {
-            feed: Feed::new(store.clone(), retention),
+            feed: Feed::new(
+                store.clone(),
+                retention,
+                settings.max_waiting_per_tenant as usize,
+            ),
             watch: WatchStore::new(store),
             settings,
             sink,

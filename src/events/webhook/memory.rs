@@ -94,6 +94,7 @@ impl MemoryQueue {
             return Outcome::AlreadyDone;
         };
         let ok = attempt.succeeded();
+        let gone = attempt.gone();
         d.attempts.push(attempt);
         d.updated_ms = now;
         if d.status != Status::Pending {
@@ -104,7 +105,7 @@ impl MemoryQueue {
         if ok {
             d.status = Status::Delivered;
             Outcome::Delivered
-        } else if let Some(wait) = waits.get(d.tries as usize - 1) {
+        } else if let Some(wait) = waits.get(d.tries as usize - 1).filter(|_| !gone) {
             let due = now + wait;
             d.next_attempt_ms = Some(due);
             q.retry.insert((due, id.to_string()));
