@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::dropped::Dropped;
 use super::waiters::{WaitSlot, Waiters};
 use super::Event;
 use crate::redis_store::{RedisStore, Script};
@@ -78,6 +79,10 @@ pub struct Feed {
     /// The long polls; woken on every append in this process, and (with Redis) by one shared
     /// look per tenant at what other replicas appended.
     waiters: Waiters,
+    /// Without Redis: most events kept per tenant (`events.memory_max_events`), and what
+    /// dropping the oldest beyond is counted in.
+    memory_cap: usize,
+    dropped: Option<Dropped>,
 }
 
 enum Backend {
@@ -95,6 +100,18 @@ struct MemFeed {
 impl Feed {
     /// `max_waiting`: long polls per tenant waiting at once (`events.max_waiting_per_tenant`).
     pub fn new(store: Option<RedisStore>, retention: Duration, max_waiting: usize) -> Feed {
+        Feed::bounded(store, retention, max_waiting, usize::MAX, None)
+    }
+
+    /// [`Feed::new`] whose in-memory store keeps at most `memory_cap` events per tenant,
+    /// dropping the oldest (counted in `dropped`).
+    pub fn bounded(
+        store: Option<RedisStore>,
+        retention: Duration,
+        max_waiting: usize,
+        memory_cap: usize,
+        dropped: Option<Dropped>,
+    ) -> Feed {
         let backend = match store {
             Some(store) => Backend::Redis {
                 store,
@@ -106,6 +123,8 @@ impl Feed {
             backend,
             retention,
             waiters: Waiters::new(max_waiting),
+            memory_cap: memory_cap.max(1),
+            dropped,
         }
     }
 
@@ -126,6 +145,19 @@ impl Feed {
                     let kind = event.event_type.as_str().to_string();
                     feed.items
                         .push_back((feed.next, now, kind, Arc::new(envelope)));
+                    let mut dropped = 0;
+                    while feed.items.len() > self.memory_cap {
+                        if let Some((_, _, _, env)) = feed.items.pop_front() {
+                            // Its marker goes too, or the markers alone would grow unbounded.
+                            if let Some(id) = env.get("id").and_then(|v| v.as_str()) {
+                                feed.seen.remove(id);
+                            }
+                            dropped += 1;
+                        }
+                    }
+                    if let Some(d) = &self.dropped {
+                        d.record(&event.tenant, dropped, self.memory_cap);
+                    }
                     true
                 }
             }
@@ -337,6 +369,22 @@ mod tests {
             .unwrap()
             .items
             .is_empty());
+    }
+
+    #[tokio::test]
+    async fn memory_bounded_feed_drops_the_oldest_with_a_metric() {
+        let counter = prometheus::IntCounter::new("t_dropped", "test").unwrap();
+        let dropped = Dropped::new("events feed", "events.memory_max_events", counter.clone());
+        let feed = Feed::bounded(None, Duration::from_secs(60), 8, 100, Some(dropped));
+        let t = EventType::ClientAccountChanged;
+        for i in 0..150 {
+            assert!(feed.append(&event(&format!("evt_{i}"), t)).await.unwrap());
+        }
+        assert_eq!(counter.get(), 50);
+        let page = feed.read("alpha", None, 100, &[]).await.unwrap();
+        assert_eq!(page.items.len(), 100);
+        assert_eq!(page.items[0].envelope["id"], "evt_50", "the oldest went first");
+        assert_eq!(page.items[99].envelope["id"], "evt_149");
     }
 
     #[tokio::test]

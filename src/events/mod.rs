@@ -6,6 +6,7 @@
 //! `service/` and renders events with the API's DTOs, so an event carries exactly what
 //! `GET /v1/payment-requests/{id}` and `GET /v1/clients/{id}` answer.
 
+mod dropped;
 pub mod feed;
 pub mod lease;
 pub mod poller;
@@ -165,10 +166,16 @@ impl Events {
     ) -> Arc<Events> {
         let retention = std::time::Duration::from_secs(settings.retention_days * 86_400);
         Arc::new(Events {
-            feed: Feed::new(
+            feed: Feed::bounded(
                 store.clone(),
                 retention,
                 settings.max_waiting_per_tenant as usize,
+                settings.memory_max_events as usize,
+                Some(dropped::Dropped::new(
+                    "events feed",
+                    "events.memory_max_events",
+                    metrics.events_memory_dropped.with_label_values(&["feed"]),
+                )),
             ),
             watch: WatchStore::new(store),
             settings,
