@@ -80,7 +80,13 @@ mod tests {
 
     #[test]
     fn the_scheme_is_matched_whatever_its_case() {
-        for h in ["Bearer k1", "bearer k1", "BEARER k1", "  bEaReR   k1  ", "bearer\tk1"] {
+        for h in [
+            "Bearer k1",
+            "bearer k1",
+            "BEARER k1",
+            "  bEaReR   k1  ",
+            "bearer\tk1",
+        ] {
             assert_eq!(bearer(h), Some("k1"), "{h:?}");
         }
         for h in ["Basic k1", "Bearer", "Bearer   ", "Bearerk1", "k1"] {

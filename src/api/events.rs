@@ -196,7 +196,14 @@ pub async fn list(
         let tenant = caller.release_slot();
         events
             .feed
-            .read_waiting(&tenant.id, p.after.as_deref(), p.limit, &p.types, wait, slot)
+            .read_waiting(
+                &tenant.id,
+                p.after.as_deref(),
+                p.limit,
+                &p.types,
+                wait,
+                slot,
+            )
             .await
             .map_err(unavailable)?
     };

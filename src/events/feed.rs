@@ -383,7 +383,10 @@ mod tests {
         assert_eq!(counter.get(), 50);
         let page = feed.read("alpha", None, 100, &[]).await.unwrap();
         assert_eq!(page.items.len(), 100);
-        assert_eq!(page.items[0].envelope["id"], "evt_50", "the oldest went first");
+        assert_eq!(
+            page.items[0].envelope["id"], "evt_50",
+            "the oldest went first"
+        );
         assert_eq!(page.items[99].envelope["id"], "evt_149");
     }
 

@@ -127,7 +127,11 @@ async fn shared_check(t: Arc<TenantWaiters>, store: RedisStore, stream: String) 
         cmd.arg(&stream).arg("+").arg("-").arg("COUNT").arg(1);
         // Redis down: the waiters' own deadlines end them; look again next time.
         if let Ok(entries) = store.run::<Vec<(String, Vec<String>)>>(&cmd).await {
-            let id = entries.into_iter().next().map(|(id, _)| id).unwrap_or_default();
+            let id = entries
+                .into_iter()
+                .next()
+                .map(|(id, _)| id)
+                .unwrap_or_default();
             if last.as_ref() != Some(&id) {
                 t.changed.send_modify(|v| *v = v.wrapping_add(1));
                 last = Some(id);

@@ -112,7 +112,9 @@ impl Deliveries {
                 crate::events::dropped::Dropped::new(
                     "webhook queue",
                     "events.webhook_memory_max_deliveries",
-                    metrics.events_memory_dropped.with_label_values(&["webhook_queue"]),
+                    metrics
+                        .events_memory_dropped
+                        .with_label_values(&["webhook_queue"]),
                 ),
             )),
         };
