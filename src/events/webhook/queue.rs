@@ -296,15 +296,31 @@ impl RedisQueue {
     }
 
     pub async fn get(&self, tenant: &str, id: &str) -> Result<Option<Delivery>, Unavailable> {
+        let Some(mut d) = self.get_message(tenant, id).await? else {
+            return Ok(None);
+        };
+        let mut lrange = redis::cmd("LRANGE");
+        lrange.arg(self.attempts_key(tenant, id)).arg(0).arg(-1);
+        let attempts: Vec<String> = self.store.run(&lrange).await?;
+        d.attempts = attempts
+            .iter()
+            .filter_map(|a| serde_json::from_str(a).ok())
+            .collect();
+        Ok(Some(d))
+    }
+
+    /// The delivery without its attempts: what an attempt needs, in one command.
+    pub async fn get_message(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<Delivery>, Unavailable> {
         let mut hgetall = redis::cmd("HGETALL");
         hgetall.arg(self.record_key(tenant, id));
         let fields: HashMap<String, String> = self.store.run(&hgetall).await?;
         if fields.is_empty() {
             return Ok(None);
         }
-        let mut lrange = redis::cmd("LRANGE");
-        lrange.arg(self.attempts_key(tenant, id)).arg(0).arg(-1);
-        let attempts: Vec<String> = self.store.run(&lrange).await?;
         let num = |k: &str| fields.get(k).and_then(|v| v.parse::<i64>().ok());
         Ok(Some(Delivery {
             id: id.to_string(),
@@ -318,10 +334,7 @@ impl RedisQueue {
             next_attempt_ms: num("next"),
             created_ms: num("created").unwrap_or(0),
             updated_ms: num("updated").unwrap_or(0),
-            attempts: attempts
-                .iter()
-                .filter_map(|a| serde_json::from_str(a).ok())
-                .collect(),
+            attempts: Vec::new(),
         }))
     }
 

@@ -163,7 +163,7 @@ async fn attempt_once(d: &Deliveries, sender: &Sender, tenant: &Arc<Tenant>, job
             let Store::Redis(r) = &d.inner.store else {
                 return;
             };
-            match r.get(&tenant.id, &c.id).await {
+            match r.get_message(&tenant.id, &c.id).await {
                 Ok(Some(found)) if found.status == Status::Pending => found,
                 Ok(_) => {
                     let _ = r.ack(&tenant.id, c).await;
