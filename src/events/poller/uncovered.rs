@@ -15,10 +15,13 @@ use parking_lot::Mutex;
 const FIRST_WAIT: Duration = Duration::from_secs(60);
 const MAX_WAIT: Duration = Duration::from_secs(86_400);
 
+/// Per day: failures in a row, and not searched again before.
+type Days = BTreeMap<NaiveDate, (u32, Instant)>;
+
 #[derive(Default)]
 pub struct Uncovered {
-    /// Per tenant: day → (failures in a row, not searched again before).
-    days: Mutex<HashMap<String, BTreeMap<NaiveDate, (u32, Instant)>>>,
+    /// Per tenant.
+    days: Mutex<HashMap<String, Days>>,
 }
 
 impl Uncovered {
