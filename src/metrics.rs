@@ -46,6 +46,14 @@ pub struct Metrics {
     pub events_poll_calls: IntGauge,
     pub events_poll_cycle_seconds: Histogram,
     pub events_poll_cycles: IntCounter,
+    /// Items dropped (oldest first) by a bounded in-memory store, by store: `feed`,
+    /// `webhook_queue`.
+    pub events_memory_dropped: IntCounterVec,
+    /// Days of the sweep's look-back period Urssaf would not search (more results than its
+    /// search cap), per tenant, at the last sweep.
+    pub events_sweep_uncovered_days: GaugeVec,
+    /// Searches of one day refused for too many results (`ERR_NBRE_MAX_RESULTAT`).
+    pub events_sweep_over_cap: IntCounter,
 }
 
 impl Metrics {
@@ -197,6 +205,19 @@ impl Metrics {
                 "gateway_events_changes_detected_total",
                 "Status changes detected by the events poller and added to the feed, by event type.",
                 &["type"],
+            ),
+            events_memory_dropped: counter_vec(
+                "gateway_events_memory_dropped_total",
+                "Items dropped, oldest first, by a bounded store in process memory (no Redis): feed (events.memory_max_events), webhook_queue (events.webhook_memory_max_deliveries).",
+                &["store"],
+            ),
+            events_sweep_uncovered_days: gauge_vec(
+                "gateway_events_sweep_uncovered_days",
+                "Days the events sweep could not search at its last run (Urssaf's search cap, ERR_NBRE_MAX_RESULTAT), per tenant; each is tried again with a growing wait.",
+            ),
+            events_sweep_over_cap: counter(
+                "gateway_events_sweep_over_cap_total",
+                "Sweep searches of a single day refused by Urssaf for too many results (ERR_NBRE_MAX_RESULTAT).",
             ),
             events_watched,
             events_poll_calls,

@@ -29,8 +29,8 @@ impl FromRequest for Admin {
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().strip_prefix("Bearer "))
-            .map(|t| KeyHash::of(t.trim()));
+            .and_then(super::auth::bearer)
+            .map(KeyHash::of);
         ready(match (known, presented) {
             (Some(known), Some(p)) if known.0.contains(&p) => Ok(Admin),
             _ => Err(Problem::new(

@@ -14,6 +14,14 @@ use crate::tenant::Tenant;
 /// concurrent requests, held until the handler is done.
 pub struct Caller(pub Arc<Tenant>, #[allow(dead_code)] Admission);
 
+impl Caller {
+    /// Gives the tenant's concurrency slot back before the handler ends: a long poll waiting
+    /// for events must not hold one of the slots the tenant's other calls need.
+    pub fn release_slot(self) -> Arc<Tenant> {
+        self.0
+    }
+}
+
 /// Put in the request's extensions so the access log can name the tenant.
 #[derive(Clone)]
 pub struct TenantId(pub String);
@@ -27,6 +35,14 @@ impl FromRequest for Caller {
     }
 }
 
+/// The credentials of a `Bearer` authorization header; the scheme is matched whatever its case
+/// (RFC 9110: auth schemes are case-insensitive), so `bearer <key>` is accepted too.
+pub(crate) fn bearer(header: &str) -> Option<&str> {
+    let (scheme, key) = header.trim().split_once([' ', '\t'])?;
+    let key = key.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty()).then_some(key)
+}
+
 fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -36,16 +52,10 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(Problem::unauthorized)?;
-    let (scheme, key) = header
-        .trim()
-        .split_once(' ')
-        .ok_or_else(Problem::unauthorized)?;
-    if !scheme.eq_ignore_ascii_case("bearer") || key.trim().is_empty() {
-        return Err(Problem::unauthorized());
-    }
+    let key = bearer(header).ok_or_else(Problem::unauthorized)?;
     let tenant = state
         .tenants
-        .authenticate(key.trim())
+        .authenticate(key)
         .ok_or_else(Problem::unauthorized)?;
     req.extensions_mut().insert(TenantId(tenant.id.clone()));
     let admission = tenant.limiter.admit().map_err(|refusal| {
@@ -62,4 +72,25 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
         Problem::new(ProblemCode::RateLimited, detail).with_retry_after(Some(wait))
     })?;
     Ok(Caller(tenant, admission))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer;
+
+    #[test]
+    fn the_scheme_is_matched_whatever_its_case() {
+        for h in [
+            "Bearer k1",
+            "bearer k1",
+            "BEARER k1",
+            "  bEaReR   k1  ",
+            "bearer\tk1",
+        ] {
+            assert_eq!(bearer(h), Some("k1"), "{h:?}");
+        }
+        for h in ["Basic k1", "Bearer", "Bearer   ", "Bearerk1", "k1"] {
+            assert_eq!(bearer(h), None, "{h:?}");
+        }
+    }
 }

@@ -148,7 +148,9 @@ impl Params {
 /// of a look-back period, those sent by other software) and the clients registered through it,
 /// and records each status change once, with a stable `id` (the same change detected again has
 /// the same id). Read the feed with `after` set to the last `next_cursor`; with `wait`, the
-/// request is held until an event arrives (long poll). Events are kept `events.retention_days`.
+/// request is held until an event arrives (long poll); a waiting long poll does not count
+/// against the tenant's concurrent requests, but at most `events.max_waiting_per_tenant` wait at
+/// once (beyond: 429 `too_many_long_polls`). Events are kept `events.retention_days`.
 /// This operation does not call Urssaf: its 503 (`events_unavailable`) means the feed's store
 /// (Redis) cannot be read just now.
 #[utoipa::path(get, path = "/v1/events", tag = "events", operation_id = "listEvents", params(EventsQuery),
@@ -169,25 +171,50 @@ pub async fn list(
     let wait = p
         .wait
         .min(Duration::from_secs(events.settings.max_wait_seconds));
-    let draining = req.app_data::<web::Data<Draining>>().cloned();
-    let read = events
-        .feed
-        .read_waiting(&caller.0.id, p.after.as_deref(), p.limit, &p.types, wait);
-    // A stop ends the wait (an empty page from the same cursor): a long poll held through the
-    // shutdown timeout would keep the gateway up that long.
-    let page = tokio::select! {
-        page = read => page,
-        () = drain_started(draining) => events
-            .feed
-            .read_waiting(&caller.0.id, p.after.as_deref(), p.limit, &p.types, Duration::ZERO)
-            .await,
-    }
-    .map_err(|_| {
+    let unavailable = |_| {
         Problem::new(
             ProblemCode::EventsUnavailable,
             "the events feed cannot be read just now",
         )
-    })?;
+    };
+    let page = if wait.is_zero() {
+        events
+            .feed
+            .read(&caller.0.id, p.after.as_deref(), p.limit, &p.types)
+            .await
+            .map_err(unavailable)?
+    } else {
+        // A waiting long poll counts against its own cap, not the tenant's concurrency slots.
+        let Some(slot) = events.feed.admit_waiter(&caller.0.id) else {
+            return Err(Problem::new(
+                ProblemCode::TooManyLongPolls,
+                format!(
+                    "this provider already has {} long polls waiting (events.max_waiting_per_tenant); retry later, or read without `wait`",
+                    events.settings.max_waiting_per_tenant
+                ),
+            ));
+        };
+        let tenant = caller.release_slot();
+        let draining = req.app_data::<web::Data<Draining>>().cloned();
+        let read = events.feed.read_waiting(
+            &tenant.id,
+            p.after.as_deref(),
+            p.limit,
+            &p.types,
+            wait,
+            slot,
+        );
+        // A stop ends the wait (an empty page from the same cursor): a long poll held through
+        // the shutdown timeout would keep the gateway up that long.
+        tokio::select! {
+            page = read => page,
+            () = drain_started(draining) => events
+                .feed
+                .read(&tenant.id, p.after.as_deref(), p.limit, &p.types)
+                .await,
+        }
+        .map_err(unavailable)?
+    };
     let list = EventList {
         next_cursor: page.next_cursor.unwrap_or_else(|| "0-0".to_string()),
         events: page.items.into_iter().filter_map(feed_event).collect(),

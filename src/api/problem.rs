@@ -93,6 +93,9 @@ problem_codes! {
     RateLimited = "rate_limited": TOO_MANY_REQUESTS, "Too many requests for this provider", retry after 1;
         when "This provider is making more requests at once, or per second, than it may.";
         fix "Wait the `Retry-After` seconds and retry; send fewer requests at once.";
+    TooManyLongPolls = "too_many_long_polls": TOO_MANY_REQUESTS, "Too many long polls for this provider", retry after 1;
+        when "This provider already has `events.max_waiting_per_tenant` long polls (`GET /v1/events?wait=N`) waiting on this replica.";
+        fix "Wait the `Retry-After` seconds; share one long poll between your workers, or read without `wait`.";
     UrssafRejected = "urssaf_rejected": UNPROCESSABLE_ENTITY, "Urssaf rejected the request";
         when "Urssaf refused the request: `urssaf` holds its error code and message (and `results` each invoice's, for a submission).";
         fix "Correct what Urssaf's code names (see `urssaf.code` and `hint`); retrying unchanged gets the same answer.";

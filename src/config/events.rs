@@ -22,6 +22,9 @@ pub(super) struct RawEvents {
     retention_days: u64,
     lease_seconds: u64,
     max_wait_seconds: u64,
+    max_waiting_per_tenant: u32,
+    memory_max_events: u32,
+    webhook_memory_max_deliveries: u32,
     /// Unset: decided per tenant, true for the simulator's tenants only.
     allow_private_targets: Option<bool>,
     webhook_timeout_seconds: u64,
@@ -50,6 +53,14 @@ pub struct EventsSettings {
     pub lease_seconds: u64,
     /// Longest `wait` a `GET /v1/events` is held for (a larger `wait` is cut to it).
     pub max_wait_seconds: u64,
+    /// Long polls (`GET /v1/events?wait=N`) of one tenant waiting at once, per replica; apart
+    /// from `limits.tenant_concurrency`, which a waiting long poll does not hold.
+    pub max_waiting_per_tenant: u32,
+    /// Without Redis: events kept per tenant in the feed; beyond, the oldest is dropped.
+    pub memory_max_events: u32,
+    /// Without Redis: webhook deliveries kept per tenant (pending or finished); beyond, the
+    /// oldest is dropped.
+    pub webhook_memory_max_deliveries: u32,
     /// Webhooks may go to `http` and to loopback, private and link-local addresses: `Some`
     /// for every tenant as set; `None` (unset) for the simulator's tenants only (see
     /// `Settings::private_targets_allowed`).
@@ -96,6 +107,15 @@ impl EventsSettings {
         }
         if raw.max_wait_seconds > 30 {
             out.push("events.max_wait_seconds: must be 0 to 30".into());
+        }
+        if !(1..=100_000).contains(&raw.max_waiting_per_tenant) {
+            out.push("events.max_waiting_per_tenant: must be 1 to 100000".into());
+        }
+        if !(100..=10_000_000).contains(&raw.memory_max_events) {
+            out.push("events.memory_max_events: must be 100 to 10000000".into());
+        }
+        if !(100..=10_000_000).contains(&raw.webhook_memory_max_deliveries) {
+            out.push("events.webhook_memory_max_deliveries: must be 100 to 10000000".into());
         }
         // Bounded so that the arithmetic on them (milliseconds, totals) cannot overflow.
         let mut schedule = Vec::new();
@@ -146,6 +166,9 @@ impl EventsSettings {
             retention_days: raw.retention_days,
             lease_seconds: raw.lease_seconds,
             max_wait_seconds: raw.max_wait_seconds,
+            max_waiting_per_tenant: raw.max_waiting_per_tenant,
+            memory_max_events: raw.memory_max_events,
+            webhook_memory_max_deliveries: raw.webhook_memory_max_deliveries,
             allow_private_targets: raw.allow_private_targets,
             webhook_timeout_seconds: raw.webhook_timeout_seconds,
             webhook_max_concurrent: raw.webhook_max_concurrent,

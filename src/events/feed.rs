@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use tokio::sync::Notify;
 
+use super::dropped::Dropped;
+use super::waiters::{WaitSlot, Waiters};
 use super::Event;
 use crate::redis_store::{RedisStore, Script};
 
@@ -75,9 +76,13 @@ const SCAN_CALLS: usize = 10;
 pub struct Feed {
     backend: Backend,
     retention: Duration,
-    /// Woken on every append in this process; readers on other replicas also look again every
-    /// [`REDIS_RECHECK`].
-    appended: Arc<Notify>,
+    /// The long polls; woken on every append in this process, and (with Redis) by one shared
+    /// look per tenant at what other replicas appended.
+    waiters: Waiters,
+    /// Without Redis: most events kept per tenant (`events.memory_max_events`), and what
+    /// dropping the oldest beyond is counted in.
+    memory_cap: usize,
+    dropped: Option<Dropped>,
 }
 
 enum Backend {
@@ -92,11 +97,21 @@ struct MemFeed {
     seen: HashMap<String, Instant>,
 }
 
-/// How often a long-poll on a shared feed looks at Redis again (another replica may append).
-const REDIS_RECHECK: Duration = Duration::from_millis(500);
-
 impl Feed {
-    pub fn new(store: Option<RedisStore>, retention: Duration) -> Feed {
+    /// `max_waiting`: long polls per tenant waiting at once (`events.max_waiting_per_tenant`).
+    pub fn new(store: Option<RedisStore>, retention: Duration, max_waiting: usize) -> Feed {
+        Feed::bounded(store, retention, max_waiting, usize::MAX, None)
+    }
+
+    /// [`Feed::new`] whose in-memory store keeps at most `memory_cap` events per tenant,
+    /// dropping the oldest (counted in `dropped`).
+    pub fn bounded(
+        store: Option<RedisStore>,
+        retention: Duration,
+        max_waiting: usize,
+        memory_cap: usize,
+        dropped: Option<Dropped>,
+    ) -> Feed {
         let backend = match store {
             Some(store) => Backend::Redis {
                 store,
@@ -107,7 +122,9 @@ impl Feed {
         Feed {
             backend,
             retention,
-            appended: Arc::new(Notify::new()),
+            waiters: Waiters::new(max_waiting),
+            memory_cap: memory_cap.max(1),
+            dropped,
         }
     }
 
@@ -128,6 +145,19 @@ impl Feed {
                     let kind = event.event_type.as_str().to_string();
                     feed.items
                         .push_back((feed.next, now, kind, Arc::new(envelope)));
+                    let mut dropped = 0;
+                    while feed.items.len() > self.memory_cap {
+                        if let Some((_, _, _, env)) = feed.items.pop_front() {
+                            // Its marker goes too, or the markers alone would grow unbounded.
+                            if let Some(id) = env.get("id").and_then(|v| v.as_str()) {
+                                feed.seen.remove(id);
+                            }
+                            dropped += 1;
+                        }
+                    }
+                    if let Some(d) = &self.dropped {
+                        d.record(&event.tenant, dropped, self.memory_cap);
+                    }
                     true
                 }
             }
@@ -150,7 +180,7 @@ impl Feed {
             }
         };
         if added {
-            self.appended.notify_waiters();
+            self.waiters.notify(&event.tenant);
         }
         Ok(added)
     }
@@ -242,7 +272,18 @@ impl Feed {
         }
     }
 
-    /// [`Feed::read`], waiting up to `wait` for a first event when there is none yet.
+    /// A place among the tenant's long polls; `None` when `events.max_waiting_per_tenant`
+    /// are already waiting.
+    pub fn admit_waiter(&self, tenant: &str) -> Option<WaitSlot> {
+        let shared = match &self.backend {
+            Backend::Memory(_) => None,
+            Backend::Redis { store, .. } => Some((store, store.tenant_key(tenant, &["events"]))),
+        };
+        self.waiters.admit(tenant, shared)
+    }
+
+    /// [`Feed::read`], waiting up to `wait` for a first event when there is none yet. The
+    /// wait costs nothing per waiter: it is woken by the tenant's shared signal.
     pub async fn read_waiting(
         &self,
         tenant: &str,
@@ -250,27 +291,27 @@ impl Feed {
         limit: usize,
         types: &[&str],
         wait: Duration,
+        mut slot: WaitSlot,
     ) -> Result<Page, Unavailable> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut after = after.map(str::to_string);
         loop {
-            // Registered before reading, so an append in between is not missed.
-            let notified = self.appended.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
+            // The signal was subscribed to before this read: a change after it is not missed.
+            slot.changed.borrow_and_update();
             let page = self.read(tenant, after.as_deref(), limit, types).await?;
-            let now = tokio::time::Instant::now();
-            if !page.items.is_empty() || now >= deadline {
+            if !page.items.is_empty() || tokio::time::Instant::now() >= deadline {
                 return Ok(page);
             }
             after = page.next_cursor;
-            let recheck = match self.backend {
-                Backend::Memory(_) => deadline,
-                Backend::Redis { .. } => (now + REDIS_RECHECK).min(deadline),
-            };
             tokio::select! {
-                _ = &mut notified => {}
-                _ = tokio::time::sleep_until(recheck) => {}
+                changed = slot.changed.changed() => {
+                    if changed.is_err() {
+                        return Ok(Page { items: Vec::new(), next_cursor: after });
+                    }
+                }
+                _ = tokio::time::sleep_until(deadline) => {
+                    return Ok(Page { items: Vec::new(), next_cursor: after });
+                }
             }
         }
     }
@@ -303,7 +344,7 @@ mod tests {
 
     #[tokio::test]
     async fn memory_feed_orders_filters_and_deduplicates() {
-        let feed = Feed::new(None, Duration::from_secs(60));
+        let feed = Feed::new(None, Duration::from_secs(60), 8);
         let pr = EventType::PaymentRequestStatusChanged;
         assert!(feed.append(&event("evt_a", pr)).await.unwrap());
         assert!(!feed.append(&event("evt_a", pr)).await.unwrap());
@@ -331,12 +372,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn memory_bounded_feed_drops_the_oldest_with_a_metric() {
+        let counter = prometheus::IntCounter::new("t_dropped", "test").unwrap();
+        let dropped = Dropped::new("events feed", "events.memory_max_events", counter.clone());
+        let feed = Feed::bounded(None, Duration::from_secs(60), 8, 100, Some(dropped));
+        let t = EventType::ClientAccountChanged;
+        for i in 0..150 {
+            assert!(feed.append(&event(&format!("evt_{i}"), t)).await.unwrap());
+        }
+        assert_eq!(counter.get(), 50);
+        let page = feed.read("alpha", None, 100, &[]).await.unwrap();
+        assert_eq!(page.items.len(), 100);
+        assert_eq!(
+            page.items[0].envelope["id"], "evt_50",
+            "the oldest went first"
+        );
+        assert_eq!(page.items[99].envelope["id"], "evt_149");
+    }
+
+    #[tokio::test]
     async fn long_poll_wakes_on_append() {
-        let feed = Arc::new(Feed::new(None, Duration::from_secs(60)));
+        let feed = Arc::new(Feed::new(None, Duration::from_secs(60), 8));
         let f = feed.clone();
         let started = Instant::now();
+        let slot = feed.admit_waiter("alpha").expect("a place");
         let waiter = tokio::spawn(async move {
-            f.read_waiting("alpha", None, 10, &[], Duration::from_secs(10))
+            f.read_waiting("alpha", None, 10, &[], Duration::from_secs(10), slot)
                 .await
                 .map(|p| p.items.len())
         });

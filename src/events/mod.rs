@@ -6,9 +6,11 @@
 //! `service/` and renders events with the API's DTOs, so an event carries exactly what
 //! `GET /v1/payment-requests/{id}` and `GET /v1/clients/{id}` answer.
 
+mod dropped;
 pub mod feed;
 pub mod lease;
 pub mod poller;
+pub mod waiters;
 pub mod watch;
 pub mod webhook;
 
@@ -165,7 +167,17 @@ impl Events {
     ) -> Arc<Events> {
         let retention = std::time::Duration::from_secs(settings.retention_days * 86_400);
         Arc::new(Events {
-            feed: Feed::new(store.clone(), retention),
+            feed: Feed::bounded(
+                store.clone(),
+                retention,
+                settings.max_waiting_per_tenant as usize,
+                settings.memory_max_events as usize,
+                Some(dropped::Dropped::new(
+                    "events feed",
+                    "events.memory_max_events",
+                    metrics.events_memory_dropped.with_label_values(&["feed"]),
+                )),
+            ),
             watch: WatchStore::new(store),
             settings,
             sink,

@@ -11,6 +11,7 @@ use chrono::{NaiveDate, Utc};
 use futures_util::{stream, StreamExt};
 
 mod sweep;
+mod uncovered;
 
 use super::lease::Leases;
 use super::watch::{Kind, Seen};
@@ -31,6 +32,8 @@ pub struct Poller {
     tenants: Arc<TenantRegistry>,
     leases: Leases,
     metrics: Metrics,
+    /// Days of the sweep over Urssaf's search cap, tried again with a growing wait.
+    uncovered: uncovered::Uncovered,
 }
 
 /// The poller's tasks, aborted when dropped: they stop with the application, also when it is
@@ -87,6 +90,7 @@ impl Poller {
             tenants,
             leases: Leases::new(store, lease),
             metrics,
+            uncovered: uncovered::Uncovered::default(),
         })
     }
 
@@ -221,6 +225,8 @@ impl Poller {
         if self.sweep_due(tenant).await? {
             stats.swept += 1;
             failed |= self.sweep(tenant, today, stats).await.is_err();
+        } else {
+            failed |= self.retry_uncovered(tenant, today, stats).await.is_err();
         }
         if failed {
             Err(())

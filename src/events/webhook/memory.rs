@@ -7,15 +7,22 @@ use parking_lot::Mutex;
 
 use super::record::{Attempt, Delivery, Outcome, Status};
 use super::WebhookMessage;
+use crate::events::dropped::Dropped;
 
-#[derive(Default)]
 pub struct MemoryQueue {
     tenants: Mutex<HashMap<String, TenantQueue>>,
+    /// Most deliveries kept per tenant (`events.webhook_memory_max_deliveries`), pending or
+    /// finished; beyond, the oldest is dropped.
+    cap: usize,
+    dropped: Dropped,
 }
 
 #[derive(Default)]
 struct TenantQueue {
     records: HashMap<String, Delivery>,
+    /// Ids in the order they were enqueued: the oldest is dropped first beyond the cap. May
+    /// hold ids whose record expired (skipped, and compacted now and then).
+    order: VecDeque<String>,
     /// Ids ready for an attempt, in order.
     ready: VecDeque<String>,
     /// (due ms, id) of the deliveries waiting for a retry.
@@ -23,6 +30,14 @@ struct TenantQueue {
 }
 
 impl MemoryQueue {
+    pub fn new(cap: usize, dropped: Dropped) -> MemoryQueue {
+        MemoryQueue {
+            tenants: Mutex::default(),
+            cap: cap.max(1),
+            dropped,
+        }
+    }
+
     /// False when this id is already known for this tenant.
     pub fn enqueue(&self, tenant: &str, m: &WebhookMessage, now: i64, retention_ms: i64) -> bool {
         let mut tenants = self.tenants.lock();
@@ -46,6 +61,9 @@ impl MemoryQueue {
             },
         );
         q.ready.push_back(m.id.clone());
+        q.order.push_back(m.id.clone());
+        let dropped = q.drop_oldest(self.cap);
+        self.dropped.record(tenant, dropped, self.cap);
         true
     }
 
@@ -94,6 +112,7 @@ impl MemoryQueue {
             return Outcome::AlreadyDone;
         };
         let ok = attempt.succeeded();
+        let gone = attempt.gone();
         d.attempts.push(attempt);
         d.updated_ms = now;
         if d.status != Status::Pending {
@@ -104,7 +123,7 @@ impl MemoryQueue {
         if ok {
             d.status = Status::Delivered;
             Outcome::Delivered
-        } else if let Some(wait) = waits.get(d.tries as usize - 1) {
+        } else if let Some(wait) = waits.get(d.tries as usize - 1).filter(|_| !gone) {
             let due = now + wait;
             d.next_attempt_ms = Some(due);
             q.retry.insert((due, id.to_string()));
@@ -148,6 +167,25 @@ impl MemoryQueue {
 }
 
 impl TenantQueue {
+    /// Drops the oldest deliveries beyond `cap`, pending or not (their ids left in `ready` or
+    /// `retry` are skipped when they come up); how many.
+    fn drop_oldest(&mut self, cap: usize) -> u64 {
+        let mut dropped = 0;
+        while self.records.len() > cap {
+            let Some(id) = self.order.pop_front() else {
+                break;
+            };
+            if self.records.remove(&id).is_some() {
+                dropped += 1;
+            }
+        }
+        if self.order.len() > 2 * cap {
+            let records = &self.records;
+            self.order.retain(|id| records.contains_key(id));
+        }
+        dropped
+    }
+
     /// Forgets finished deliveries older than the retention.
     fn expire(&mut self, now: i64, retention_ms: i64) {
         self.records

@@ -107,7 +107,16 @@ impl Deliveries {
     ) -> Deliveries {
         let store = match redis {
             Some(r) => Store::Redis(RedisQueue::new(r)),
-            None => Store::Memory(MemoryQueue::default()),
+            None => Store::Memory(MemoryQueue::new(
+                settings.webhook_memory_max_deliveries as usize,
+                crate::events::dropped::Dropped::new(
+                    "webhook queue",
+                    "events.webhook_memory_max_deliveries",
+                    metrics
+                        .events_memory_dropped
+                        .with_label_values(&["webhook_queue"]),
+                ),
+            )),
         };
         Deliveries {
             inner: Arc::new(Inner {

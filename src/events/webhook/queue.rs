@@ -79,7 +79,8 @@ return out
 ";
 
 /// KEYS: record, attempts, stream, retry, pending, delivered, failed.
-/// ARGV: group, entry id, delivery id, now, ok (1/0), attempt JSON, retention ms, waits….
+/// ARGV: group, entry id, delivery id, now, outcome of the attempt (1 ok, 0 failed, 2 gone:
+/// no retry), attempt JSON, retention ms, waits….
 const FINISH: &str = r"
 redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[3], ARGV[2])
@@ -95,7 +96,7 @@ redis.call('HDEL', KEYS[1], 'next')
 local outcome
 if ARGV[5] == '1' then
   outcome = 'delivered'
-elseif tries <= #ARGV - 7 then
+elseif ARGV[5] == '0' and tries <= #ARGV - 7 then
   local due = now + tonumber(ARGV[7 + tries])
   redis.call('HSET', KEYS[1], 'next', due)
   redis.call('ZADD', KEYS[4], due, ARGV[3])
@@ -263,7 +264,14 @@ impl RedisQueue {
             claimed.entry.clone(),
             id.clone(),
             now.to_string(),
-            if attempt.succeeded() { "1" } else { "0" }.to_string(),
+            if attempt.succeeded() {
+                "1"
+            } else if attempt.gone() {
+                "2"
+            } else {
+                "0"
+            }
+            .to_string(),
             serde_json::to_string(attempt).unwrap_or_default(),
             retention_ms.to_string(),
         ];
@@ -288,15 +296,31 @@ impl RedisQueue {
     }
 
     pub async fn get(&self, tenant: &str, id: &str) -> Result<Option<Delivery>, Unavailable> {
+        let Some(mut d) = self.get_message(tenant, id).await? else {
+            return Ok(None);
+        };
+        let mut lrange = redis::cmd("LRANGE");
+        lrange.arg(self.attempts_key(tenant, id)).arg(0).arg(-1);
+        let attempts: Vec<String> = self.store.run(&lrange).await?;
+        d.attempts = attempts
+            .iter()
+            .filter_map(|a| serde_json::from_str(a).ok())
+            .collect();
+        Ok(Some(d))
+    }
+
+    /// The delivery without its attempts: what an attempt needs, in one command.
+    pub async fn get_message(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<Delivery>, Unavailable> {
         let mut hgetall = redis::cmd("HGETALL");
         hgetall.arg(self.record_key(tenant, id));
         let fields: HashMap<String, String> = self.store.run(&hgetall).await?;
         if fields.is_empty() {
             return Ok(None);
         }
-        let mut lrange = redis::cmd("LRANGE");
-        lrange.arg(self.attempts_key(tenant, id)).arg(0).arg(-1);
-        let attempts: Vec<String> = self.store.run(&lrange).await?;
         let num = |k: &str| fields.get(k).and_then(|v| v.parse::<i64>().ok());
         Ok(Some(Delivery {
             id: id.to_string(),
@@ -310,10 +334,7 @@ impl RedisQueue {
             next_attempt_ms: num("next"),
             created_ms: num("created").unwrap_or(0),
             updated_ms: num("updated").unwrap_or(0),
-            attempts: attempts
-                .iter()
-                .filter_map(|a| serde_json::from_str(a).ok())
-                .collect(),
+            attempts: Vec::new(),
         }))
     }
 

@@ -50,6 +50,12 @@ impl Attempt {
     pub fn succeeded(&self) -> bool {
         self.status_code.is_some_and(|c| (200..300).contains(&c))
     }
+
+    /// The receiver answered `410 Gone`: it says this endpoint will never take the message,
+    /// so the delivery fails at once instead of being retried for a day.
+    pub fn gone(&self) -> bool {
+        self.status_code == Some(410)
+    }
 }
 
 /// One delivery as stored.

@@ -3,9 +3,12 @@
 //! own, record the outcome. Nothing here runs on a request's path: a slow receiver holds
 //! only its own tenant's slots, for at most `events.webhook_timeout_seconds` each.
 //!
-//! A tenant with nothing pending is idle: looked at again only after [`IDLE_LOOK`] (or at once
-//! when this replica enqueues for it), so that thousands of quiet tenants cost one Redis
-//! script each per [`IDLE_LOOK`], not per `events.webhook_poll_ms`.
+//! A tenant is looked at when this replica enqueues for it or one of its attempts ends (so a
+//! finished attempt frees its slot for the next delivery at once: deliveries flow as fast as
+//! the receiver answers, within the per-tenant cap), else every `events.webhook_poll_ms`
+//! (deliveries enqueued by other replicas, retries coming due). A tenant with nothing pending
+//! is idle: looked at again only after [`IDLE_LOOK`] unless nudged, so that thousands of quiet
+//! tenants cost one Redis script each per [`IDLE_LOOK`], not per `events.webhook_poll_ms`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,8 +31,9 @@ struct Slot {
     permits: Arc<Semaphore>,
     /// Where the last look for abandoned entries stopped.
     cursor: String,
-    /// Nothing was pending at the last look: not looked at again before this, unless nudged.
-    idle_until: Option<Instant>,
+    /// Not looked at again before this unless nudged: the poll interval after a look, the
+    /// idle wait when nothing was pending.
+    next_look: Instant,
     /// When stopped replicas' consumers were last cleared from the tenant's group.
     forgot_at: Instant,
 }
@@ -60,10 +64,10 @@ pub(super) async fn run(d: Deliveries, sender: Sender, consumer: String) {
             let slot = slots.entry(tenant.id.clone()).or_insert_with(|| Slot {
                 permits: Arc::new(Semaphore::new(per_tenant)),
                 cursor: "0".into(),
-                idle_until: None,
+                next_look: round,
                 forgot_at: round,
             });
-            if slot.idle_until.is_some_and(|t| t > round) && !nudged.contains(&tenant.id) {
+            if slot.next_look > round && !nudged.contains(&tenant.id) {
                 continue;
             }
             let free = slot.permits.available_permits();
@@ -110,7 +114,11 @@ pub(super) async fn run(d: Deliveries, sender: Sender, consumer: String) {
                 .webhook_pending
                 .with_label_values(&[&tenant.id])
                 .set(pending as i64);
-            slot.idle_until = (pending == 0 && jobs.is_empty()).then(|| round + idle_look);
+            slot.next_look = if pending == 0 && jobs.is_empty() {
+                round + idle_look
+            } else {
+                round + poll
+            };
             for job in jobs {
                 let Ok(permit) = slot.permits.clone().try_acquire_owned() else {
                     break;
@@ -136,8 +144,15 @@ async fn attempt(
     sender: Arc<Sender>,
     tenant: Arc<Tenant>,
     job: Job,
-    _permit: OwnedSemaphorePermit,
+    permit: OwnedSemaphorePermit,
 ) {
+    attempt_once(&d, &sender, &tenant, job).await;
+    // The slot is free before the worker is woken, so its next look can use it.
+    drop(permit);
+    d.nudge(&tenant.id);
+}
+
+async fn attempt_once(d: &Deliveries, sender: &Sender, tenant: &Arc<Tenant>, job: Job) {
     let Some(endpoint) = tenant.webhook.as_ref() else {
         return;
     };
@@ -148,7 +163,7 @@ async fn attempt(
             let Store::Redis(r) = &d.inner.store else {
                 return;
             };
-            match r.get(&tenant.id, &c.id).await {
+            match r.get_message(&tenant.id, &c.id).await {
                 Ok(Some(found)) if found.status == Status::Pending => found,
                 Ok(_) => {
                     let _ = r.ack(&tenant.id, c).await;
