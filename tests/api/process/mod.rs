@@ -2,6 +2,7 @@
 //! and a graceful stop on SIGTERM (with the test builder's settings).
 
 mod drain;
+mod ids;
 mod logs;
 
 use std::ffi::OsStr;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::{get_json, read, text, TestApp, TENANT_A};
 
-const BIN: &str = env!("CARGO_BIN_EXE_urssaf-gateway");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_urssaf-gateway");
 
 pub(crate) struct Running {
     child: Child,
