@@ -56,6 +56,8 @@ fn path_item(t: EventType) -> PathItem {
         .operation_id(Some(operation_id))
         .summary(Some(summary))
         .description(Some(DESCRIPTION))
+        // No API key: the signature is what proves the sender.
+        .securities(Some(Vec::new()))
         .parameter(header(
             "webhook-id",
             "The event's `id`: the same at every attempt and redelivery.",
