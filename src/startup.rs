@@ -165,6 +165,7 @@ impl Application {
             store.clone(),
             metrics.clone(),
             Arc::new(WebhookSink::new(deliveries.clone())),
+            crate::api::dto::events::render,
         );
         let event_tasks = if settings.events.enabled {
             let (done, first_cycle) = tokio::sync::oneshot::channel();

@@ -7,23 +7,34 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
+use super::dto::events::Event;
 use super::problem::{Problem, ProblemCode};
 use crate::domain::FieldError;
-use crate::events::webhook::{self as webhook, Deliveries, DeliveryError, Redelivery, Status};
+use crate::events::webhook::{
+    self as webhook, Deliveries, DeliveryError, ListCursor, Redelivery, Status,
+};
 
 const MAX_LIMIT: usize = 100;
 
+/// Query parameters of `GET /v1/webhook-deliveries` (documentation; read by [`Listing::parse`]).
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct DeliveryListing {
     /// Which deliveries: `failed` (every attempt failed; redeliver them), `pending` (waiting
     /// for an attempt or a retry) or `delivered`. Default `failed`.
     #[param(value_type = Option<DeliveryStatus>)]
     status: Option<String>,
     /// At most this many, most recently changed first (1 to 100, default 20).
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<String>,
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    limit: Option<u32>,
+    /// A `next_cursor` from an earlier answer: the deliveries after it. Omitted: from the most
+    /// recently changed.
+    #[param(
+        pattern = "^[0-9]{1,15}-[A-Za-z0-9_.:-]{1,200}$",
+        example = "1794297600000-evt_5f1c0e7a9b2d4c6e8f0a1b2c3d4e5f60"
+    )]
+    after: Option<String>,
 }
 
 /// Where a delivery stands.
@@ -73,14 +84,19 @@ pub struct WebhookDelivery {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// Every attempt, oldest first.
     pub attempts: Vec<DeliveryAttempt>,
-    /// The message sent as the request body: `{"type", "timestamp", "data"}`.
-    #[schema(value_type = Object)]
+    /// The message sent as the request body, as sent: the event, `{"id", "type",
+    /// "timestamp", "data"}` (see `webhooks` in this document).
+    #[schema(value_type = Event)]
     pub payload: serde_json::Value,
 }
 
+/// A page of deliveries, most recently changed first.
 #[derive(Serialize, ToSchema)]
 pub struct WebhookDeliveries {
     pub deliveries: Vec<WebhookDelivery>,
+    /// Pass as `after` for the next page; `null` when this page is the last.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
 }
 
 fn ms(t: i64) -> DateTime<Utc> {
@@ -162,33 +178,74 @@ pub async fn list(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let q = web::Query::<DeliveryListing>::from_query(req.query_string())
-        .map_err(|e| invalid("/", "query", &format!("unknown query parameter ({e})")))?;
-    let status = match q.status.as_deref() {
-        None => Status::Failed,
-        Some(s) => Status::parse(s).ok_or_else(|| {
-            invalid(
-                "/status",
-                "delivery_status",
-                "one of failed, pending, delivered",
-            )
-        })?,
-    };
-    let limit = match q.limit.as_deref() {
-        None => 20,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| invalid("/limit", "range", "a whole number from 1 to 100"))?,
-    };
-    let found = deliveries
-        .list(&caller.0.id, status, limit)
+    let q = Listing::parse(req.query_string())?;
+    let page = deliveries
+        .list(&caller.0.id, q.status, q.limit, q.after.as_ref())
         .await
         .map_err(problem)?;
     Ok(HttpResponse::Ok().json(WebhookDeliveries {
-        deliveries: found.iter().map(WebhookDelivery::from).collect(),
+        deliveries: page.deliveries.iter().map(WebhookDelivery::from).collect(),
+        next_cursor: page.next.map(|c| c.to_string()),
     }))
+}
+
+/// The query of `GET /v1/webhook-deliveries`, read.
+struct Listing {
+    status: Status,
+    limit: usize,
+    after: Option<ListCursor>,
+}
+
+impl Listing {
+    fn parse(query: &str) -> Result<Listing, Problem> {
+        let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+            .map_err(|e| invalid("/", "query", &e.to_string()))?
+            .into_inner();
+        let mut q = Listing {
+            status: Status::Failed,
+            limit: 20,
+            after: None,
+        };
+        let mut given: Vec<&str> = Vec::new();
+        for (name, value) in &pairs {
+            let pointer = format!("/{name}");
+            if given.contains(&name.as_str()) {
+                return Err(invalid(&pointer, "once", "must be given at most once"));
+            }
+            match name.as_str() {
+                "status" => {
+                    q.status = Status::parse(value).ok_or_else(|| {
+                        invalid(
+                            &pointer,
+                            "delivery_status",
+                            "one of failed, pending, delivered",
+                        )
+                    })?
+                }
+                "limit" => {
+                    q.limit = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=MAX_LIMIT).contains(n))
+                        .ok_or_else(|| invalid(&pointer, "range", "a whole number from 1 to 100"))?
+                }
+                "after" => {
+                    q.after = Some(ListCursor::parse(value).ok_or_else(|| {
+                        invalid(&pointer, "cursor", "a next_cursor from an earlier answer")
+                    })?)
+                }
+                _ => {
+                    return Err(invalid(
+                        &pointer,
+                        "unknown",
+                        "is not a parameter of this operation (status, limit, after)",
+                    ))
+                }
+            }
+            given.push(name.as_str());
+        }
+        Ok(q)
+    }
 }
 
 /// Read one webhook delivery and its attempts.

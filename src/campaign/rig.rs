@@ -132,6 +132,7 @@ fn watch_lists(
         store,
         metrics.clone(),
         Arc::new(WebhookSink::new(deliveries)),
+        crate::api::dto::events::render,
     ))
 }
 

@@ -1,11 +1,11 @@
 //! Meaning of a payment request's Urssaf status (urssaf-atp.md §4.1) and rejection reason (§4.3).
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Stable state of a payment request, derived from Urssaf's `statut.code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentState {
     /// 10 Intégrée.
@@ -172,7 +172,7 @@ pub fn interpret(
 }
 
 /// Family of a rejection reason (Urssaf: `infoRejet.code`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectionCategory {
     /// The client asks for a corrected invoice.

@@ -3,9 +3,12 @@
 //! feed (`GET /v1/events`) and hands each new event to an [`EventSink`] (the webhooks).
 //!
 //! Like `campaign/`, this is a caller of the use cases beside `api/`: it reads Urssaf through
-//! `service/` and renders events with the API's DTOs, so an event carries exactly what
-//! `GET /v1/payment-requests/{id}` and `GET /v1/clients/{id}` answer.
+//! `service/` and describes each change with domain values ([`change::Change`]); the API
+//! renders them (see [`change::Render`]), so an event carries exactly what
+//! `GET /v1/payment-requests/{id}` and `GET /v1/clients/{id}` answer, and `events/` needs
+//! none of the API's types.
 
+pub mod change;
 mod dropped;
 pub mod feed;
 pub mod lease;
@@ -28,6 +31,7 @@ use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
 use crate::service::payment_requests::SubmittedWatch;
 
+use self::change::{Detected, Render};
 use self::feed::Feed;
 use self::watch::{Kind, Seen, WatchStore};
 
@@ -66,7 +70,8 @@ impl EventType {
     }
 }
 
-/// One change of one payment request or client of one tenant.
+/// One change of one payment request or client of one tenant, as recorded: its `data`
+/// rendered (see [`Detected::render`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// `evt_` + 32 hex digits, derived from what changed (see [`event_id`]).
@@ -151,6 +156,7 @@ pub struct Events {
     pub feed: Feed,
     pub watch: WatchStore,
     sink: Arc<dyn EventSink>,
+    render: Render,
     metrics: Metrics,
     /// Items to watch that could not be recorded (Redis down): recorded again by
     /// [`Events::retry_pending`], so a blip does not leave them unwatched until the sweep.
@@ -164,6 +170,7 @@ impl Events {
         store: Option<RedisStore>,
         metrics: Metrics,
         sink: Arc<dyn EventSink>,
+        render: Render,
     ) -> Arc<Events> {
         let retention = std::time::Duration::from_secs(settings.retention_days * 86_400);
         Arc::new(Events {
@@ -181,9 +188,15 @@ impl Events {
             watch: WatchStore::new(store),
             settings,
             sink,
+            render,
             metrics,
             pending: parking_lot::Mutex::default(),
         })
+    }
+
+    /// Renders a detected change and records it (see [`Events::record_event`]).
+    pub async fn record(&self, detected: &Detected) -> Result<bool, feed::Unavailable> {
+        self.record_event(&detected.render(self.render)).await
     }
 
     /// Hands an event to the sink, then adds it to the feed and counts it when new there.
@@ -191,7 +204,7 @@ impl Events {
     /// process stopping (or Redis failing) between the two would lose its webhook; this way
     /// the change is detected again (an error leaves the caller's watch state as it was) and
     /// the sink takes it again, deduplicated by id. False when the feed already had it.
-    pub async fn record(&self, event: &Event) -> Result<bool, feed::Unavailable> {
+    pub async fn record_event(&self, event: &Event) -> Result<bool, feed::Unavailable> {
         self.sink.publish(&event.tenant, event).await?;
         let added = self.feed.append(event).await?;
         if added {
@@ -324,7 +337,9 @@ mod tests {
         let settings = crate::config::Settings::load_from(None, Vec::new())
             .expect("defaults")
             .events;
-        let events = Events::new(settings, None, Metrics::new(), sink.clone());
+        let events = Events::new(settings, None, Metrics::new(), sink.clone(), |_| {
+            serde_json::json!({})
+        });
         let e = Event {
             id: "evt_1".into(),
             tenant: "alpha".into(),
@@ -333,13 +348,13 @@ mod tests {
             data: serde_json::json!({}),
         };
         // Refused: not in the feed, so the change is detected again and handed over again.
-        assert!(events.record(&e).await.is_err());
+        assert!(events.record_event(&e).await.is_err());
         let page = events.feed.read("alpha", None, 10, &[]).await.unwrap();
         assert!(page.items.is_empty());
         sink.down.store(false, std::sync::atomic::Ordering::SeqCst);
-        assert!(events.record(&e).await.unwrap());
+        assert!(events.record_event(&e).await.unwrap());
         // Detected again later: listed once; the sink dedups by id.
-        assert!(!events.record(&e).await.unwrap());
+        assert!(!events.record_event(&e).await.unwrap());
         assert_eq!(
             events
                 .feed

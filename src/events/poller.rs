@@ -13,11 +13,10 @@ use futures_util::{stream, StreamExt};
 mod sweep;
 mod uncovered;
 
+use super::change::Detected;
 use super::lease::Leases;
 use super::watch::{Kind, Seen};
-use super::{event_id, Event, EventType, Events};
-use crate::api::dto::clients::Client;
-use crate::api::dto::payment_requests::PaymentRequest as PaymentRequestView;
+use super::Events;
 use crate::domain::client::ClientRecord;
 use crate::domain::payment_request::PaymentRequest;
 use crate::metrics::Metrics;
@@ -265,7 +264,7 @@ impl Poller {
         };
         let changed = prev.changed_to(&now);
         if changed {
-            let event = payment_event(&tenant.id, p, prev, &now, today);
+            let event = Detected::payment_request(&tenant.id, p, prev, &now, today);
             self.events.record(&event).await.map_err(|_| ())?;
         }
         if known_kind != kind || prev != &now {
@@ -306,7 +305,7 @@ impl Poller {
             };
             let now = Seen::of_account(&record.account);
             if prev.changed_to(&now) {
-                let event = client_event(&tenant.id, &record, prev, &now);
+                let event = Detected::client(&tenant.id, &record, prev, &now);
                 self.events.record(&event).await.map_err(|_| ())?;
                 stats.changes += 1;
             }
@@ -344,47 +343,6 @@ impl Poller {
     ) {
         let read = self.urssaf.client_status(tenant, ClientKey::Id(id)).await;
         (id, prev, read)
-    }
-}
-
-/// The payment request as `GET /v1/payment-requests/{id}` answers it, plus what it was.
-fn payment_event(
-    tenant: &str,
-    p: &PaymentRequest,
-    prev: &Seen,
-    now: &Seen,
-    today: NaiveDate,
-) -> Event {
-    let t = EventType::PaymentRequestStatusChanged;
-    let mut data = serde_json::to_value(PaymentRequestView::render(p, today)).unwrap_or_default();
-    with_previous(&mut data, prev);
-    Event {
-        id: event_id(tenant, t, &p.id, &now.code, &now.date),
-        tenant: tenant.to_string(),
-        event_type: t,
-        timestamp: Utc::now(),
-        data,
-    }
-}
-
-/// The client as `GET /v1/clients/{id}` answers it, plus what its account was.
-fn client_event(tenant: &str, c: &ClientRecord, prev: &Seen, now: &Seen) -> Event {
-    let t = EventType::ClientAccountChanged;
-    let mut data = serde_json::to_value(Client::from(c)).unwrap_or_default();
-    with_previous(&mut data, prev);
-    Event {
-        id: event_id(tenant, t, &c.client_id, &now.code, &now.date),
-        tenant: tenant.to_string(),
-        event_type: t,
-        timestamp: Utc::now(),
-        data,
-    }
-}
-
-fn with_previous(data: &mut serde_json::Value, prev: &Seen) {
-    if let Some(obj) = data.as_object_mut() {
-        obj.insert("previous_state".into(), prev.state.clone().into());
-        obj.insert("previous_urssaf_code".into(), prev.code.clone().into());
     }
 }
 

@@ -15,8 +15,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// First payment-request id handed out (same shape as the Swagger example `11000000000104`).
-const FIRST_DP_ID: u64 = 11_000_000_000_100;
+/// Payment-request ids have the shape of the Swagger example `11000000000104`: `11` and 12
+/// digits, here the wall clock in milliseconds (modulo 10^12, about 31 years).
+const DP_ID_BASE: u64 = 11_000_000_000_000;
+const DP_ID_SPAN: u64 = 1_000_000_000_000;
 
 pub(crate) struct Inner {
     pub settings: SimulatorSettings,
@@ -92,7 +94,6 @@ impl Inner {
 pub(crate) struct Data {
     pub clock: Clock,
     pub providers: HashMap<String, Provider>,
-    next_dp: u64,
 }
 
 impl Data {
@@ -100,10 +101,29 @@ impl Data {
         self.providers.entry(client_id.to_string()).or_default()
     }
 
+    /// A new payment-request id, never one handed out before (see [`next_dp_id`]).
     pub(crate) fn next_dp_id(&mut self) -> u64 {
-        let id = FIRST_DP_ID + self.next_dp;
-        self.next_dp += 1;
-        id
+        next_dp_id(Utc::now())
+    }
+}
+
+/// The last payment-request id handed out in this process, by any simulator (a reset or a
+/// second simulator does not start over).
+static LAST_DP_ID: AtomicU64 = AtomicU64::new(0);
+
+/// Ids never repeat, also across restarts, as Urssaf's do not (a receiver that deduplicates
+/// events by id would drop a new invoice's events): each id follows the last one of the
+/// process and is at least the wall clock in milliseconds, so a later start begins above what
+/// an earlier run handed out unless that run issued more than one id per millisecond.
+fn next_dp_id(now: DateTime<Utc>) -> u64 {
+    let clock = DP_ID_BASE + u64::try_from(now.timestamp_millis()).unwrap_or_default() % DP_ID_SPAN;
+    let mut last = LAST_DP_ID.load(Ordering::Relaxed);
+    loop {
+        let id = clock.max(last + 1);
+        match LAST_DP_ID.compare_exchange_weak(last, id, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return id,
+            Err(seen) => last = seen,
+        }
     }
 }
 
@@ -294,4 +314,25 @@ impl Dp {
 fn later(t: DateTime<Utc>, d: Option<Duration>) -> DateTime<Utc> {
     d.and_then(|d| t.checked_add_signed(d))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_request_ids_follow_the_clock_and_never_repeat() {
+        let now = Utc::now();
+        let a = next_dp_id(now);
+        // Urssaf's shape: 14 digits starting with 11.
+        assert_eq!(a.to_string().len(), 14, "{a}");
+        assert!(a.to_string().starts_with("11"), "{a}");
+        assert!(a >= DP_ID_BASE + now.timestamp_millis() as u64 % DP_ID_SPAN);
+        // The clock going back (or many ids in one millisecond) does not repeat an id.
+        let b = next_dp_id(now - Duration::days(1));
+        assert!(b > a, "{a} {b}");
+        // A start an hour later begins an hour of milliseconds above.
+        let c = next_dp_id(now + Duration::hours(1));
+        assert!(c >= a + 3_600_000, "{a} {c}");
+    }
 }

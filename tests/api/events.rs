@@ -24,8 +24,10 @@ async fn feed(gw: &Gateway, query: &str) -> Value {
         .send()
         .await
         .expect("gateway answers");
-    assert_eq!(resp.status(), 200);
-    resp.json().await.expect("json")
+    let status = resp.status();
+    let v: Value = resp.json().await.expect("json");
+    assert_eq!(status, 200, "{v}");
+    v
 }
 
 /// Events of the payment request `id` now in status `code`.

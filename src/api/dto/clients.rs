@@ -161,7 +161,7 @@ pub struct BankAccountInput {
 }
 
 /// Urssaf's raw account status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UrssafClientStatus {
     /// Urssaf's status code, e.g. `APPAREILLAGE_EC`. Urssaf: `statut.code`.
     pub code: String,
@@ -172,7 +172,7 @@ pub struct UrssafClientStatus {
 }
 
 /// The client's Urssaf account, interpreted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ClientAccount {
     /// Where the account stands. From Urssaf's `statut.code`.
     pub state: AccountState,
@@ -200,7 +200,7 @@ pub struct RegisteredClient {
 }
 
 /// A registered client. Urssaf: `OutputParticulierSimpleDTO` (`GET /particulier`).
-#[derive(Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "client_id": "af0be430-908a-11eb-a8b3-0242ac130003", "birth_name": "Durand", "usage_name": "Martin",
     "first_names": "Jeanne Marie",

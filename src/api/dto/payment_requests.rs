@@ -29,7 +29,7 @@ pub struct Adjustment {
 }
 
 /// Status of a payment request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PaymentStatus {
     /// Stable state name; `payment_scheduled` is code 70 before the transfer date. From Urssaf's `statut.code`.
     pub state: PaymentState,
@@ -43,7 +43,7 @@ pub struct PaymentStatus {
 }
 
 /// Why the client refused, contested, or why Urssaf cancelled. Urssaf: `infoRejet`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Rejection {
     /// Urssaf's reason code, e.g. `CONTEST_ERR_FACT`. Urssaf: `infoRejet.code`.
     pub code: String,
@@ -57,7 +57,7 @@ pub struct Rejection {
 }
 
 /// Transfer to the provider. Urssaf: `infoVirement`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Transfer {
     /// Amount in euros, a decimal string with 2 decimals; absent while only scheduled. Urssaf: `mntVirement`.
     #[schema(required = true, pattern = r"^-?[0-9]+\.[0-9]{2}$")]
@@ -68,7 +68,7 @@ pub struct Transfer {
 }
 
 /// Deposit as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DepositView {
     /// Amount in euros, a decimal string with 2 decimals. Urssaf: `mntAcompte`.
     #[schema(pattern = r"^-?[0-9]+\.[0-9]{2}$")]
@@ -79,7 +79,7 @@ pub struct DepositView {
 }
 
 /// The invoice as Urssaf holds it (as far as Urssaf echoes it: a value it leaves out is `null`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceSummary {
     /// Urssaf: `dateFacture`.
     #[schema(required = true)]
@@ -102,7 +102,7 @@ pub struct InvoiceSummary {
 }
 
 /// A payment request. Urssaf: `InfoDemandePaiement`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "id": "11000000000104", "invoice_number": "F-2026-0042", "client_id": "af0be430-908a-11eb-a8b3-0242ac130003",
     "status": {"state": "paid", "final": true, "urssaf_code": "70", "urssaf_label": "Payée"},

@@ -6,7 +6,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 mod contract;
+mod webhooks;
 
+use super::dto::events::Event;
 use super::problem::{Problem, ProblemCode, UrssafErrorDetail};
 use crate::domain::FieldError;
 
@@ -18,7 +20,7 @@ use crate::domain::FieldError;
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     servers((url = "/", description = "The gateway that serves this document")),
-    components(schemas(Problem, ProblemCode, FieldError, UrssafErrorDetail)),
+    components(schemas(Problem, ProblemCode, FieldError, UrssafErrorDetail, Event)),
     modifiers(&ApiKeyAuth),
     tags(
         (name = "clients", description = "Households (particuliers) registered with Urssaf"),
@@ -51,6 +53,7 @@ impl Modify for ApiKeyAuth {
 /// annotations cannot say is added by [`contract::complete`].
 pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     contract::complete(&mut doc);
+    webhooks::add(&mut doc);
     doc
 }
 

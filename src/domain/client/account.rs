@@ -1,10 +1,10 @@
 //! Meaning of a client's Urssaf account status (E2 `statut`, urssaf-atp.md §4.2).
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where the client's Urssaf account stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountState {
     /// `APPAREILLAGE_EC`: the client has not yet activated the account or accepted the link.

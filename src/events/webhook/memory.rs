@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use parking_lot::Mutex;
 
-use super::record::{Attempt, Delivery, Outcome, Status};
+use super::record::{Attempt, Delivery, DeliveryPage, ListCursor, Outcome, Status};
 use super::WebhookMessage;
 use crate::events::dropped::Dropped;
 
@@ -138,15 +138,31 @@ impl MemoryQueue {
         self.tenants.lock().get(tenant)?.records.get(id).cloned()
     }
 
-    /// The most recently changed deliveries in `status`, newest first.
-    pub fn list(&self, tenant: &str, status: Status, limit: usize) -> Vec<Delivery> {
+    /// The most recently changed deliveries in `status` after `after`, newest first.
+    pub fn list(
+        &self,
+        tenant: &str,
+        status: Status,
+        limit: usize,
+        after: Option<&ListCursor>,
+    ) -> DeliveryPage {
         let tenants = self.tenants.lock();
         let Some(q) = tenants.get(tenant) else {
-            return Vec::new();
+            return DeliveryPage::default();
         };
-        let mut found: Vec<&Delivery> = q.records.values().filter(|d| d.status == status).collect();
+        let mut found: Vec<&Delivery> = q
+            .records
+            .values()
+            .filter(|d| d.status == status)
+            .filter(|d| after.is_none_or(|c| c.before(d.updated_ms, &d.id)))
+            .collect();
         found.sort_by(|a, b| b.updated_ms.cmp(&a.updated_ms).then(b.id.cmp(&a.id)));
-        found.into_iter().take(limit).cloned().collect()
+        let more = found.len() > limit;
+        let deliveries: Vec<Delivery> = found.into_iter().take(limit).cloned().collect();
+        let next = more
+            .then(|| deliveries.last().map(|d| ListCursor::of(d, d.updated_ms)))
+            .flatten();
+        DeliveryPage { deliveries, next }
     }
 
     /// `None`: unknown id; `Some(false)`: still pending.

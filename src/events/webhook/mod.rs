@@ -22,7 +22,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::Notify;
 
-pub use record::{Attempt, Delivery, Status};
+pub use record::{Attempt, Delivery, DeliveryPage, ListCursor, Status};
 pub use sign::SigningSecret;
 pub use sink::WebhookSink;
 pub use target::WebhookUrl;
@@ -175,26 +175,19 @@ impl Deliveries {
         Ok(())
     }
 
-    /// The tenant's deliveries in `status`, most recently changed first.
+    /// The tenant's deliveries in `status` after `after`, most recently changed first.
     pub async fn list(
         &self,
         tenant: &str,
         status: Status,
         limit: usize,
-    ) -> Result<Vec<Delivery>, DeliveryError> {
+        after: Option<&ListCursor>,
+    ) -> Result<DeliveryPage, DeliveryError> {
         self.require(tenant)?;
         Ok(match &self.inner.store {
-            Store::Memory(m) => m.list(tenant, status, limit),
-            Store::Redis(r) => r.list(tenant, status, limit).await?,
+            Store::Memory(m) => m.list(tenant, status, limit, after),
+            Store::Redis(r) => r.list(tenant, status, limit, after).await?,
         })
-    }
-
-    pub async fn list_failed(
-        &self,
-        tenant: &str,
-        limit: usize,
-    ) -> Result<Vec<Delivery>, DeliveryError> {
-        self.list(tenant, Status::Failed, limit).await
     }
 
     /// One delivery with its attempts.

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::record::{Attempt, Delivery, Outcome, Status};
+use super::record::{Attempt, Delivery, DeliveryPage, ListCursor, Outcome, Status};
 use super::WebhookMessage;
 use crate::redis_store::{RedisStore, Script, Unavailable};
 
@@ -338,22 +338,49 @@ impl RedisQueue {
         }))
     }
 
-    /// The most recently changed deliveries in `status`, newest first; ids whose record has
-    /// expired are dropped from the index.
+    /// The most recently changed deliveries in `status` after `after`, newest first (the
+    /// set's score is when each last changed); ids whose record has expired are dropped from
+    /// the index.
     pub async fn list(
         &self,
         tenant: &str,
         status: Status,
         limit: usize,
-    ) -> Result<Vec<Delivery>, Unavailable> {
+        after: Option<&ListCursor>,
+    ) -> Result<DeliveryPage, Unavailable> {
         let set = self.key(tenant, status.as_str());
-        let mut range = redis::cmd("ZREVRANGE");
-        range.arg(&set).arg(0).arg(limit.saturating_sub(1));
-        let ids: Vec<String> = self.store.run(&range).await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
+        let max = after.map_or("+inf".to_string(), |c| c.changed_ms.to_string());
+        // One more than asked, to tell whether a page follows; a few more for the entries of
+        // the cursor's own millisecond that come before it.
+        let batch = limit + 17;
+        let mut ids: Vec<(String, i64)> = Vec::new();
+        let mut offset = 0;
+        loop {
+            let mut range = redis::cmd("ZREVRANGEBYSCORE");
+            range.arg(&set).arg(&max).arg("-inf").arg("WITHSCORES");
+            range.arg("LIMIT").arg(offset).arg(batch);
+            let got: Vec<(String, f64)> = self.store.run(&range).await?;
+            let n = got.len();
+            for (id, score) in got {
+                let ms = score as i64;
+                if after.is_none_or(|c| c.before(ms, &id)) {
+                    ids.push((id, ms));
+                }
+            }
+            if ids.len() > limit || n < batch {
+                break;
+            }
+            offset += n;
+        }
+        let more = ids.len() > limit;
+        ids.truncate(limit);
+        let mut page = DeliveryPage::default();
+        for (id, ms) in ids {
             match self.get(tenant, &id).await? {
-                Some(d) => out.push(d),
+                Some(d) => {
+                    page.next = Some(ListCursor::of(&d, ms));
+                    page.deliveries.push(d);
+                }
                 None => {
                     let mut zrem = redis::cmd("ZREM");
                     zrem.arg(&set).arg(&id);
@@ -361,7 +388,10 @@ impl RedisQueue {
                 }
             }
         }
-        Ok(out)
+        if !more {
+            page.next = None;
+        }
+        Ok(page)
     }
 
     pub async fn redeliver(

@@ -76,6 +76,52 @@ pub struct Delivery {
     pub attempts: Vec<Attempt>,
 }
 
+/// A place in a list of deliveries, most recently changed first: the last one listed, by
+/// when it last changed and its id (ties broken by id, descending). Written
+/// `<unix ms>-<id>`, opaque to callers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    pub changed_ms: i64,
+    pub id: String,
+}
+
+impl ListCursor {
+    pub fn of(d: &Delivery, changed_ms: i64) -> ListCursor {
+        ListCursor {
+            changed_ms,
+            id: d.id.clone(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ListCursor> {
+        let (ms, id) = s.split_once('-')?;
+        let digits = !ms.is_empty() && ms.len() <= 15 && ms.bytes().all(|b| b.is_ascii_digit());
+        (digits && !id.is_empty()).then(|| ListCursor {
+            changed_ms: ms.parse().unwrap_or_default(),
+            id: id.to_string(),
+        })
+    }
+
+    /// Whether an entry changed at `changed_ms` with `id` comes after this cursor.
+    pub fn before(&self, changed_ms: i64, id: &str) -> bool {
+        (changed_ms, id) < (self.changed_ms, self.id.as_str())
+    }
+}
+
+impl std::fmt::Display for ListCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.changed_ms, self.id)
+    }
+}
+
+/// A page of deliveries, most recently changed first.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryPage {
+    pub deliveries: Vec<Delivery>,
+    /// Where the next page starts; `None` when nothing follows.
+    pub next: Option<ListCursor>,
+}
+
 /// What finishing an attempt made of the delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -121,6 +167,24 @@ pub fn jittered(schedule: &[u64]) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_cursors() {
+        let c = ListCursor::parse("1794297600000-evt_ab-1").unwrap();
+        assert_eq!(
+            (c.changed_ms, c.id.as_str()),
+            (1_794_297_600_000, "evt_ab-1")
+        );
+        assert_eq!(c.to_string(), "1794297600000-evt_ab-1");
+        for bad in ["", "-x", "12-", "a-x", "1234567890123456-x"] {
+            assert_eq!(ListCursor::parse(bad), None, "{bad}");
+        }
+        // Newest first: an older change, or the same instant with a smaller id, follows.
+        assert!(c.before(1_794_297_599_999, "evt_zz"));
+        assert!(c.before(1_794_297_600_000, "evt_aa"));
+        assert!(!c.before(1_794_297_600_000, "evt_ab-1"));
+        assert!(!c.before(1_794_297_600_001, "evt_00"));
+    }
 
     #[test]
     fn the_default_schedule_spans_more_than_a_day() {

@@ -68,6 +68,11 @@ static INDEX: LazyLock<Regex> =
 /// The line index of an E3 path: `inputPrestations[2]`.
 static LINE_INDEX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"inputPrestations\[(\d{1,4})\]").expect("static regex"));
+/// A line's field named anywhere in a message, e.g. a business error's
+/// `(champ inputDemandePaiement[0].inputPrestations[0].dateDebutEmploi)`.
+static LINE_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"inputPrestations\[(\d{1,4})\]\.([A-Za-z0-9]+)").expect("static regex")
+});
 /// An indexed root that is not a line, e.g. `inputDemandePaiement[1]` (the invoice's index in
 /// the batch, not a line's).
 static INDEXED_ROOT: LazyLock<Regex> =
@@ -217,6 +222,16 @@ pub fn field_for_invoice(code: &UrssafCode, message: &str) -> Option<String> {
                 Some(None) => None,
                 None => Some(rel.to_string()),
             };
+        }
+    }
+    // A line's field named in a business error's description: the line, not the invoice
+    // (`ERR_LIEN_PARTICULIER_PRESTATAIRE` on a line's `dateDebutEmploi`).
+    if let Some(c) = LINE_PATH.captures(message) {
+        if let (Some(i), Some(rel)) = (
+            c.get(1),
+            c.get(2).and_then(|f| lookup(INVOICE_FIELDS, f.as_str())),
+        ) {
+            return Some(format!("/lines/{}{rel}", i.as_str()));
         }
     }
     if let Some(rel) = code.invoice_field() {

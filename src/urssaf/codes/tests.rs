@@ -141,6 +141,37 @@ fn invoice_fields() {
 }
 
 #[test]
+fn line_level_business_errors_point_at_the_line() {
+    // As Urssaf (and the simulator) word them: the field in the description, no colon.
+    let at = |code: &str, m: &str| field_for_invoice(&UrssafCode::parse(code), m);
+    assert_eq!(
+        at(
+            "ERR_LIEN_PARTICULIER_PRESTATAIRE",
+            "Aucun lien actif (champ inputDemandePaiement[0].inputPrestations[0].dateDebutEmploi)"
+        )
+        .as_deref(),
+        Some("/lines/0/service_start")
+    );
+    assert_eq!(
+        at(
+            "ERR_DATE_FUTUR",
+            "Période dans le futur (champ [1].inputPrestations[2].dateFinEmploi)"
+        )
+        .as_deref(),
+        Some("/lines/2/service_end")
+    );
+    // The invoice's own dates stay on the invoice.
+    assert_eq!(
+        at(
+            "ERR_LIEN_PARTICULIER_PRESTATAIRE",
+            "Aucun lien actif (champ inputDemandePaiement[0].dateDebutEmploi)"
+        )
+        .as_deref(),
+        Some("/service_start")
+    );
+}
+
+#[test]
 fn invoice_paths_with_batch_index() {
     // Urssaf's (and the simulator's) E3 paths start with the invoice's index in the batch:
     // the pointer is relative to the invoice, the line index comes from `inputPrestations`.

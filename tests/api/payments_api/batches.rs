@@ -136,3 +136,30 @@ async fn a_batch_whose_answers_are_all_lost_is_reconciled() {
         }
     }
 }
+
+/// Urssaf names a line's date in its business error (`inputPrestations[0].dateDebutEmploi`):
+/// the error points at that line, not at the invoice.
+#[tokio::test]
+async fn a_line_level_urssaf_error_points_at_the_line() {
+    let app = spawn_app().await;
+    // Active from the 10th: the services from the 2nd predate the link.
+    app.set_clock(&at(last_month(10), 0)).await;
+    let (s, _, b) = app.register(TENANT_A.id, &client_body()).await;
+    assert_eq!(s, 201, "{b}");
+    app.set_clock(&at(last_month(20), 12)).await;
+    let client = b["client_id"].as_str().unwrap();
+    let (s, _, b) = app
+        .submit(TENANT_A.id, vec![invoice(client, &number("LINE"))])
+        .await;
+    assert_eq!(s, 422, "{b}");
+    let errors = b["results"][0]["errors"].as_array().unwrap();
+    let on_the_line: Vec<&Value> = errors
+        .iter()
+        .filter(|e| e["pointer"] == "/invoices/0/lines/0/service_start")
+        .collect();
+    assert_eq!(on_the_line.len(), 1, "{b}");
+    assert_eq!(
+        on_the_line[0]["urssaf"]["code"], "ERR_LIEN_PARTICULIER_PRESTATAIRE",
+        "{b}"
+    );
+}

@@ -3,6 +3,7 @@
 
 mod drain;
 mod first_hour;
+mod ids;
 mod logs;
 mod tenant_files;
 
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::{get_json, read, text, TestApp, TENANT_A};
 
-const BIN: &str = env!("CARGO_BIN_EXE_urssaf-gateway");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_urssaf-gateway");
 
 pub(crate) struct Running {
     child: Child,

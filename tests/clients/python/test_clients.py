@@ -3,6 +3,8 @@
 Run by .ci/clients against a real gateway on its embedded default:
   GATEWAY_URL, GATEWAY_API_KEY  the gateway and the demo tenant's key
   SIMULATOR_URL                 the embedded simulator (its admin API backdates the activation)
+  WEBHOOK_PORT, WEBHOOK_SECRET  where this test receives the demo tenant's webhooks, and their
+                                secret (the gateway is started with them)
 
 Written the way an integrator uses the generated package: typed models in, typed models out,
 `sync_detailed` to see the status. mypy --strict runs on this file before it runs.
@@ -15,14 +17,22 @@ import json
 import os
 import re
 import sys
+import threading
+import time
 import traceback
 import urllib.request
 import uuid
 from collections.abc import Callable
 from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook
 
 from urssaf_gateway_client import AuthenticatedClient
 from urssaf_gateway_client.api.clients import find_client_by_email, get_client, register_client
+from urssaf_gateway_client.api.events import list_events
+from urssaf_gateway_client.api.webhooks import list_webhook_deliveries
 from urssaf_gateway_client.api.payment_requests import (
     get_payment_request,
     search_payment_requests,
@@ -33,11 +43,16 @@ from urssaf_gateway_client.models import (
     AddressInput,
     BankAccountInput,
     BirthPlaceInput,
+    ClientAccountChanged,
     ClientDetails,
+    DeliveryStatus,
+    EventList,
+    FeedPaymentRequestStatusChanged,
     InvoiceInput,
     LineInput,
     Outcome,
     PaymentRequest,
+    PaymentRequestStatusChanged,
     PaymentState,
     Problem,
     ProblemCode,
@@ -49,6 +64,7 @@ from urssaf_gateway_client.models import (
     SubmitResults,
     Title,
     Unit,
+    WebhookDeliveries,
 )
 
 MONEY = re.compile(r"^[0-9]+\.[0-9]{2}$")
@@ -72,6 +88,48 @@ def months() -> tuple[dt.date, dt.date, dt.date]:
     return last_month, month_before, last_month_end
 
 
+Event = PaymentRequestStatusChanged | ClientAccountChanged
+
+
+def parse_event(payload: dict[str, Any]) -> Event:
+    """A webhook body as the typed event its `type` names (the spec's discriminator)."""
+    if payload["type"] == "payment_request.status_changed":
+        return PaymentRequestStatusChanged.from_dict(payload)
+    return ClientAccountChanged.from_dict(payload)
+
+
+class Receiver:
+    """The demo tenant's webhook: each request verified with the Standard Webhooks library
+    (400 when it does not verify), then read as a typed event."""
+
+    def __init__(self, port: int, secret: str) -> None:
+        self.events: list[Event] = []
+        self.refused = 0
+        webhook = Webhook(secret)
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                try:
+                    payload = webhook.verify(body, headers)
+                except Exception:  # noqa: BLE001 - any refusal is a failed check
+                    receiver.refused += 1
+                    self.send_response(400)
+                else:
+                    assert isinstance(payload, dict)
+                    receiver.events.append(parse_event(payload))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
 class Scenario:
     """One integrator's session; each step uses what the previous ones returned."""
 
@@ -84,6 +142,7 @@ class Scenario:
         self.last_month, self.month_before, self.last_month_end = months()
         self.client_id = ""
         self.accepted: dict[str, str] = {}  # invoice number -> payment request id
+        self.receiver = Receiver(int(env("WEBHOOK_PORT")), env("WEBHOOK_SECRET"))
 
     # ---------------------------------------------------------------- fixtures
     def invoice(self, number: str, month: dt.date, quantity: str, unit_price: str, vat_rate: str) -> InvoiceInput:
@@ -263,6 +322,41 @@ class Scenario:
         assert res.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE, res.status_code
         assert isinstance(problem, Problem) and problem.code == ProblemCode.PAYLOAD_TOO_LARGE, res.content
 
+    def events(self) -> None:
+        """The accepted requests move from integrated (10) to awaiting the client's validation
+        (20) at the simulator: the change arrives as a signed webhook, is in the feed, and is
+        listed among the deliveries, each typed by its `type`."""
+        mine = set(self.accepted.values())
+        deadline = time.monotonic() + 30
+        change: PaymentRequestStatusChanged | None = None
+        while change is None:
+            assert time.monotonic() < deadline, f"no webhook for {sorted(mine)}: {self.receiver.events}"
+            for event in list(self.receiver.events):
+                if isinstance(event, PaymentRequestStatusChanged) and event.data.id in mine:
+                    change = event
+            time.sleep(0.2)
+        assert self.receiver.refused == 0
+        assert change.data.status.state == PaymentState.AWAITING_CLIENT_VALIDATION, change.to_dict()
+        assert change.data.previous_state == PaymentState.INTEGRATED, change.to_dict()
+        assert change.data.previous_urssaf_code == "10"
+        assert change.id.startswith("evt_")
+
+        feed = list_events.sync(client=self.api, limit=100)
+        assert isinstance(feed, EventList), feed
+        listed = [e for e in feed.events if isinstance(e, FeedPaymentRequestStatusChanged) and e.id == change.id]
+        assert len(listed) == 1, [e.to_dict() for e in feed.events]
+        assert listed[0].data.status.state == change.data.status.state
+        assert listed[0].data.previous_state == PaymentState.INTEGRATED
+        assert listed[0].cursor
+
+        deliveries = list_webhook_deliveries.sync(client=self.api, status=DeliveryStatus.DELIVERED, limit=100)
+        assert isinstance(deliveries, WebhookDeliveries), deliveries
+        sent = [d.payload for d in deliveries.deliveries if d.id == change.id]
+        assert len(sent) == 1, [d.id for d in deliveries.deliveries]
+        payload = sent[0]
+        assert isinstance(payload, PaymentRequestStatusChanged), payload
+        assert payload.data.previous_state == PaymentState.INTEGRATED
+
     # ---------------------------------------------------------------- helpers
     def search_with(self, criteria: SearchPaymentRequests) -> SearchResults:
         res = search_payment_requests.sync_detailed(client=self.api, body=criteria)
@@ -288,6 +382,7 @@ def main() -> int:
         ("getPaymentRequest (+ 404 problem)", scenario.read_one),
         ("searchPaymentRequests: ids, invoice numbers, period", scenario.search),
         ("submitPaymentRequests: 413 problem", scenario.too_large),
+        ("webhook (standardwebhooks) + listEvents + listWebhookDeliveries: typed events", scenario.events),
     ]
     passed = failed = 0
     for name, step in steps:

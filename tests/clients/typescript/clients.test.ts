@@ -3,15 +3,19 @@
 // Run by .ci/clients against a real gateway on its embedded default:
 //   GATEWAY_URL, GATEWAY_API_KEY  the gateway and the demo tenant's key
 //   SIMULATOR_URL                 the embedded simulator (its admin API backdates the activation)
+//   WEBHOOK_PORT, WEBHOOK_SECRET  where this test receives the demo tenant's webhooks, and their
+//                                 secret (the gateway is started with them)
 //
 // Compiled with `tsc --strict` first: the type assertions below fail the build when the spec
 // loses a required field, a date format, an enum or an operationId.
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
 import { test } from "node:test";
 
 import createClient from "openapi-fetch";
+import { Webhook } from "standardwebhooks";
 
 import type { components, operations, paths } from "./generated/schema.js";
 
@@ -44,6 +48,13 @@ expectType<Equal<operations["submitPaymentRequests"]["responses"][413]["content"
 // Each operation the test uses exists under its stable id.
 type Used = "registerClient" | "getClient" | "findClientByEmail" | "submitPaymentRequests" | "getPaymentRequest" | "searchPaymentRequests";
 expectType<Equal<Used extends keyof operations ? true : false, true>>();
+
+// Events: a webhook body is one of the event types, told apart by `type`; a feed item is the
+// same plus its cursor; `limit` and `wait` are numbers.
+type Event = Schemas["Event"];
+expectType<Equal<Event["type"], "payment_request.status_changed" | "client.account_changed">>();
+expectType<Equal<operations["listWebhookDeliveries"]["parameters"]["query"] extends { limit?: number } | undefined ? true : false, true>>();
+expectType<Equal<operations["listEvents"]["parameters"]["query"] extends { limit?: number; wait?: number } | undefined ? true : false, true>>();
 
 // What the server sends must be what the types say: the key lists below are checked against
 // the types at compile time and against the answers at run time.
@@ -82,6 +93,31 @@ const monthBefore = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 
 const on = (month: Date, d: number): string => day(new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), d)));
 
 const state = { clientId: "", accepted: new Map<string, string>() /* invoice number → id */ };
+
+// The demo tenant's webhook: each request verified with the Standard Webhooks library (400
+// when it does not verify), its body kept as the typed event.
+const received: Event[] = [];
+let refused = 0;
+const hooks = new Webhook(env("WEBHOOK_SECRET"));
+const receiver = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
+    try {
+      // The library returns what it parsed; the spec says it is an event.
+      received.push(hooks.verify(Buffer.concat(chunks).toString("utf8"), headers) as Event);
+      res.statusCode = 204;
+    } catch {
+      refused += 1;
+      res.statusCode = 400;
+    }
+    res.end();
+  });
+});
+receiver.listen(Number(env("WEBHOOK_PORT")), "127.0.0.1");
+receiver.unref();
 let broken = false;
 
 /** Later steps use what earlier ones made: after a failure they are skipped. */
@@ -283,4 +319,41 @@ step("submitPaymentRequests: 413 problem", async () => {
   assert.equal(response.status, 413);
   assert.equal(data, undefined);
   assert.equal(error?.code, "payload_too_large");
+});
+
+step("webhook (standardwebhooks) + listEvents + listWebhookDeliveries: typed events", async () => {
+  // The accepted requests move from integrated (10) to awaiting the client's validation (20).
+  const mine = new Set(state.accepted.values());
+  const deadline = Date.now() + 30_000;
+  let change: Schemas["PaymentRequestStatusChanged"] | undefined;
+  while (!change) {
+    assert.ok(Date.now() < deadline, `no webhook for ${[...mine].join(", ")}: ${JSON.stringify(received)}`);
+    for (const e of received) {
+      // Narrowed on `type`: `data` is the payment request, with no cast.
+      if (e.type === "payment_request.status_changed" && mine.has(e.data.id)) change = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(refused, 0);
+  assert.equal(change.data.status.state, "awaiting_client_validation");
+  assert.equal(change.data.previous_state, "integrated");
+  assert.equal(change.data.previous_urssaf_code, "10");
+
+  const { data: feed, error } = await api.GET("/v1/events", { params: { query: { limit: 100 } } });
+  assert.ok(feed, JSON.stringify(error));
+  const listed = feed.events.filter((e) => e.id === change.id);
+  assert.equal(listed.length, 1);
+  const item = listed[0];
+  assert.ok(item && item.type === "payment_request.status_changed");
+  assert.equal(item.data.status.state, change.data.status.state);
+  assert.equal(item.data.previous_state, "integrated");
+  assert.ok(item.cursor);
+
+  const { data: page, error: e2 } = await api.GET("/v1/webhook-deliveries", {
+    params: { query: { status: "delivered", limit: 100 } },
+  });
+  assert.ok(page, JSON.stringify(e2));
+  const sent = page.deliveries.find((d) => d.id === change.id)?.payload;
+  assert.ok(sent && sent.type === "payment_request.status_changed");
+  assert.equal(sent.data.previous_state, "integrated");
 });
