@@ -14,12 +14,14 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::api::{self, AppState};
-use crate::campaign::check::{self, CheckBoard};
+use crate::campaign::check::CheckBoard;
+use crate::campaign::fleet_check::{CheckTasks, FleetCheck};
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
 use crate::events::poller::{Poller, PollerTasks};
 use crate::events::webhook::{Deliveries, WebhookSink, WorkerGuard};
 use crate::events::Events;
+use crate::fleet::Fleet;
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
@@ -38,7 +40,10 @@ pub struct Application {
     draining: api::drain::Draining,
     drain: Duration,
     /// The periodic tenant check (`check.interval_seconds`), stopped with the server.
-    check_task: Option<tokio::task::JoinHandle<()>>,
+    check_tasks: Option<CheckTasks>,
+    /// This replica's membership of the fleet, and its heartbeat.
+    fleet: Fleet,
+    fleet_task: Option<tokio::task::JoinHandle<()>>,
     /// Webhook deliveries: the handle, and the worker (stopped when this is dropped).
     deliveries: Deliveries,
     webhook_worker: Option<WorkerGuard>,
@@ -58,7 +63,12 @@ impl Application {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let metrics = Metrics::new();
+        let metrics = Metrics::with_per_tenant_labels(settings.metrics.per_tenant_labels);
+        let store = RedisStore::new(&settings.redis, metrics.clone()).map_err(|e| vec![e])?;
+        let fleet = Fleet::new(store.clone(), metrics.clone());
+        // The first count before the first request: a replica joining a fleet takes only its
+        // share from the start.
+        fleet.beat().await;
         let mut demo_api_key = None;
         let mut simulator = None;
 
@@ -101,7 +111,8 @@ impl Application {
             settings.clone(),
             embedded_host,
             simulator.as_ref().map(|(s, _)| s.clone()),
-        );
+        )
+        .shared_by(fleet.size());
         let tenants = Arc::new(TenantRegistry::start(factory, fixed).await);
         tenants
             .clone()
@@ -110,7 +121,6 @@ impl Application {
 
         let http =
             http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
-        let store = RedisStore::new(&settings.redis, metrics.clone()).map_err(|e| vec![e])?;
         let deliveries = Deliveries::new(
             store.clone(),
             tenants.clone(),
@@ -157,7 +167,7 @@ impl Application {
             urssaf,
             metrics: metrics.clone(),
             idempotency: IdempotencyStore::new(
-                store,
+                store.clone(),
                 Duration::from_secs(settings.idempotency.ttl_seconds),
                 Duration::from_secs(settings.idempotency.in_flight_ttl_seconds),
             ),
@@ -167,16 +177,19 @@ impl Application {
 
         let check_every = Duration::from_secs(settings.check.interval_seconds);
         let checks = CheckBoard::new(check_every);
-        let check_task = (!check_every.is_zero()).then(|| {
-            tokio::spawn(check::run_periodically(
-                state.urssaf.clone(),
-                state.tenants.clone(),
-                metrics.clone(),
-                checks.clone(),
-                check_every,
-                settings.check.concurrency,
-            ))
+        let check_tasks = (!check_every.is_zero()).then(|| {
+            FleetCheck {
+                urssaf: state.urssaf.clone(),
+                tenants: state.tenants.clone(),
+                metrics: metrics.clone(),
+                board: checks.clone(),
+                interval: check_every,
+                concurrency: settings.check.concurrency,
+                store: store.clone(),
+            }
+            .spawn()
         });
+        let fleet_task = fleet.spawn();
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(|e| {
@@ -281,7 +294,9 @@ impl Application {
             ready,
             draining,
             drain: Duration::from_secs(settings.server.drain_seconds),
-            check_task,
+            check_tasks,
+            fleet,
+            fleet_task,
             deliveries,
             webhook_worker,
             event_tasks,
@@ -314,9 +329,13 @@ impl Application {
             tokio::spawn(m);
         }
         let result = self.server.await;
-        if let Some(task) = self.check_task {
+        if let Some(tasks) = self.check_tasks {
+            tasks.stop().await;
+        }
+        if let Some(task) = self.fleet_task {
             task.abort();
         }
+        self.fleet.leave().await;
         drop(self.webhook_worker);
         if let Some(tasks) = self.event_tasks {
             tasks.stop().await;

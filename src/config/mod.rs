@@ -19,8 +19,8 @@ pub use self::events::EventsSettings;
 pub use self::redis::{RedisMode, RedisServer, RedisSettings};
 pub use self::sections::{
     AdminSettings, CheckSettings, EmbeddedSimulatorSettings, Environment, IdempotencySettings,
-    LimitSettings, LogFormat, LogSettings, ServerSettings, TokenAuthStyle, TokenSettings,
-    UpstreamSettings,
+    LimitSettings, LogFormat, LogSettings, MetricsSettings, ServerSettings, TokenAuthStyle,
+    TokenSettings, UpstreamSettings,
 };
 pub use tenant::{tenant_file_id, TenantSettings};
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
@@ -40,6 +40,7 @@ pub struct Settings {
     pub idempotency: IdempotencySettings,
     pub simulator: EmbeddedSimulatorSettings,
     pub check: CheckSettings,
+    pub metrics: MetricsSettings,
     pub tenants: BTreeMap<String, TenantSettings>,
     /// A directory of `<tenant id>.yaml` / `.toml` files, read again while running.
     pub tenants_dir: Option<PathBuf>,
@@ -63,6 +64,7 @@ struct RawSettings {
     idempotency: IdempotencySettings,
     simulator: EmbeddedSimulatorSettings,
     check: CheckSettings,
+    metrics: MetricsSettings,
     #[serde(default)]
     tenants: BTreeMap<String, tenant::RawTenant>,
     tenants_dir: Option<PathBuf>,
@@ -162,6 +164,7 @@ impl Settings {
             idempotency: raw.idempotency,
             simulator: raw.simulator,
             check: raw.check,
+            metrics: raw.metrics,
             tenants,
             tenants_dir: raw.tenants_dir,
             tenants_reload_seconds: raw.tenants_reload_seconds,

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use super::{Endpoints, Source, Tenant, TenantLimiter, TenantSpec, Tenants};
 use crate::config::{Environment, LimitSettings, Settings, TenantSettings};
+use crate::fleet::FleetSize;
 use crate::simulator::Simulator;
 
 /// What a tenant is built from besides its own settings.
@@ -27,6 +28,8 @@ pub struct Factory {
     embedded_host: Option<String>,
     /// The in-process simulator: tenants added later must be known to it too.
     simulator: Option<Simulator>,
+    /// The live replica count the tenants' rates are split by.
+    fleet: FleetSize,
 }
 
 pub struct TenantRegistry {
@@ -68,7 +71,14 @@ impl Factory {
             settings,
             embedded_host,
             simulator,
+            fleet: FleetSize::default(),
         }
+    }
+
+    /// Tenants' rate limits are split between the replicas `fleet` counts.
+    pub fn shared_by(mut self, fleet: FleetSize) -> Factory {
+        self.fleet = fleet;
+        self
     }
 
     fn limits(&self) -> &LimitSettings {
@@ -93,7 +103,8 @@ impl Factory {
             t.max_concurrent.unwrap_or(l.tenant_concurrency),
             t.rate_per_second.unwrap_or(l.tenant_rate_per_second),
             l.tenant_burst,
-        );
+        )
+        .shared_by(self.fleet.clone());
         let tenant = Tenant::new(
             TenantSpec {
                 id: id.to_string(),
