@@ -52,6 +52,16 @@ impl FleetSize {
     }
 }
 
+/// The heartbeat task, stopped when dropped (a replica stopped, or dropped whole in a test,
+/// must stop counting itself in).
+pub struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// This replica's membership of the fleet.
 #[derive(Clone)]
 pub struct Fleet {
@@ -97,16 +107,16 @@ impl Fleet {
         }
     }
 
-    /// Heartbeats every [`BEAT_EVERY`] until aborted. Nothing to do without Redis.
-    pub fn spawn(&self) -> Option<tokio::task::JoinHandle<()>> {
+    /// Heartbeats every [`BEAT_EVERY`] until the guard is dropped. Nothing to do without Redis.
+    pub fn spawn(&self) -> Option<Heartbeat> {
         self.store.as_ref()?;
         let me = self.clone();
-        Some(tokio::spawn(async move {
+        Some(Heartbeat(tokio::spawn(async move {
             loop {
-                me.beat().await;
                 tokio::time::sleep(BEAT_EVERY).await;
+                me.beat().await;
             }
-        }))
+        })))
     }
 
     /// Leaves the fleet (on a graceful stop), so that the others take up its share at their

@@ -21,7 +21,7 @@ use crate::demo;
 use crate::events::poller::{Poller, PollerTasks};
 use crate::events::webhook::{Deliveries, WebhookSink, WorkerGuard};
 use crate::events::Events;
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, Heartbeat};
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
@@ -43,7 +43,7 @@ pub struct Application {
     check_tasks: Option<CheckTasks>,
     /// This replica's membership of the fleet, and its heartbeat.
     fleet: Fleet,
-    fleet_task: Option<tokio::task::JoinHandle<()>>,
+    heartbeat: Option<Heartbeat>,
     /// Webhook deliveries: the handle, and the worker (stopped when this is dropped).
     deliveries: Deliveries,
     webhook_worker: Option<WorkerGuard>,
@@ -189,7 +189,7 @@ impl Application {
             }
             .spawn()
         });
-        let fleet_task = fleet.spawn();
+        let heartbeat = fleet.spawn();
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(|e| {
@@ -296,7 +296,7 @@ impl Application {
             drain: Duration::from_secs(settings.server.drain_seconds),
             check_tasks,
             fleet,
-            fleet_task,
+            heartbeat,
             deliveries,
             webhook_worker,
             event_tasks,
@@ -332,9 +332,7 @@ impl Application {
         if let Some(tasks) = self.check_tasks {
             tasks.stop().await;
         }
-        if let Some(task) = self.fleet_task {
-            task.abort();
-        }
+        drop(self.heartbeat);
         self.fleet.leave().await;
         drop(self.webhook_worker);
         if let Some(tasks) = self.event_tasks {

@@ -52,6 +52,16 @@ impl CheckTasks {
     }
 }
 
+/// Dropped without [`CheckTasks::stop`] (the application dropped at once): the tasks stop,
+/// the lease lapses.
+impl Drop for CheckTasks {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
 struct Runner {
     check: FleetCheck,
     leases: Arc<Leases>,
