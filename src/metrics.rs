@@ -333,6 +333,11 @@ impl Metrics {
         }
     }
 
+    /// A tenant's pending webhook deliveries, as this replica last saw them.
+    pub fn webhook_pending_of(&self, tenant: &str) -> Option<i64> {
+        self.pending_by_tenant.lock().get(tenant).copied()
+    }
+
     /// Forgets the pending deliveries of tenants gone (removed, or their webhook unset).
     pub fn webhook_pending_keep(&self, keep: impl Fn(&str) -> bool) {
         let mut by_tenant = self.pending_by_tenant.lock();
