@@ -1,6 +1,6 @@
 //! How many replicas serve together, so that a limit meant for the fleet is split between them
 //! instead of multiplied: each replica heartbeats into one Redis sorted set
-//! (`<prefix>:fleet:replicas`, member = replica id, score = Redis's own clock in ms), prunes
+//! (`<prefix>:{fleet}:replicas`, member = replica id, score = Redis's own clock in ms), prunes
 //! the members not seen for [`STALE_AFTER`] and reads the count back, in one script every
 //! [`BEAT_EVERY`]. Requests only read the count kept in memory: no Redis command per request.
 //!
@@ -92,7 +92,7 @@ impl Fleet {
         let Some(store) = &self.store else {
             return;
         };
-        let key = store.key(&["fleet", "replicas"]);
+        let key = store.tenant_key("fleet", &["replicas"]);
         let stale = STALE_AFTER.as_millis().to_string();
         let live: Result<i64, _> = store
             .run_script(&self.script, &[&key], &[&self.replica, &stale])
@@ -125,7 +125,7 @@ impl Fleet {
         let Some(store) = &self.store else {
             return;
         };
-        let key = store.key(&["fleet", "replicas"]);
+        let key = store.tenant_key("fleet", &["replicas"]);
         let _: Result<i64, _> = store
             .run(redis::cmd("ZREM").arg(&key).arg(&self.replica))
             .await;

@@ -1,6 +1,6 @@
 //! The periodic tenant check, once per fleet: the replica holding the check lease (the events
 //! poller's [`Leases`], one lease named `check` for all tenants) checks every tenant every
-//! `check.interval_seconds` and stores the round in Redis (`<prefix>:check:latest`, a hash:
+//! `check.interval_seconds` and stores the round in Redis (`<prefix>:{fleet}:check:latest`, a hash:
 //! `finished_at` in ms and `results` as JSON). Every replica reads the round back when it
 //! changes and shows it at `/checks` and in the `check` metrics: never on a request's path.
 //!
@@ -21,7 +21,7 @@ use crate::redis_store::RedisStore;
 use crate::tenant::{Tenant, TenantRegistry};
 use crate::urssaf::UrssafClient;
 
-/// The lease's hash tag: one lease for the whole fleet.
+/// The hash tag of the fleet's keys (the lease, the latest round): one lease for the fleet.
 const LEASE: &str = "fleet";
 /// A holder that died is replaced within this long.
 const LEASE_LIFETIME: Duration = Duration::from_secs(15);
@@ -130,7 +130,7 @@ impl Runner {
         let Some(store) = &self.check.store else {
             return shown;
         };
-        let key = store.key(&["check", "latest"]);
+        let key = store.tenant_key(LEASE, &["check", "latest"]);
         let Ok(finished) = store
             .run::<Option<i64>>(redis::cmd("HGET").arg(&key).arg("finished_at"))
             .await
@@ -185,7 +185,7 @@ impl Runner {
         record_metrics(&c.metrics, &results);
         if let Some(store) = &c.store {
             if let Ok(json) = serde_json::to_string(&results) {
-                let key = store.key(&["check", "latest"]);
+                let key = store.tenant_key(LEASE, &["check", "latest"]);
                 let mut set = redis::cmd("HSET");
                 set.arg(&key)
                     .arg("finished_at")
