@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod events;
+pub mod fleet;
 pub mod idempotency;
 pub mod metrics;
 pub mod redis_store;

@@ -14,12 +14,14 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::api::{self, AppState};
-use crate::campaign::check::{self, CheckBoard};
+use crate::campaign::check::CheckBoard;
+use crate::campaign::fleet_check::{CheckTasks, FleetCheck};
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
 use crate::events::poller::{Poller, PollerTasks};
 use crate::events::webhook::{Deliveries, WebhookSink, WorkerGuard};
 use crate::events::Events;
+use crate::fleet::{Fleet, Heartbeat};
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
@@ -43,7 +45,10 @@ pub struct Application {
     draining: api::drain::Draining,
     drain: Duration,
     /// The periodic tenant check (`check.interval_seconds`), stopped with the server.
-    check_task: Option<tokio::task::JoinHandle<()>>,
+    check_tasks: Option<CheckTasks>,
+    /// This replica's membership of the fleet, and its heartbeat.
+    fleet: Fleet,
+    heartbeat: Option<Heartbeat>,
     /// Webhook deliveries: the handle, and the worker (stopped when this is dropped).
     deliveries: Deliveries,
     webhook_worker: Option<WorkerGuard>,
@@ -79,7 +84,12 @@ impl Application {
             ),
             None => None,
         };
-        let metrics = Metrics::new();
+        let metrics = Metrics::with_per_tenant_labels(settings.metrics.per_tenant_labels);
+        let store = RedisStore::new(&settings.redis, metrics.clone()).map_err(|e| vec![e])?;
+        let fleet = Fleet::new(store.clone(), metrics.clone());
+        // The first count before the first request: a replica joining a fleet takes only its
+        // share from the start.
+        fleet.beat().await;
         let mut demo_api_key = None;
         let mut settled = Vec::new();
         let mut simulator = None;
@@ -128,7 +138,8 @@ impl Application {
             embedded_host,
             simulator.as_ref().map(|(s, _)| s.clone()),
         )
-        .with_metrics(metrics.clone());
+        .with_metrics(metrics.clone())
+        .shared_by(fleet.size());
         let tenants = Arc::new(TenantRegistry::start(factory, fixed).await);
         tenants
             .clone()
@@ -137,7 +148,6 @@ impl Application {
 
         let http =
             http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
-        let store = RedisStore::new(&settings.redis, metrics.clone()).map_err(|e| vec![e])?;
         let deliveries = Deliveries::new(
             store.clone(),
             tenants.clone(),
@@ -187,7 +197,7 @@ impl Application {
             urssaf,
             metrics: metrics.clone(),
             idempotency: IdempotencyStore::new(
-                store,
+                store.clone(),
                 Duration::from_secs(settings.idempotency.ttl_seconds),
                 Duration::from_secs(settings.idempotency.in_flight_ttl_seconds),
             ),
@@ -197,19 +207,21 @@ impl Application {
 
         let check_every = Duration::from_secs(settings.check.interval_seconds);
         let checks = CheckBoard::new(check_every);
-        let check_task = (!check_every.is_zero()).then(|| {
+        let check_tasks = (!check_every.is_zero()).then(|| {
             let (done, first_round) = tokio::sync::oneshot::channel();
             settled.push(first_round);
-            tokio::spawn(check::run_periodically(
-                state.urssaf.clone(),
-                state.tenants.clone(),
-                metrics.clone(),
-                checks.clone(),
-                check_every,
-                settings.check.concurrency,
-                Some(done),
-            ))
+            FleetCheck {
+                urssaf: state.urssaf.clone(),
+                tenants: state.tenants.clone(),
+                metrics: metrics.clone(),
+                board: checks.clone(),
+                interval: check_every,
+                concurrency: settings.check.concurrency,
+                store: store.clone(),
+            }
+            .spawn(Some(done))
         });
+        let heartbeat = fleet.spawn();
 
         let port = listener
             .local_addr()
@@ -307,7 +319,9 @@ impl Application {
             ready,
             draining,
             drain: Duration::from_secs(settings.drain_seconds()),
-            check_task,
+            check_tasks,
+            fleet,
+            heartbeat,
             deliveries,
             webhook_worker,
             event_tasks,
@@ -349,9 +363,11 @@ impl Application {
             tokio::spawn(m);
         }
         let result = self.server.await;
-        if let Some(task) = self.check_task {
-            task.abort();
+        if let Some(tasks) = self.check_tasks {
+            tasks.stop().await;
         }
+        drop(self.heartbeat);
+        self.fleet.leave().await;
         drop(self.webhook_worker);
         if let Some(tasks) = self.event_tasks {
             tasks.stop().await;

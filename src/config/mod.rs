@@ -21,8 +21,8 @@ pub use self::events::EventsSettings;
 pub use self::redis::{RedisMode, RedisServer, RedisSettings};
 pub use self::sections::{
     AdminSettings, CheckSettings, EmbeddedSimulatorSettings, Environment, IdempotencySettings,
-    LimitSettings, LogFormat, LogSettings, ServerSettings, TokenAuthStyle, TokenSettings,
-    UpstreamSettings,
+    LimitSettings, LogFormat, LogSettings, MetricsSettings, ServerSettings, TokenAuthStyle,
+    TokenSettings, UpstreamSettings,
 };
 pub use show::show;
 pub use tenant::{check_id as check_tenant_id, tenant_file_id, TenantSettings};
@@ -46,6 +46,7 @@ pub struct Settings {
     pub idempotency: IdempotencySettings,
     pub simulator: EmbeddedSimulatorSettings,
     pub check: CheckSettings,
+    pub metrics: MetricsSettings,
     pub tenants: BTreeMap<String, TenantSettings>,
     /// A directory of `<tenant id>.yaml` / `.toml` files, read again while running.
     pub tenants_dir: Option<PathBuf>,
@@ -74,6 +75,7 @@ struct RawSettings {
     idempotency: IdempotencySettings,
     simulator: EmbeddedSimulatorSettings,
     check: CheckSettings,
+    metrics: MetricsSettings,
     #[serde(default)]
     tenants: BTreeMap<String, tenant::RawTenant>,
     tenants_dir: Option<PathBuf>,
@@ -162,6 +164,7 @@ impl Settings {
             idempotency: raw.idempotency,
             simulator: raw.simulator,
             check: raw.check,
+            metrics: raw.metrics,
             tenants,
             tenants_dir: raw.tenants_dir,
             tenants_reload_seconds: raw.tenants_reload_seconds,
