@@ -20,9 +20,12 @@ use prost::Message;
 use crate::helpers::{TestApp, TENANT_A};
 use crate::process::start;
 
-/// Every span received, from every export, with the attributes of the resource it came with.
+/// A span and the attributes of the resource it came with.
+type Exported = (Vec<KeyValue>, Span);
+
+/// Every span received, from every export.
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(Vec<KeyValue>, Span)>>>);
+struct Received(Arc<Mutex<Vec<Exported>>>);
 
 impl Received {
     fn keep(&self, req: ExportTraceServiceRequest) {
@@ -35,7 +38,7 @@ impl Received {
         }
     }
 
-    fn spans(&self) -> Vec<(Vec<KeyValue>, Span)> {
+    fn spans(&self) -> Vec<Exported> {
         self.0.lock().unwrap().clone()
     }
 }
@@ -126,7 +129,7 @@ async fn one_request(
     otlp: String,
     protocol: Option<&str>,
     received: &Received,
-) -> (crate::process::Running, [(Vec<KeyValue>, Span); 3]) {
+) -> (crate::process::Running, [Exported; 3]) {
     let app = TestApp::builder().no_gateway().start().await;
     let mut env: Vec<(String, String)> = app.gateway_env().to_vec();
     env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), otlp));
