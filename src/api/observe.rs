@@ -61,23 +61,7 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     // The server span (OpenTelemetry's HTTP conventions), continuing the caller's trace;
     // made only when traces are exported (log lines take their ids from the context).
-    let span = if otel::enabled() {
-        let span = tracing::info_span!(
-            "request",
-            otel.name = method,
-            otel.kind = "server",
-            http.request.method = method,
-            url.path = %req.path(),
-            http.route = tracing::field::Empty,
-            http.response.status_code = tracing::field::Empty,
-            otel.status_code = tracing::field::Empty,
-            request_id = %id,
-        );
-        otel::continue_trace(&span, req.headers());
-        span
-    } else {
-        tracing::Span::none()
-    };
+    let span = otel::server_span(&req, method, &id);
     let context = RequestContext {
         request_id: id.clone(),
         trace_id: otel::trace_id(&span, req.headers()),
@@ -113,12 +97,7 @@ pub async fn observe(
         .map(|t| t.0.clone());
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
-    otel::rename(&span, format!("{method} {route}"));
-    span.record("http.route", route.as_str());
-    span.record("http.response.status_code", status);
-    if status >= 500 {
-        span.record("otel.status_code", "ERROR");
-    }
+    otel::end_server_span(&span, method, &route, status);
     // Probes and scrapes are not traffic: neither counted nor logged at info.
     let probe = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
     if probe {

@@ -77,12 +77,17 @@ where
             let line = serde_json::json!({
                 "timestamp": timestamp.to_string(),
                 "level": "WARN",
+                "target": event.metadata().target(),
                 "message": MESSAGE,
                 "detail": detail,
             });
             writeln!(writer, "{line}")
         } else {
-            writeln!(writer, "{timestamp}  WARN {MESSAGE} detail={detail:?}")
+            let target = event.metadata().target();
+            writeln!(
+                writer,
+                "{timestamp}  WARN {target}: {MESSAGE} detail={detail:?}"
+            )
         }
     }
 }

@@ -1,6 +1,8 @@
-//! One JSON line per log event: time, level, message, the event's own fields, and the request
-//! and trace ids of the request being served (read from its task-local context, so every line
-//! written while serving a request carries them, whoever writes it).
+//! One JSON line per log event: time, level, target (the emitting module, so the gateway's
+//! lines are told from its libraries'), message, the event's own fields, the request and trace
+//! ids of the request being served (read from its task-local context, so every line written
+//! while serving a request carries them, whoever writes it) and the id of the span being run.
+//! Empty fields are left out.
 
 use std::fmt::Write as _;
 
@@ -30,17 +32,47 @@ where
         line.buf.push_str("\",\"level\":\"");
         line.buf.push_str(event.metadata().level().as_str());
         line.buf.push('"');
+        line.string("target", event.metadata().target());
         event.record(&mut line);
-        let _ = super::CONTEXT.try_with(|c| {
-            if !line.has_request_id {
-                line.string("request_id", &c.request_id);
-            }
-            if let Some(t) = &c.trace_id {
-                line.string("trace_id", t);
-            }
-        });
+        let ids = LineIds::of_current(line.has_request_id);
+        if let Some(r) = &ids.request_id {
+            line.string("request_id", r);
+        }
+        if let Some(t) = &ids.trace_id {
+            line.string("trace_id", t);
+        }
+        if let Some(s) = &ids.span_id {
+            line.string("span_id", s);
+        }
         line.buf.push_str("}\n");
         writer.write_str(&line.buf)
+    }
+}
+
+/// The ids a log line carries besides its own fields, each only when it has a value: the
+/// request's id (unless the event names one), the trace (the request's, else the running
+/// span's) and the running span.
+pub(super) struct LineIds {
+    pub(super) request_id: Option<String>,
+    pub(super) trace_id: Option<String>,
+    pub(super) span_id: Option<String>,
+}
+
+impl LineIds {
+    pub(super) fn of_current(event_has_request_id: bool) -> LineIds {
+        let (request_id, trace_id) = super::CONTEXT
+            .try_with(|c| {
+                let id = (!event_has_request_id && !c.request_id.is_empty())
+                    .then(|| c.request_id.clone());
+                (id, c.trace_id.clone())
+            })
+            .unwrap_or_default();
+        let (span_trace, span_id) = super::otel::current_ids().unzip();
+        LineIds {
+            request_id,
+            trace_id: trace_id.or(span_trace),
+            span_id,
+        }
     }
 }
 
@@ -96,7 +128,11 @@ fn bounded(value: &str) -> std::borrow::Cow<'_, str> {
 const LIST_FIELDS: &[&str] = &["urssaf_codes"];
 
 impl Visit for Line {
+    /// An empty value is left out: a field is there when it says something.
     fn record_str(&mut self, field: &Field, value: &str) {
+        if value.is_empty() {
+            return;
+        }
         if field.name() == "request_id" {
             self.has_request_id = true;
         }
@@ -104,11 +140,8 @@ impl Visit for Line {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "request_id" {
-            self.has_request_id = true;
-        }
         let text = format!("{value:?}");
-        self.string(field.name(), &text);
+        self.record_str(field, &text);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -165,6 +198,45 @@ mod tests {
         push_json_str(&mut b, "a\"b\\c\nd\u{1}é");
         let back: String = serde_json::from_str(&b).unwrap();
         assert_eq!(back, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn lines_name_their_target_and_leave_empty_fields_out() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt;
+
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let out = Buffer::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .event_format(JsonLines)
+                .with_writer(move || writer.clone()),
+        );
+        // A background task runs with an empty context (no request).
+        let context = crate::telemetry::RequestContext::default();
+        tracing::subscriber::with_default(subscriber, || {
+            crate::telemetry::CONTEXT.sync_scope(context, || {
+                tracing::info!(target: "actix_server::worker", codes = "", tenant = "acme", "background");
+            })
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(v["target"], "actix_server::worker", "{text}");
+        assert_eq!(v["tenant"], "acme", "{text}");
+        assert!(v.get("request_id").is_none(), "{text}");
+        assert!(v.get("codes").is_none(), "{text}");
+        assert!(v.get("span_id").is_none(), "no span: {text}");
     }
 
     #[test]

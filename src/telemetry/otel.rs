@@ -1,7 +1,8 @@
 //! OpenTelemetry traces, configured by the standard `OTEL_*` variables and off when no OTLP
 //! endpoint is set: a server span per request (continuing an incoming W3C `traceparent`),
 //! child spans for each Urssaf call, token fetch and Redis command, and `traceparent` sent on
-//! the Urssaf calls. Exported over OTLP/HTTP (protobuf).
+//! the Urssaf calls. Spans follow OpenTelemetry's HTTP semantic conventions. Exported over
+//! OTLP/HTTP (protobuf, the default) or OTLP/gRPC, as `OTEL_EXPORTER_OTLP_PROTOCOL` says.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -31,21 +32,205 @@ pub fn wanted(var: impl Fn(&str) -> Option<String>) -> bool {
         && (set("OTEL_EXPORTER_OTLP_ENDPOINT") || set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 }
 
-/// The tracer provider (batching, OTLP/HTTP); the SDK reads `OTEL_SERVICE_NAME`,
-/// `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER(_ARG)` and the exporter's variables.
-pub fn provider() -> Result<SdkTracerProvider, String> {
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let mut resource = opentelemetry_sdk::Resource::builder();
-    if std::env::var("OTEL_SERVICE_NAME").is_err() {
-        resource = resource.with_service_name("urssaf-gateway");
+/// The OTLP transports this build speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    HttpProtobuf,
+    Grpc,
+}
+
+/// The transport `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` (else `OTEL_EXPORTER_OTLP_PROTOCOL`)
+/// names: `http/protobuf` when unset (what the gateway always spoke, on 4318), `grpc` for a
+/// collector's 4317; `http/json` and anything else are refused by name rather than silently
+/// replaced.
+pub fn transport(var: impl Fn(&str) -> Option<String>) -> Result<Transport, String> {
+    let named = [
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+    ]
+    .into_iter()
+    .find_map(|k| var(k).filter(|v| !v.trim().is_empty()).map(|v| (k, v)));
+    let Some((key, value)) = named else {
+        return Ok(Transport::HttpProtobuf);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "http/protobuf" => Ok(Transport::HttpProtobuf),
+        "grpc" => Ok(Transport::Grpc),
+        _ => Err(format!(
+            "{key}={value} is not supported: use grpc or http/protobuf"
+        )),
     }
+}
+
+/// The tracer provider (batching, OTLP over HTTP or gRPC); the SDK reads `OTEL_SERVICE_NAME`,
+/// `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER(_ARG)` and the exporter's variables
+/// (endpoints, headers, timeout). Must be called inside the Tokio runtime: the gRPC channel
+/// runs on it.
+pub fn provider() -> Result<SdkTracerProvider, String> {
+    let builder = opentelemetry_otlp::SpanExporter::builder();
+    let exporter = match transport(|k| std::env::var(k).ok())? {
+        Transport::HttpProtobuf => builder.with_http().build(),
+        Transport::Grpc => builder.with_tonic().build(),
+    }
+    .map_err(|e| e.to_string())?;
     Ok(SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
-        .with_resource(resource.build())
+        .with_resource(resource())
         .build())
+}
+
+/// The service: `service.name` (`urssaf-gateway` unless the environment names it),
+/// `service.version` (this build's) and `service.instance.id` (a UUID per process), each
+/// left as the environment gives it when `OTEL_RESOURCE_ATTRIBUTES` sets it.
+fn resource() -> opentelemetry_sdk::Resource {
+    use opentelemetry::{Key, KeyValue};
+    let given = opentelemetry_sdk::Resource::builder().build();
+    let has = |k: &'static str| given.get(&Key::from_static_str(k)).is_some();
+    let mut resource = opentelemetry_sdk::Resource::builder();
+    let named = given
+        .get(&Key::from_static_str("service.name"))
+        .is_some_and(|v| !v.as_str().starts_with("unknown_service"));
+    if !named {
+        resource = resource.with_service_name("urssaf-gateway");
+    }
+    if !has("service.version") {
+        resource =
+            resource.with_attribute(KeyValue::new("service.version", env!("CARGO_PKG_VERSION")));
+    }
+    if !has("service.instance.id") {
+        resource = resource.with_attribute(KeyValue::new(
+            "service.instance.id",
+            uuid::Uuid::new_v4().to_string(),
+        ));
+    }
+    resource.build()
+}
+
+/// `url` as `url.full` may show it: credentials and query values replaced by `REDACTED`
+/// (a query may name a person: `?idClient=…` is an e-mail or an id), keys kept; no fragment.
+pub fn redacted_url(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    shown.set_fragment(None);
+    if !shown.username().is_empty() {
+        let _ = shown.set_username("REDACTED");
+    }
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("REDACTED"));
+    }
+    if url.query().is_some() {
+        let keys: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        shown.set_query(None);
+        if !keys.is_empty() {
+            let mut pairs = shown.query_pairs_mut();
+            for k in &keys {
+                pairs.append_pair(k, "REDACTED");
+            }
+        }
+    }
+    shown.into()
+}
+
+/// Records on a client `span` where its request goes: `url.full` (redacted),
+/// `server.address`, `server.port`. Nothing is computed when the span is not exported.
+pub fn record_destination(span: &tracing::Span, url: &reqwest::Url) {
+    if span.is_disabled() {
+        return;
+    }
+    span.record("url.full", redacted_url(url).as_str());
+    if let Some(host) = url.host_str() {
+        span.record("server.address", host);
+    }
+    if let Some(port) = url.port_or_known_default() {
+        span.record("server.port", port);
+    }
+}
+
+/// The server span of a request (OpenTelemetry's HTTP server conventions), continuing the
+/// caller's trace; `Span::none()` when traces are not exported. Named `{method}` until
+/// [`end_server_span`] knows the route.
+pub fn server_span(
+    req: &actix_web::dev::ServiceRequest,
+    method: &'static str,
+    request_id: &str,
+) -> tracing::Span {
+    if !enabled() {
+        return tracing::Span::none();
+    }
+    let info = req.connection_info();
+    let scheme = info.scheme();
+    let (address, port) = split_host(info.host(), scheme);
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    // Methods outside the known set are `_OTHER`, per the conventions (the name is `HTTP`).
+    let (method, name) = match method {
+        "OTHER" => ("_OTHER", "HTTP"),
+        m => (m, m),
+    };
+    let span = tracing::info_span!(
+        "request",
+        otel.name = name,
+        otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
+        http.request.method = method,
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        error.type = tracing::field::Empty,
+        url.scheme = scheme,
+        url.path = req.path(),
+        server.address = address,
+        server.port = port,
+        user_agent.original = user_agent,
+        request_id = request_id,
+    );
+    continue_trace(&span, req.headers());
+    span
+}
+
+/// Ends the server span's attributes once the answer is known: its name becomes
+/// `{method} {route}`, a 5xx marks it failed with `error.type` the status code.
+pub fn end_server_span(span: &tracing::Span, method: &'static str, route: &str, status: u16) {
+    if span.is_disabled() {
+        return;
+    }
+    let method = if method == "OTHER" { "HTTP" } else { method };
+    rename(span, format!("{method} {route}"));
+    span.record("http.route", route);
+    span.record("http.response.status_code", status);
+    if status >= 500 {
+        span.record("otel.status_code", "ERROR");
+        span.record("error.type", status.to_string().as_str());
+    }
+}
+
+/// `host[:port]` (from `Host`, or the forwarded host) as address and port, the port being
+/// the scheme's own when none is written.
+fn split_host<'a>(host: &'a str, scheme: &str) -> (&'a str, Option<u16>) {
+    let default = match scheme {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    };
+    // `[::1]:8080`: the port follows the bracket.
+    let (address, port) = match host.rfind(':') {
+        Some(i) if !host[i..].contains(']') => (&host[..i], host[i + 1..].parse().ok()),
+        _ => (host, default),
+    };
+    (address.trim_start_matches('[').trim_end_matches(']'), port)
+}
+
+/// The trace and span ids of the span being run (the innermost exported one), for log
+/// lines; `None` when traces are not exported or no span runs.
+pub fn current_ids() -> Option<(String, String)> {
+    if !enabled() {
+        return None;
+    }
+    let cx = tracing::Span::current().context();
+    let span = cx.span();
+    let sc = span.span_context();
+    sc.is_valid()
+        .then(|| (sc.trace_id().to_string(), sc.span_id().to_string()))
 }
 
 struct HeaderExtractor<'a>(&'a actix_web::http::header::HeaderMap);
@@ -148,6 +333,65 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
             ("OTEL_TRACES_EXPORTER", "none")
         ])));
+    }
+
+    #[test]
+    fn the_protocol_variables_choose_the_transport() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(transport(env(&[])), Ok(Transport::HttpProtobuf));
+        assert_eq!(
+            transport(env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")])),
+            Ok(Transport::Grpc)
+        );
+        assert_eq!(
+            transport(env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "HTTP/protobuf")])),
+            Ok(Transport::HttpProtobuf)
+        );
+        // The traces' own variable wins over the general one.
+        assert_eq!(
+            transport(env(&[
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+                ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc")
+            ])),
+            Ok(Transport::Grpc)
+        );
+        let refused = transport(env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]));
+        assert!(refused
+            .unwrap_err()
+            .contains("OTEL_EXPORTER_OTLP_PROTOCOL=http/json"));
+    }
+
+    #[test]
+    fn url_full_hides_query_values_and_credentials() {
+        let url = |s: &str| redacted_url(&reqwest::Url::parse(s).unwrap());
+        assert_eq!(
+            url("https://api.urssaf.fr/atp/v1/tiersPrestations/particulier?idClient=zoe%40example.org#x"),
+            "https://api.urssaf.fr/atp/v1/tiersPrestations/particulier?idClient=REDACTED"
+        );
+        assert_eq!(
+            url("http://u:p@127.0.0.1:8080/a?x=1&y=2"),
+            "http://REDACTED:REDACTED@127.0.0.1:8080/a?x=REDACTED&y=REDACTED"
+        );
+        assert_eq!(url("https://h/p"), "https://h/p");
+    }
+
+    #[test]
+    fn host_splits_into_address_and_port() {
+        assert_eq!(
+            split_host("gw.example:8443", "https"),
+            ("gw.example", Some(8443))
+        );
+        assert_eq!(split_host("gw.example", "https"), ("gw.example", Some(443)));
+        assert_eq!(split_host("gw.example", "http"), ("gw.example", Some(80)));
+        assert_eq!(split_host("[::1]:8080", "http"), ("::1", Some(8080)));
+        assert_eq!(split_host("[::1]", "http"), ("::1", Some(80)));
     }
 
     #[test]

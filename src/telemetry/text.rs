@@ -1,6 +1,6 @@
 //! One line per log event for people (`log.format = text`, or `auto` in a terminal): time,
-//! level, message, then the same fields as the JSON lines (`key=value`, quoted when a value
-//! has spaces), the request and trace ids included.
+//! level, target, message, then the same fields as the JSON lines (`key=value`, quoted when a
+//! value has spaces, empty ones left out), the request, trace and span ids included.
 
 use std::fmt::Write as _;
 
@@ -27,19 +27,22 @@ where
         let now = chrono::Utc::now();
         let _ = write!(
             line.head,
-            "{} {:>5} ",
+            "{} {:>5} {}: ",
             now.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-            event.metadata().level().as_str()
+            event.metadata().level().as_str(),
+            event.metadata().target()
         );
         event.record(&mut line);
-        let _ = super::CONTEXT.try_with(|c| {
-            if !line.has_request_id && !c.request_id.is_empty() {
-                line.field("request_id", &c.request_id);
-            }
-            if let Some(t) = &c.trace_id {
-                line.field("trace_id", t);
-            }
-        });
+        let ids = super::json::LineIds::of_current(line.has_request_id);
+        if let Some(r) = &ids.request_id {
+            line.field("request_id", r);
+        }
+        if let Some(t) = &ids.trace_id {
+            line.field("trace_id", t);
+        }
+        if let Some(s) = &ids.span_id {
+            line.field("span_id", s);
+        }
         writeln!(writer, "{}{}{}", line.head, line.message, line.fields)
     }
 }
@@ -74,7 +77,7 @@ impl Visit for Line {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.message.push_str(value);
-        } else {
+        } else if !value.is_empty() {
             self.field(field.name(), value);
         }
     }
@@ -124,7 +127,9 @@ mod tests {
         let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
         let line = text.lines().next().unwrap();
         assert!(
-            line.contains("  INFO listening tenant=demo port=8080 ok=true latency_ms=2.3"),
+            line.contains(
+                "  INFO urssaf_gateway::telemetry::text::tests: listening tenant=demo port=8080 ok=true latency_ms=2.3"
+            ),
             "{line}"
         );
         assert!(line.ends_with(" note=\"two words\""), "{line}");

@@ -27,6 +27,18 @@ pub enum TokenError {
     BadAnswer,
 }
 
+impl TokenError {
+    /// The OpenTelemetry `error.type`: the status code, or what kept the answer away.
+    fn class(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            TokenError::Refused(s) | TokenError::Failed(s) => s.to_string().into(),
+            TokenError::Timeout => "timeout".into(),
+            TokenError::Unreachable => "transport_error".into(),
+            TokenError::BadAnswer => "bad_answer".into(),
+        }
+    }
+}
+
 pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Token, TokenError> {
     let inner = &p.inner;
     let mut form = vec![("grant_type", "client_credentials"), ("scope", SCOPE)];
@@ -50,18 +62,31 @@ pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Tok
     let span = if crate::telemetry::otel::enabled() {
         tracing::info_span!(
             "urssaf token",
-            otel.name = "urssaf token",
+            otel.name = "POST urssaf_token",
             otel.kind = "client",
             otel.status_code = tracing::field::Empty,
             http.request.method = "POST",
+            url.full = tracing::field::Empty,
+            server.address = tracing::field::Empty,
+            server.port = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
             tenant = %tenant.id,
         )
     } else {
         tracing::Span::none()
     };
     let req = req.headers(crate::telemetry::otel::outgoing_headers(&span));
+    let (client, req) = req.form(&form).build_split();
+    if let Ok(r) = &req {
+        crate::telemetry::otel::record_destination(&span, r.url());
+    }
     let outcome = async {
-        let resp = req.form(&form).send().await.map_err(|e| {
+        let sent = match req {
+            Ok(req) => client.execute(req).await,
+            Err(e) => Err(e),
+        };
+        let resp = sent.map_err(|e| {
             if e.is_timeout() {
                 TokenError::Timeout
             } else {
@@ -69,6 +94,7 @@ pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Tok
             }
         })?;
         let status = resp.status().as_u16();
+        span.record("http.response.status_code", status);
         if status == 400 || status == 401 || status == 403 {
             return Err(TokenError::Refused(status));
         }
@@ -99,8 +125,9 @@ pub(super) async fn fetch(p: &TokenProvider, tenant: &Arc<Tenant>) -> Result<Tok
     }
     .instrument(span.clone())
     .await;
-    if outcome.is_err() {
+    if let Err(e) = &outcome {
         span.record("otel.status_code", "ERROR");
+        span.record("error.type", e.class().as_ref());
     }
     let label = match &outcome {
         Ok(_) => "ok",

@@ -176,6 +176,33 @@ pub fn parse_errors(body: &[u8]) -> Vec<UrssafError> {
         .collect()
 }
 
+impl UpstreamError {
+    /// What an answer Urssaf would not serve (after the retries) becomes.
+    pub(super) fn refusal(
+        status: reqwest::StatusCode,
+        retry_after: Option<u64>,
+        errors: Vec<UrssafError>,
+    ) -> Self {
+        match status.as_u16() {
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
+            429 | 503 => Self::Unavailable {
+                retry_after_secs: retry_after,
+                cause: None,
+            },
+            400..=499 => Self::Rejected {
+                status: status.as_u16(),
+                errors,
+            },
+            s => Self::BadGateway {
+                status: s,
+                errors,
+                cause: None,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

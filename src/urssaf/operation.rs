@@ -56,4 +56,15 @@ impl Operation {
             Operation::RegisterClient | Operation::SubmitPaymentRequests
         )
     }
+
+    /// The name of an attempt's trace span: OpenTelemetry's `{method} {target}`, with the
+    /// operation as the low-cardinality target.
+    pub fn span_name(self) -> &'static str {
+        match self {
+            Operation::RegisterClient => "POST register_client",
+            Operation::ClientStatus => "GET client_status",
+            Operation::SubmitPaymentRequests => "POST submit_payment_requests",
+            Operation::SearchPaymentRequests => "POST search_payment_requests",
+        }
+    }
 }

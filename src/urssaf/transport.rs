@@ -11,7 +11,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use tracing::Instrument;
 
 use super::client::UrssafClient;
-use super::error::{parse_errors, UpstreamError, UrssafError};
+use super::error::{parse_errors, UpstreamError};
 use super::hosts::HostGuard;
 use super::operation::Operation;
 use crate::telemetry::{self, otel};
@@ -87,10 +87,12 @@ impl UrssafClient {
         failed: &mut bool,
     ) -> Result<Bytes, UpstreamError> {
         let mut token_replaced = false;
-        let mut attempt = 0u32;
+        // Requests sent before this one (a replaced token resends without a new attempt).
+        let (mut attempt, mut resends) = (0u32, 0u32);
         loop {
             let started = Instant::now();
-            let span = attempt_span(op, tenant, attempt);
+            let span = attempt_span(op, tenant, resends);
+            resends += 1;
             let answer = match self.exchange(op, build, token, &span, started).await {
                 Ok(answer) => answer,
                 Err(lost) => {
@@ -158,7 +160,7 @@ impl UrssafClient {
                 tokio::time::sleep(self.backoff(attempt, retry_after)).await;
                 continue;
             }
-            return Err(refusal(status, retry_after, errors));
+            return Err(UpstreamError::refusal(status, retry_after, errors));
         }
     }
 
@@ -176,7 +178,12 @@ impl UrssafClient {
             .header(reqwest::header::ACCEPT, "application/json")
             .headers(otel::outgoing_headers(span));
         let seen = self.hook.capture(&request);
-        let resp = match request.send().instrument(span.clone()).await {
+        let (client, request) = request.build_split();
+        if let Ok(r) = &request {
+            otel::record_destination(span, r.url());
+        }
+        let sent = async move { client.execute(request?).await }.instrument(span.clone());
+        let resp = match sent.await {
             Ok(resp) => resp,
             Err(error) => {
                 self.hook
@@ -277,6 +284,12 @@ impl UrssafClient {
             span.record("http.response.status_code", s);
         }
         if outcome != "ok" && outcome != "empty" {
+            // The conventions' failure class: the status code, or what kept the answer away.
+            let error_type = status.filter(|_| outcome != "transport_error");
+            span.record(
+                "error.type",
+                error_type.map_or(outcome.into(), |s| s.to_string()),
+            );
             span.record("otel.status_code", "ERROR");
             span.record("urssaf.outcome", outcome);
             span.record("urssaf.codes", codes.join(",").as_str());
@@ -338,56 +351,30 @@ impl Lost {
     }
 }
 
-/// What an answer Urssaf would not serve (after the retries) becomes.
-fn refusal(
-    status: StatusCode,
-    retry_after: Option<u64>,
-    errors: Vec<UrssafError>,
-) -> UpstreamError {
-    match status.as_u16() {
-        401 => UpstreamError::Unauthorized,
-        403 => UpstreamError::Forbidden,
-        429 | 503 => UpstreamError::Unavailable {
-            retry_after_secs: retry_after,
-            cause: None,
-        },
-        400..=499 => UpstreamError::Rejected {
-            status: status.as_u16(),
-            errors,
-        },
-        s => UpstreamError::BadGateway {
-            status: s,
-            errors,
-            cause: None,
-        },
-    }
-}
-
 /// Urssaf's "no payment request matches" code (a search's empty answer).
 const EMPTY_SEARCH: &str = "ERR_RECHERCHE_VIDE";
 
 /// The client span of one attempt, when traces are on (OpenTelemetry's HTTP conventions;
-/// the URL's query is left out: it may hold an e-mail).
-fn attempt_span(op: Operation, tenant: &Tenant, attempt: u32) -> tracing::Span {
+/// the URL and server are recorded once the request is built, see `otel::record_destination`).
+fn attempt_span(op: Operation, tenant: &Tenant, resends: u32) -> tracing::Span {
     if !otel::enabled() {
         return tracing::Span::none();
     }
     tracing::info_span!(
         "urssaf call",
-        otel.name = op.name(),
+        otel.name = op.span_name(),
         otel.kind = "client",
         otel.status_code = tracing::field::Empty,
         http.request.method = op.method(),
-        server.address = tenant
-            .endpoints
-            .api_base
-            .split('/')
-            .nth(2)
-            .unwrap_or_default(),
+        http.request.resend_count = (resends > 0).then_some(resends),
+        url.full = tracing::field::Empty,
+        server.address = tracing::field::Empty,
+        server.port = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        error.type = tracing::field::Empty,
         urssaf.operation = op.name(),
-        urssaf.attempt = attempt,
         urssaf.outcome = tracing::field::Empty,
         urssaf.codes = tracing::field::Empty,
-        http.response.status_code = tracing::field::Empty,
+        tenant = %tenant.id,
     )
 }

@@ -112,6 +112,20 @@ async fn logs_are_json_lines_without_personal_data_or_secrets() {
             !line.to_lowercase().contains("bearer"),
             "credentials in a log line: {line}"
         );
+        // Each line names the module that wrote it, and says nothing empty (background
+        // lines have no request id rather than an empty one).
+        assert!(
+            v["target"].as_str().is_some_and(|t| !t.is_empty()),
+            "{line}"
+        );
+        let empty: Vec<&String> = v
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, value)| *value == "" || *value == &serde_json::json!([]))
+            .map(|(k, _)| k)
+            .collect();
+        assert!(empty.is_empty(), "empty fields {empty:?}: {line}");
         if v["message"] == "request" {
             request_lines += 1;
             assert!(v["request_id"].is_string(), "{line}");
@@ -124,7 +138,15 @@ async fn logs_are_json_lines_without_personal_data_or_secrets() {
                 "{line}"
             );
             assert_eq!(v["tenant"], "demo", "{line}");
+            assert_eq!(v["target"], "urssaf_gateway::api::observe", "{line}");
+            // Traces are not exported here: no span, so no span id.
+            assert!(v.get("span_id").is_none(), "{line}");
         }
     }
     assert_eq!(request_lines, 3, "one line per request");
+    let background = lines
+        .iter()
+        .filter(|l| !l.contains("\"request_id\""))
+        .count();
+    assert!(background > 0, "the start-up lines belong to no request");
 }
