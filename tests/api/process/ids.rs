@@ -1,39 +1,14 @@
 //! Urssaf's ids never repeat: neither do the simulator's, across restarts of the binary.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use serde_json::{json, Value};
 
-use super::BIN;
+use super::standalone_simulator;
 use crate::fixtures::{demande, particulier, BASE, T0};
 use crate::helpers::{read, text};
 
 /// Starts the standalone simulator, sends one payment request, stops it; returns its id.
 async fn one_payment_request_id() -> String {
-    let mut child = Command::new(BIN)
-        .args([
-            "simulator",
-            "--port",
-            "0",
-            "--client-id",
-            "v",
-            "--client-secret",
-            "s",
-        ])
-        .env_clear()
-        .env("GATEWAY__SERVER__HOST", "127.0.0.1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let banner = lines.next().unwrap().unwrap();
-    let url = banner
-        .strip_prefix("urssaf simulator on ")
-        .and_then(|r| r.split(' ').next())
-        .unwrap_or_else(|| panic!("{banner}"))
-        .to_string();
+    let (mut child, url) = standalone_simulator(&["--client-id", "v", "--client-secret", "s"]);
     let http = reqwest::Client::new();
     let clock = |now: &str| {
         http.put(format!("{url}/__admin/clock"))

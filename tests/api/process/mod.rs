@@ -33,6 +33,28 @@ impl Drop for Running {
 }
 
 /// Starts the binary with only the given environment and waits for its "listening" line.
+/// Starts `urssaf-gateway simulator --port 0` with `args`; returns it and its base URL, read
+/// from the banner it writes on stderr.
+pub(crate) fn standalone_simulator(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["simulator", "--port", "0"])
+        .args(args)
+        .env_clear()
+        .env("GATEWAY__SERVER__HOST", "127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let url = banner
+        .strip_prefix("urssaf simulator on ")
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or_else(|| panic!("{banner}"))
+        .to_string();
+    (child, url)
+}
+
 pub(crate) fn start<K: AsRef<OsStr>, V: AsRef<OsStr>>(env: &[(K, V)]) -> Running {
     let mut cmd = Command::new(BIN);
     cmd.arg("serve")
@@ -174,35 +196,16 @@ async fn the_simulator_runs_standalone_with_its_knobs() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.starts_with("error: --faults:"), "{err}");
 
-    let mut child = Command::new(BIN)
-        .args([
-            "simulator",
-            "--port",
-            "0",
-            "--client-id",
-            "vendor",
-            "--client-secret",
-            "s3cret",
-        ])
-        .args([
-            "--token-lifetime",
-            "120",
-            "--faults",
-            r#"{"capital_errors": true}"#,
-        ])
-        .env_clear()
-        .env("GATEWAY__SERVER__HOST", "127.0.0.1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let banner = lines.next().unwrap().unwrap();
-    let url = banner
-        .strip_prefix("urssaf simulator on ")
-        .and_then(|r| r.split(' ').next())
-        .unwrap_or_else(|| panic!("{banner}"))
-        .to_string();
+    let (mut child, url) = standalone_simulator(&[
+        "--client-id",
+        "vendor",
+        "--client-secret",
+        "s3cret",
+        "--token-lifetime",
+        "120",
+        "--faults",
+        r#"{"capital_errors": true}"#,
+    ]);
     let http = reqwest::Client::new();
     let grant = [
         ("grant_type", "client_credentials"),
