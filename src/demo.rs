@@ -7,10 +7,10 @@ use secrecy::SecretString;
 
 use crate::config::{Environment, KeyHash, TenantSettings};
 use crate::domain::client::registration;
-use crate::events::webhook::WebhookEndpoint;
 use crate::service::clients;
 use crate::tenant::Tenant;
 use crate::urssaf::UrssafClient;
+use crate::webhook_endpoint::WebhookEndpoint;
 
 pub const TENANT_ID: &str = "demo";
 pub const CLIENT_ID: &str = "demo-client";

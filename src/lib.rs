@@ -19,3 +19,4 @@ pub mod telemetry;
 pub mod tenant;
 pub mod token;
 pub mod urssaf;
+pub mod webhook_endpoint;

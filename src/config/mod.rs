@@ -29,7 +29,7 @@ pub use tenant::{check_id as check_tenant_id, tenant_file_id, TenantSettings};
 pub use tenant_file::read_tenant_file;
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
-use crate::events::webhook::WebhookEndpoint;
+use crate::webhook_endpoint::WebhookEndpoint;
 
 /// Prefix of every environment variable (`GATEWAY__SERVER__PORT=8080`).
 pub const ENV_PREFIX: &str = "GATEWAY";

@@ -15,7 +15,7 @@ use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Environment, KeyHash};
-use crate::events::webhook::WebhookEndpoint;
+use crate::webhook_endpoint::WebhookEndpoint;
 pub use health::TenantHealth;
 pub use limits::TenantLimiter;
 pub use registry::{ReloadReport, TenantRegistry};
