@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod embedded;
 pub mod events;
 pub mod idempotency;
 pub mod metrics;

@@ -24,14 +24,13 @@ use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
 use crate::simulator::Simulator;
-use crate::tenant::registry::Factory;
+use crate::tenant::registry::{EmbeddedCredentials, Factory};
 use crate::tenant::{Source, TenantRegistry};
 use crate::token::TokenProvider;
 use crate::urssaf::client::{http_client, UrssafClient};
 
 mod listen;
 
-pub(crate) use listen::start_embedded_simulator;
 use listen::{bind_api, wait_for_signal};
 
 pub struct Application {
@@ -117,7 +116,8 @@ impl Application {
                 .map(|u| u.as_base().to_string())
         } else if uses_embedded {
             // Tenants give it their credentials as they are built (see `tenant::registry`).
-            let (sim, port) = start_embedded_simulator(&settings)?;
+            let (sim, port) =
+                crate::embedded::start_embedded_simulator(&settings).map_err(|e| vec![e])?;
             simulator = Some((sim, port));
             Some(format!("http://127.0.0.1:{port}"))
         } else {
@@ -126,7 +126,9 @@ impl Application {
         let factory = Factory::new(
             settings.clone(),
             embedded_host,
-            simulator.as_ref().map(|(s, _)| s.clone()),
+            simulator
+                .as_ref()
+                .map(|(s, _)| Arc::new(s.clone()) as Arc<dyn EmbeddedCredentials>),
         )
         .with_metrics(metrics.clone());
         let tenants = Arc::new(TenantRegistry::start(factory, fixed).await);

@@ -22,7 +22,7 @@ pub use self::redis::{RedisMode, RedisServer, RedisSettings};
 pub use self::sections::{
     AdminSettings, CheckSettings, EmbeddedSimulatorSettings, Environment, IdempotencySettings,
     LimitSettings, LogFormat, LogSettings, ServerSettings, TokenAuthStyle, TokenSettings,
-    UpstreamSettings,
+    UpstreamSettings, BASE_PATH, TOKEN_PATH,
 };
 pub use show::show;
 pub use tenant::{check_id as check_tenant_id, tenant_file_id, TenantSettings};

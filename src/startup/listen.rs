@@ -1,11 +1,9 @@
-//! The pieces of start-up and stop that touch the system: the API's listener, the embedded
-//! simulator's, and the stop signals.
+//! The pieces of start-up and stop that touch the system: the API's listener and the stop
+//! signals (the embedded simulator's listener is `crate::embedded`'s).
 
 use std::net::TcpListener;
-use std::time::Duration;
 
 use crate::config::Settings;
-use crate::simulator::{Simulator, SimulatorSettings};
 
 pub(super) async fn wait_for_signal() {
     #[cfg(unix)]
@@ -43,27 +41,4 @@ pub(super) fn bind_api(settings: &Settings) -> Result<TcpListener, Vec<String>> 
         };
         vec![format!("server: cannot listen on {host}:{port}: {e}{hint}")]
     })
-}
-
-/// The in-process simulator of the embedded default, admin API on, on a free loopback port.
-pub(crate) fn start_embedded_simulator(
-    settings: &Settings,
-) -> Result<(Simulator, u16), Vec<String>> {
-    let sim = Simulator::new(SimulatorSettings {
-        token_lifetime: Duration::from_secs(settings.simulator.token_lifetime_seconds.max(1)),
-        activation_delay: Duration::from_secs(settings.simulator.activation_delay_seconds),
-        admin_enabled: true,
-        ..SimulatorSettings::default()
-    });
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| vec![format!("embedded simulator: cannot bind: {e}")])?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| vec![e.to_string()])?
-        .port();
-    let server = sim
-        .serve(listener)
-        .map_err(|e| vec![format!("embedded simulator: {e}")])?;
-    tokio::spawn(server);
-    Ok((sim, port))
 }

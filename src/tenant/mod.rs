@@ -32,8 +32,8 @@ impl Endpoints {
     pub fn for_host(host: &str) -> Endpoints {
         let host = host.trim_end_matches('/');
         Endpoints {
-            api_base: format!("{host}{}", crate::urssaf::wire::BASE_PATH),
-            token_url: format!("{host}{}", crate::urssaf::wire::TOKEN_PATH),
+            api_base: format!("{host}{}", crate::config::BASE_PATH),
+            token_url: format!("{host}{}", crate::config::TOKEN_PATH),
         }
     }
 }
