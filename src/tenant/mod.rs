@@ -2,6 +2,7 @@
 //! act for it, what it may use at once, and how it fares with Urssaf. The set of tenants can
 //! change while running (see [`registry`]).
 
+pub mod check_board;
 mod claims;
 mod directory;
 pub mod health;
