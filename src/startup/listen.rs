@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 
+use super::StartupError;
 use crate::config::Settings;
 
 pub(super) async fn wait_for_signal() {
@@ -31,14 +32,32 @@ pub(super) async fn wait_for_signal() {
 }
 
 /// The API's listener; when the address is taken, the error says which and what to do.
-pub(super) fn bind_api(settings: &Settings) -> Result<TcpListener, Vec<String>> {
+pub(super) fn bind_api(settings: &Settings) -> Result<TcpListener, StartupError> {
     let (host, port) = (settings.server.host.as_str(), settings.server.port);
-    TcpListener::bind((host, port)).map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+    TcpListener::bind((host, port)).map_err(|source| {
+        let hint = if source.kind() == std::io::ErrorKind::AddrInUse {
             format!("; another program (another urssaf-gateway?) listens there: stop it, or choose another port with --port (e.g. --port {})", port.wrapping_add(1).max(1024))
         } else {
             "; choose another address with --port or GATEWAY__SERVER__HOST".to_string()
         };
-        vec![format!("server: cannot listen on {host}:{port}: {e}{hint}")]
+        StartupError::Listen {
+            address: format!("{host}:{port}"),
+            source,
+            hint,
+        }
     })
+}
+
+/// The metrics port's listener, when one is set.
+pub(super) fn bind_metrics(settings: &Settings) -> Result<Option<TcpListener>, StartupError> {
+    let Some(port) = settings.server.metrics_port else {
+        return Ok(None);
+    };
+    let host = settings.server.host.as_str();
+    TcpListener::bind((host, port))
+        .map(Some)
+        .map_err(|source| StartupError::MetricsListen {
+            address: format!("{host}:{port}"),
+            source,
+        })
 }
