@@ -35,6 +35,8 @@ use crate::webhook_endpoint::WebhookEndpoint;
 pub const ENV_PREFIX: &str = "GATEWAY";
 /// Environment variable naming an optional configuration file.
 pub const CONFIG_FILE_ENV: &str = "GATEWAY_CONFIG";
+/// The embedded default's demo tenant (`demo` builds it; its webhook may be set here alone).
+pub const DEMO_TENANT_ID: &str = "demo";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -120,10 +122,10 @@ impl Settings {
             && raw.tenants_dir.is_none()
             && raw_tenants.len() == 1;
         if let Some(t) = raw_tenants
-            .get(crate::demo::TENANT_ID)
+            .get(DEMO_TENANT_ID)
             .filter(|t| demo_only && t.is_webhook_only())
         {
-            match t.parse_webhook(crate::demo::TENANT_ID) {
+            match t.parse_webhook(DEMO_TENANT_ID) {
                 Ok(w) => demo_webhook = w,
                 Err(p) => problems.extend(p),
             }
@@ -262,7 +264,7 @@ impl Settings {
         if let Some(w) = &self.demo_webhook {
             if self.events.allow_private_targets == Some(false) {
                 if let Some(why) = w.url.refusal() {
-                    let id = crate::demo::TENANT_ID;
+                    let id = DEMO_TENANT_ID;
                     out.push(format!("tenants.{id}.webhook_url: {why}"));
                 }
             }
