@@ -301,7 +301,7 @@ impl Metrics {
 
     /// Series whose label values are known in advance start at 0, so that they are exported
     /// (and a dashboard or `rate()` sees them) before the first event, delivery or cycle
-    /// (`gateway_events_changes_total`'s types are started by `events::Events::new`, which
+    /// (`gateway_events_changes_detected_total`'s types are started by `events::Events::new`, which
     /// owns them).
     fn initialise_known_series(&self) {
         for outcome in ["delivered", "retried", "failed"] {
