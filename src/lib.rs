@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod embedded;
 pub mod events;
+pub mod fleet;
 pub mod idempotency;
 pub mod metrics;
 pub mod redis_store;

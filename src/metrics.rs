@@ -1,4 +1,13 @@
 //! Prometheus metrics, one registry per application instance (tests run several).
+//!
+//! Series stay bounded whatever the number of tenants: the per-tenant gauges (label `tenant`)
+//! are exposed only with `metrics.per_tenant_labels`; fleet-level gauges are always there, and
+//! the per-tenant detail is at `/checks` and in the admin view.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use prometheus::{
     Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
@@ -25,7 +34,14 @@ pub struct Metrics {
     pub idempotency_replays: IntCounter,
     pub reconciliations: IntCounter,
     pub reconciliation_failures: IntCounter,
-    /// 1 when the tenant's last access check passed, else 0.
+    /// `metrics.per_tenant_labels`: the gauges labelled by tenant are exposed.
+    pub per_tenant: bool,
+    /// Live replicas of the fleet, as this replica last read it (1 without Redis).
+    pub fleet_replicas: IntGauge,
+    /// Tenants covered by, and tenants failing, the fleet's last access check.
+    pub tenant_check_checked: IntGauge,
+    pub tenant_check_failing: IntGauge,
+    /// 1 when the tenant's last access check passed, else 0 (only with `per_tenant`).
     pub tenant_check_ok: IntGaugeVec,
     /// 1 when the tenants directory's last read could be trusted, by source.
     pub tenant_source_up: IntGaugeVec,
@@ -36,8 +52,11 @@ pub struct Metrics {
     pub webhook_deliveries: IntCounterVec,
     /// From an event's time to its webhook's 2xx.
     pub webhook_lag: prometheus::Histogram,
-    /// Deliveries not yet delivered or failed, per tenant (as this replica last saw).
+    /// Deliveries not yet delivered or failed, per tenant (only with `per_tenant`), and in all
+    /// (as this replica last saw them).
     pub webhook_pending: IntGaugeVec,
+    pub webhook_pending_all: IntGauge,
+    pending_by_tenant: Arc<Mutex<HashMap<String, i64>>>,
     /// Status changes found by the events poller, by event type.
     pub events_changes: IntCounterVec,
     /// Items watched by this replica at the end of its last cycle, by kind.
@@ -50,16 +69,36 @@ pub struct Metrics {
     /// `webhook_queue`.
     pub events_memory_dropped: IntCounterVec,
     /// Days of the sweep's look-back period Urssaf would not search (more results than its
-    /// search cap), per tenant, at the last sweep.
-    pub events_sweep_uncovered_days: GaugeVec,
+    /// search cap) at the last sweep: per tenant (only with `per_tenant`), and in all.
+    events_sweep_uncovered_days: IntGaugeVec,
+    pub events_sweep_uncovered_days_all: IntGauge,
+    uncovered_by_tenant: Arc<Mutex<HashMap<String, i64>>>,
     /// Searches of one day refused for too many results (`ERR_NBRE_MAX_RESULTAT`).
     pub events_sweep_over_cap: IntCounter,
 }
 
 impl Metrics {
+    /// Without per-tenant labels.
     #[allow(clippy::new_without_default)]
     pub fn new() -> Metrics {
+        Metrics::with_per_tenant_labels(false)
+    }
+
+    pub fn with_per_tenant_labels(per_tenant: bool) -> Metrics {
         let registry = Registry::new();
+        // Created in any case (callers set them freely); exposed only when asked for.
+        let per_tenant_gauge = |g: Box<dyn prometheus::core::Collector>| {
+            if per_tenant {
+                registry.register(g).expect("metric registered once");
+            }
+        };
+        let gauge = |name: &str, help: &str| {
+            let g = IntGauge::new(name, help).expect("static metric definition");
+            registry
+                .register(Box::new(g.clone()))
+                .expect("metric registered once");
+            g
+        };
         let counter_vec = |name: &str, help: &str, labels: &[&str]| {
             let c = IntCounterVec::new(Opts::new(name, help), labels)
                 .expect("static metric definition");
@@ -85,14 +124,6 @@ impl Metrics {
                 .register(Box::new(c.clone()))
                 .expect("metric registered once");
             c
-        };
-        let gauge_vec = |name: &str, help: &str| {
-            let g = GaugeVec::new(Opts::new(name, help), &["tenant"])
-                .expect("static metric definition");
-            registry
-                .register(Box::new(g.clone()))
-                .expect("metric registered once");
-            g
         };
         let build_info = IntGaugeVec::new(
             Opts::new(
@@ -121,9 +152,25 @@ impl Metrics {
             &["tenant"],
         )
         .expect("static metric definition");
-        registry
-            .register(Box::new(tenant_check_ok.clone()))
-            .expect("metric registered once");
+        per_tenant_gauge(Box::new(tenant_check_ok.clone()));
+        let tenant_check_latency = GaugeVec::new(
+            Opts::new(
+                "gateway_tenant_check_latency_seconds",
+                "Duration of the tenant's last access check.",
+            ),
+            &["tenant"],
+        )
+        .expect("static metric definition");
+        per_tenant_gauge(Box::new(tenant_check_latency.clone()));
+        let events_sweep_uncovered_days = IntGaugeVec::new(
+            Opts::new(
+                "gateway_events_sweep_uncovered_days",
+                "Days the events sweep could not search at its last run (Urssaf's search cap, ERR_NBRE_MAX_RESULTAT), per tenant.",
+            ),
+            &["tenant"],
+        )
+        .expect("static metric definition");
+        per_tenant_gauge(Box::new(events_sweep_uncovered_days.clone()));
         let webhook_lag = prometheus::Histogram::with_opts(
             HistogramOpts::new(
                 "gateway_webhook_delivery_lag_seconds",
@@ -145,9 +192,7 @@ impl Metrics {
             &["tenant"],
         )
         .expect("static metric definition");
-        registry
-            .register(Box::new(webhook_pending.clone()))
-            .expect("metric registered once");
+        per_tenant_gauge(Box::new(webhook_pending.clone()));
         let events_watched = IntGaugeVec::new(
             Opts::new(
                 "gateway_events_watched",
@@ -194,8 +239,30 @@ impl Metrics {
                 "Tenant reloads that kept the set last loaded (directory unreadable, missing or read empty), by source.",
                 &["source"],
             ),
+            per_tenant,
+            fleet_replicas: {
+                let g = gauge(
+                    "gateway_fleet_replicas",
+                    "Live replicas sharing the tenants' rate limits, as this replica last read it from Redis (1 without Redis).",
+                );
+                g.set(1);
+                g
+            },
+            tenant_check_checked: gauge(
+                "gateway_tenant_check_tenants",
+                "Tenants covered by the fleet's last access check (run by one replica, shown by all).",
+            ),
+            tenant_check_failing: gauge(
+                "gateway_tenant_check_failing",
+                "Tenants whose last access check (token, then a harmless search) did not pass.",
+            ),
             webhook_lag,
             webhook_pending,
+            webhook_pending_all: gauge(
+                "gateway_webhook_pending_deliveries",
+                "Webhook deliveries waiting for an attempt or a retry, all tenants together.",
+            ),
+            pending_by_tenant: Arc::default(),
             webhook_deliveries: counter_vec(
                 "gateway_webhook_deliveries_total",
                 "Webhook delivery attempts by outcome: delivered (2xx), retried, failed (last attempt failed).",
@@ -211,10 +278,12 @@ impl Metrics {
                 "Items dropped, oldest first, by a bounded store in process memory (no Redis): feed (events.memory_max_events), webhook_queue (events.webhook_memory_max_deliveries).",
                 &["store"],
             ),
-            events_sweep_uncovered_days: gauge_vec(
-                "gateway_events_sweep_uncovered_days",
-                "Days the events sweep could not search at its last run (Urssaf's search cap, ERR_NBRE_MAX_RESULTAT), per tenant; each is tried again with a growing wait.",
+            events_sweep_uncovered_days,
+            events_sweep_uncovered_days_all: gauge(
+                "gateway_events_sweep_uncovered_days_all",
+                "Days the events sweep could not search at its last run (Urssaf's search cap, ERR_NBRE_MAX_RESULTAT), all tenants of this replica together; each is tried again with a growing wait.",
             ),
+            uncovered_by_tenant: Arc::default(),
             events_sweep_over_cap: counter(
                 "gateway_events_sweep_over_cap_total",
                 "Sweep searches of a single day refused by Urssaf for too many results (ERR_NBRE_MAX_RESULTAT).",
@@ -227,10 +296,7 @@ impl Metrics {
                 "Events poll cycles run by this replica (one per interval while it holds a tenant's lease).",
             ),
             tenant_check_ok,
-            tenant_check_latency: gauge_vec(
-                "gateway_tenant_check_latency_seconds",
-                "Duration of the tenant's last access check.",
-            ),
+            tenant_check_latency,
             http_requests: counter_vec(
                 "gateway_http_requests_total",
                 "Requests answered, by route template, method and status.",
@@ -323,6 +389,53 @@ impl Metrics {
         .expect("static metric definition");
         let _ = self.registry.register(Box::new(g.clone()));
         g
+    }
+
+    /// A tenant's pending webhook deliveries: the total always, the tenant's gauge only with
+    /// per-tenant labels.
+    pub fn webhook_pending(&self, tenant: &str, pending: usize) {
+        let n = i64::try_from(pending).unwrap_or(i64::MAX);
+        let mut by_tenant = self.pending_by_tenant.lock();
+        let before = by_tenant.insert(tenant.to_string(), n).unwrap_or(0);
+        self.webhook_pending_all.add(n - before);
+        if self.per_tenant {
+            self.webhook_pending.with_label_values(&[tenant]).set(n);
+        }
+    }
+
+    /// A tenant's days the sweep could not search: the total always, the tenant's gauge only
+    /// with per-tenant labels.
+    pub fn sweep_uncovered(&self, tenant: &str, days: usize) {
+        let n = i64::try_from(days).unwrap_or(i64::MAX);
+        let before = self
+            .uncovered_by_tenant
+            .lock()
+            .insert(tenant.to_string(), n)
+            .unwrap_or(0);
+        self.events_sweep_uncovered_days_all.add(n - before);
+        if self.per_tenant {
+            self.events_sweep_uncovered_days
+                .with_label_values(&[tenant])
+                .set(n);
+        }
+    }
+
+    /// A tenant's pending webhook deliveries, as this replica last saw them.
+    pub fn webhook_pending_of(&self, tenant: &str) -> Option<i64> {
+        self.pending_by_tenant.lock().get(tenant).copied()
+    }
+
+    /// Forgets the pending deliveries of tenants gone (removed, or their webhook unset).
+    pub fn webhook_pending_keep(&self, keep: impl Fn(&str) -> bool) {
+        let mut by_tenant = self.pending_by_tenant.lock();
+        by_tenant.retain(|tenant, n| {
+            let kept = keep(tenant);
+            if !kept {
+                self.webhook_pending_all.sub(*n);
+                let _ = self.webhook_pending.remove_label_values(&[tenant]);
+            }
+            kept
+        });
     }
 
     pub fn render(&self) -> String {

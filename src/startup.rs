@@ -8,10 +8,13 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 
 use crate::api;
+use crate::campaign::fleet_check::CheckTasks;
 use crate::config::Settings;
 use crate::events::poller::PollerTasks;
 use crate::events::webhook::{Deliveries, WorkerGuard};
+use crate::fleet::{Fleet, Heartbeat};
 use crate::metrics::Metrics;
+use crate::redis_store::RedisStore;
 use crate::simulator::Simulator;
 
 mod error;
@@ -31,7 +34,10 @@ pub struct Application {
     draining: api::drain::Draining,
     drain: Duration,
     /// The periodic tenant check (`check.interval_seconds`), stopped with the server.
-    check_task: Option<tokio::task::JoinHandle<()>>,
+    check_tasks: Option<CheckTasks>,
+    /// This replica's membership of the fleet, and its heartbeat.
+    fleet: Fleet,
+    heartbeat: Option<Heartbeat>,
     /// Webhook deliveries: the handle, and the worker (stopped when this is dropped).
     deliveries: Deliveries,
     webhook_worker: Option<WorkerGuard>,
@@ -65,11 +71,20 @@ impl Application {
                 source,
             })?
             .port();
-        let metrics = Metrics::new();
+        let metrics = Metrics::with_per_tenant_labels(settings.metrics.per_tenant_labels);
+        let store =
+            RedisStore::new(&settings.redis, metrics.clone()).map_err(StartupError::Redis)?;
+        let fleet = Fleet::new(store.clone(), metrics.clone());
+        // The first count before the first request: a replica joining a fleet takes only its
+        // share from the start.
+        fleet.beat().await;
         let mut settled = Vec::new();
-        let tenants = wiring::tenants(&settings, &metrics).await?;
-        let backend = wiring::backend(&settings, &tenants, &metrics, &mut settled).await?;
-        let (checks, check_task) = wiring::periodic_check(&settings, &backend.state, &mut settled);
+        let tenants = wiring::tenants(&settings, &metrics, &fleet).await?;
+        let backend =
+            wiring::backend(&settings, &tenants, store.clone(), &metrics, &mut settled).await?;
+        let (checks, check_tasks) =
+            wiring::periodic_check(&settings, &backend.state, store, &mut settled);
+        let heartbeat = fleet.spawn();
         let draining = api::drain::Draining::default();
         let server = servers::api_server(
             &settings,
@@ -95,7 +110,9 @@ impl Application {
             ready,
             draining,
             drain: Duration::from_secs(settings.drain_seconds()),
-            check_task,
+            check_tasks,
+            fleet,
+            heartbeat,
             deliveries: backend.deliveries,
             webhook_worker: Some(backend.webhook_worker),
             event_tasks: backend.event_tasks,
@@ -137,9 +154,11 @@ impl Application {
             tokio::spawn(m);
         }
         let result = self.server.await;
-        if let Some(task) = self.check_task {
-            task.abort();
+        if let Some(tasks) = self.check_tasks {
+            tasks.stop().await;
         }
+        drop(self.heartbeat);
+        self.fleet.leave().await;
         drop(self.webhook_worker);
         if let Some(tasks) = self.event_tasks {
             tasks.stop().await;

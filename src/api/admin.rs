@@ -1,7 +1,9 @@
 //! The admin view: served on the metrics/admin port only (never the public port), behind its
 //! own token (`admin.token_hashes`). Lists tenants without secrets, reloads the tenants
-//! directory, and tells how each tenant fares with Urssaf.
+//! directory, and tells how each tenant fares with Urssaf (its last check, its pending webhook
+//! deliveries: the per-tenant detail that metrics leave out by default).
 
+use std::collections::HashMap;
 use std::future::{ready, Ready};
 
 use actix_web::{dev::Payload, get, post, web, FromRequest, HttpRequest, HttpResponse};
@@ -10,6 +12,7 @@ use serde::Serialize;
 use super::problem::{Problem, ProblemCode};
 use super::AppState;
 use crate::config::KeyHash;
+use crate::tenant::check_board::{CheckBoard, TenantCheck};
 use crate::tenant::{health, Source, Tenant};
 
 /// The admin tokens' hashes.
@@ -50,11 +53,17 @@ struct TenantView {
     billing_id: String,
     worker_id: Option<String>,
     health: health::State,
+    /// The tenant's result in the fleet's last access check (as at `/checks`).
+    last_check: Option<TenantCheck>,
+    /// Webhook deliveries waiting for an attempt or a retry, as this replica last saw them.
+    webhook_pending: Option<i64>,
 }
 
-impl From<&Tenant> for TenantView {
-    fn from(t: &Tenant) -> Self {
+impl TenantView {
+    fn of(t: &Tenant, state: &AppState, checks: &HashMap<String, TenantCheck>) -> Self {
         TenantView {
+            last_check: checks.get(&t.id).cloned(),
+            webhook_pending: state.metrics.webhook_pending_of(&t.id),
             id: t.id.clone(),
             source: t.source,
             environment: t.environment.as_str(),
@@ -67,9 +76,13 @@ impl From<&Tenant> for TenantView {
 }
 
 #[get("/admin/tenants")]
-async fn list(_: Admin, state: web::Data<AppState>) -> HttpResponse {
+async fn list(_: Admin, state: web::Data<AppState>, board: web::Data<CheckBoard>) -> HttpResponse {
     let tenants = state.tenants.current();
-    let views: Vec<TenantView> = tenants.iter().map(|t| TenantView::from(&**t)).collect();
+    let checks = by_tenant(&board);
+    let views: Vec<TenantView> = tenants
+        .iter()
+        .map(|t| TenantView::of(t, &state, &checks))
+        .collect();
     HttpResponse::Ok().json(serde_json::json!({ "tenants": views }))
 }
 
@@ -77,13 +90,23 @@ async fn list(_: Admin, state: web::Data<AppState>) -> HttpResponse {
 async fn one(
     _: Admin,
     state: web::Data<AppState>,
+    board: web::Data<CheckBoard>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let tenants = state.tenants.current();
     let t = tenants
         .get(&id)
         .ok_or_else(|| Problem::not_found(format!("no tenant {id}")))?;
-    Ok(HttpResponse::Ok().json(TenantView::from(&**t)))
+    Ok(HttpResponse::Ok().json(TenantView::of(t, &state, &by_tenant(&board))))
+}
+
+fn by_tenant(board: &CheckBoard) -> HashMap<String, TenantCheck> {
+    board
+        .summary()
+        .tenants
+        .into_iter()
+        .map(|c| (c.tenant.clone(), c))
+        .collect()
 }
 
 #[post("/admin/tenants/reload")]

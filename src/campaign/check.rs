@@ -3,10 +3,11 @@
 //! found" (400 `ERR_RECHERCHE_VIDE`; CAERP uses the same call as its self-check).
 //!
 //! Used by `urssaf-gateway check`, and by the gateway itself at start and then every
-//! `check.interval_seconds` (the results at `/checks` on the metrics port, and as metrics).
+//! `check.interval_seconds`, once per fleet (see [`super::fleet_check`]; the results at
+//! `/checks` on the metrics port, and as metrics).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
 use futures_util::stream::{self, StreamExt};
@@ -16,7 +17,7 @@ use crate::api::errors::upstream_problem;
 use crate::metrics::Metrics;
 use crate::service::payment_requests::lookup;
 pub use crate::tenant::check_board::{CheckBoard, CheckSummary, TenantCheck};
-use crate::tenant::{Tenant, TenantRegistry};
+use crate::tenant::Tenant;
 use crate::urssaf::error::parse_errors;
 use crate::urssaf::{Exchange, ExchangeObserver, UpstreamError, UrssafClient};
 
@@ -53,7 +54,7 @@ pub async fn check_tenant(urssaf: &UrssafClient, tenant: &Arc<Tenant>) -> Tenant
     let (urssaf_status, urssaf_code) = last.0.lock().clone();
     let mut check = TenantCheck {
         tenant: tenant.id.clone(),
-        environment: tenant.environment.as_str(),
+        environment: tenant.environment.as_str().to_string(),
         passed: true,
         token_ok: true,
         api_reachable: true,
@@ -103,9 +104,17 @@ pub async fn check_all(
         .await
 }
 
-/// Publishes results as `gateway_tenant_check_ok` and `gateway_tenant_check_latency_seconds`:
-/// exactly the tenants checked (a tenant removed since leaves the gauges).
+/// Publishes results as `gateway_tenant_check_tenants` and `gateway_tenant_check_failing`, and
+/// with per-tenant labels as `gateway_tenant_check_ok` and
+/// `gateway_tenant_check_latency_seconds`: exactly the tenants checked (a tenant removed since
+/// leaves the gauges).
 pub fn record_metrics(metrics: &Metrics, checks: &[TenantCheck]) {
+    let failing = checks.iter().filter(|c| !c.passed).count();
+    metrics.tenant_check_checked.set(checks.len() as i64);
+    metrics.tenant_check_failing.set(failing as i64);
+    if !metrics.per_tenant {
+        return;
+    }
     metrics.tenant_check_ok.reset();
     metrics.tenant_check_latency.reset();
     for c in checks {
@@ -117,46 +126,6 @@ pub fn record_metrics(metrics: &Metrics, checks: &[TenantCheck]) {
             .tenant_check_latency
             .with_label_values(&[c.tenant.as_str()])
             .set(c.latency_ms as f64 / 1000.0);
-    }
-}
-
-/// Checks every tenant now, then every `interval`, until the task is aborted; each round takes
-/// the tenants of that moment (the tenants directory may change). Each result is logged
-/// (tenant, verdict, Urssaf's code: nothing personal), published and measured. `first_round`
-/// is told when the first round is over (the embedded default prints its banner after it).
-pub async fn run_periodically(
-    urssaf: UrssafClient,
-    tenants: Arc<TenantRegistry>,
-    metrics: Metrics,
-    board: CheckBoard,
-    interval: Duration,
-    concurrency: usize,
-    mut first_round: Option<tokio::sync::oneshot::Sender<()>>,
-) {
-    loop {
-        let list: Vec<Arc<Tenant>> = tenants.current().iter().cloned().collect();
-        let results = check_all(&urssaf, &list, concurrency).await;
-        for c in &results {
-            if c.passed {
-                tracing::info!(tenant = %c.tenant, latency_ms = c.latency_ms, "tenant check passed");
-            } else {
-                tracing::warn!(
-                    tenant = %c.tenant,
-                    token_ok = c.token_ok,
-                    api_reachable = c.api_reachable,
-                    urssaf_status = c.urssaf_status,
-                    urssaf_code = c.urssaf_code.as_deref().unwrap_or(""),
-                    problem = c.problem.as_deref().unwrap_or(""),
-                    "tenant check failed"
-                );
-            }
-        }
-        record_metrics(&metrics, &results);
-        board.publish(results);
-        if let Some(done) = first_round.take() {
-            let _ = done.send(());
-        }
-        tokio::time::sleep(interval).await;
     }
 }
 
@@ -225,7 +194,7 @@ mod tests {
     fn result(tenant: &str, passed: bool) -> TenantCheck {
         TenantCheck {
             tenant: tenant.into(),
-            environment: "sandbox",
+            environment: "sandbox".into(),
             passed,
             token_ok: passed,
             api_reachable: passed,
@@ -253,7 +222,13 @@ mod tests {
 
     #[test]
     fn metrics_follow_the_results() {
-        let m = Metrics::new();
+        let bounded = Metrics::new();
+        record_metrics(&bounded, &[result("alpha", true), result("beta", false)]);
+        let text = bounded.render();
+        assert!(text.contains("gateway_tenant_check_failing 1"), "{text}");
+        assert!(text.contains("gateway_tenant_check_tenants 2"), "{text}");
+        assert!(!text.contains("tenant=\""), "{text}");
+        let m = Metrics::with_per_tenant_labels(true);
         record_metrics(&m, &[result("alpha", true), result("beta", false)]);
         let text = m.render();
         assert!(

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod fleet_check;
 pub mod report;
 pub mod rig;
 pub mod scenario;

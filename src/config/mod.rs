@@ -21,8 +21,8 @@ pub use self::events::EventsSettings;
 pub use self::redis::{RedisMode, RedisServer, RedisSettings};
 pub use self::sections::{
     AdminSettings, CheckSettings, EmbeddedSimulatorSettings, Environment, IdempotencySettings,
-    LimitSettings, LogFormat, LogSettings, ServerSettings, TokenAuthStyle, TokenSettings,
-    UpstreamSettings, BASE_PATH, TOKEN_PATH,
+    LimitSettings, LogFormat, LogSettings, MetricsSettings, ServerSettings, TokenAuthStyle,
+    TokenSettings, UpstreamSettings, BASE_PATH, TOKEN_PATH,
 };
 pub use show::show;
 pub use tenant::{check_id as check_tenant_id, tenant_file_id, TenantSettings};
@@ -48,6 +48,7 @@ pub struct Settings {
     pub idempotency: IdempotencySettings,
     pub simulator: EmbeddedSimulatorSettings,
     pub check: CheckSettings,
+    pub metrics: MetricsSettings,
     pub tenants: BTreeMap<String, TenantSettings>,
     /// A directory of `<tenant id>.yaml` / `.toml` files, read again while running.
     pub tenants_dir: Option<PathBuf>,
@@ -76,6 +77,7 @@ struct RawSettings {
     idempotency: IdempotencySettings,
     simulator: EmbeddedSimulatorSettings,
     check: CheckSettings,
+    metrics: MetricsSettings,
     #[serde(default)]
     tenants: BTreeMap<String, tenant::RawTenant>,
     tenants_dir: Option<PathBuf>,
@@ -164,6 +166,7 @@ impl Settings {
             idempotency: raw.idempotency,
             simulator: raw.simulator,
             check: raw.check,
+            metrics: raw.metrics,
             tenants,
             tenants_dir: raw.tenants_dir,
             tenants_reload_seconds: raw.tenants_reload_seconds,

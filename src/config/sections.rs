@@ -189,6 +189,14 @@ pub struct EmbeddedSimulatorSettings {
     pub activation_delay_seconds: u64,
 }
 
+/// What `/metrics` exposes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// Gauges labelled by tenant (`gateway_tenant_check_ok`, `…_latency_seconds`,
+    /// `gateway_webhook_pending`): one series per tenant each, so off by default.
+    pub per_tenant_labels: bool,
+}
+
 /// The gateway's own check of each tenant's Urssaf access (token, then a harmless search).
 #[derive(Debug, Clone, Deserialize)]
 pub struct CheckSettings {

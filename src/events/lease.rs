@@ -2,6 +2,9 @@
 //! (`<prefix>:{<tenant>}:events:lease`, value = the replica's id, `SET NX PX`), renews it every
 //! third of its lifetime, and another replica takes it once it expires (its holder died or
 //! lost Redis). Without Redis there is one process: it holds every lease.
+//!
+//! The periodic tenant check uses the same leases under another name (one lease for the whole
+//! fleet, see `campaign::fleet_check`).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -39,12 +42,20 @@ pub struct Leases {
     release: Script,
     replica: String,
     lifetime: Duration,
+    /// What the lease is for: the key's part after the hash tag (`events`, `check`).
+    name: &'static str,
     held: Mutex<HashSet<String>>,
 }
 
 impl Leases {
     pub fn new(store: Option<RedisStore>, lifetime: Duration) -> Leases {
+        Leases::named(store, lifetime, "events")
+    }
+
+    /// Leases kept at `<prefix>:{<tag>}:<name>:lease`.
+    pub fn named(store: Option<RedisStore>, lifetime: Duration, name: &'static str) -> Leases {
         Leases {
+            name,
             store,
             script: Script::new(TAKE_OR_RENEW),
             release: Script::new(RELEASE),
@@ -69,7 +80,7 @@ impl Leases {
         let ms = self.lifetime.as_millis().to_string();
         let mut held = HashSet::new();
         for t in tenants {
-            let key = store.tenant_key(t, &["events", "lease"]);
+            let key = store.tenant_key(t, &[self.name, "lease"]);
             let got: Result<i64, _> = store
                 .run_script(&self.script, &[&key], &[&self.replica, &ms])
                 .await;
@@ -92,7 +103,7 @@ impl Leases {
             return;
         };
         for t in held {
-            let key = store.tenant_key(&t, &["events", "lease"]);
+            let key = store.tenant_key(&t, &[self.name, "lease"]);
             let _: Result<i64, _> = store
                 .run_script(&self.release, &[&key], &[&self.replica])
                 .await;

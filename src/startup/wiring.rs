@@ -9,17 +9,19 @@ use actix_web::web;
 
 use super::StartupError;
 use crate::api::AppState;
-use crate::campaign::check::{self, CheckBoard};
+use crate::campaign::fleet_check::{CheckTasks, FleetCheck};
 use crate::config::{Environment, Settings, TenantSettings};
 use crate::demo;
 use crate::embedded::start_embedded_simulator;
 use crate::events::poller::{Poller, PollerTasks};
 use crate::events::webhook::{Deliveries, WebhookSink, WorkerGuard};
 use crate::events::Events;
+use crate::fleet::Fleet;
 use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
 use crate::simulator::Simulator;
+use crate::tenant::check_board::CheckBoard;
 use crate::tenant::registry::{EmbeddedCredentials, Factory};
 use crate::tenant::{Source, TenantRegistry};
 use crate::token::TokenProvider;
@@ -40,6 +42,7 @@ pub(super) struct TenantSetup {
 pub(super) async fn tenants(
     settings: &Settings,
     metrics: &Metrics,
+    fleet: &Fleet,
 ) -> Result<TenantSetup, StartupError> {
     let mut demo_api_key = None;
     let mut fixed: Vec<(String, TenantSettings, Source)> = settings
@@ -81,8 +84,9 @@ pub(super) async fn tenants(
     let credentials = simulator
         .as_ref()
         .map(|(s, _)| Arc::new(s.clone()) as Arc<dyn EmbeddedCredentials>);
-    let factory =
-        Factory::new(settings.clone(), embedded_host, credentials).with_metrics(metrics.clone());
+    let factory = Factory::new(settings.clone(), embedded_host, credentials)
+        .with_metrics(metrics.clone())
+        .shared_by(fleet.size());
     let registry = Arc::new(TenantRegistry::start(factory, fixed).await);
     registry
         .clone()
@@ -103,18 +107,18 @@ pub(super) struct Backend {
     pub event_tasks: Option<PollerTasks>,
 }
 
-/// What the API serves from: Redis (when configured), webhook deliveries and their worker,
+/// What the API serves from (with Redis when configured): webhook deliveries and their worker,
 /// tokens, the Urssaf client, the events feed and its poller. The demo tenant gets its sample
 /// household here.
 pub(super) async fn backend(
     settings: &Settings,
     tenants: &TenantSetup,
+    store: Option<RedisStore>,
     metrics: &Metrics,
     settled: &mut Settled,
 ) -> Result<Backend, StartupError> {
     let http =
         http_client(&settings.upstream).map_err(|e| StartupError::HttpClient(e.to_string()))?;
-    let store = RedisStore::new(&settings.redis, metrics.clone()).map_err(StartupError::Redis)?;
     let registry = tenants.registry.clone();
     let deliveries = Deliveries::new(
         store.clone(),
@@ -178,27 +182,29 @@ pub(super) async fn backend(
     })
 }
 
-/// The periodic tenant check (`check.interval_seconds`, off at zero) and the board `/checks`
-/// reads.
+/// The periodic tenant check (`check.interval_seconds`, off at zero; one replica of the fleet
+/// checks at a time) and the board `/checks` reads.
 pub(super) fn periodic_check(
     settings: &Settings,
     state: &AppState,
+    store: Option<RedisStore>,
     settled: &mut Settled,
-) -> (CheckBoard, Option<tokio::task::JoinHandle<()>>) {
+) -> (CheckBoard, Option<CheckTasks>) {
     let every = Duration::from_secs(settings.check.interval_seconds);
     let board = CheckBoard::new(every);
-    let task = (!every.is_zero()).then(|| {
+    let tasks = (!every.is_zero()).then(|| {
         let (done, first_round) = tokio::sync::oneshot::channel();
         settled.push(first_round);
-        tokio::spawn(check::run_periodically(
-            state.urssaf.clone(),
-            state.tenants.clone(),
-            state.metrics.clone(),
-            board.clone(),
-            every,
-            settings.check.concurrency,
-            Some(done),
-        ))
+        FleetCheck {
+            urssaf: state.urssaf.clone(),
+            tenants: state.tenants.clone(),
+            metrics: state.metrics.clone(),
+            board: board.clone(),
+            interval: every,
+            concurrency: settings.check.concurrency,
+            store,
+        }
+        .spawn(Some(done))
     });
-    (board, task)
+    (board, tasks)
 }

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use parking_lot::RwLock;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// One tenant's result.
-#[derive(Debug, Clone, Serialize)]
+/// One tenant's result (shared between replicas as JSON: see `campaign::fleet_check`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TenantCheck {
     pub tenant: String,
-    pub environment: &'static str,
+    pub environment: String,
     /// Token obtained and the search answered as expected.
     pub passed: bool,
     /// The token endpoint issued a token for the tenant's credentials.
@@ -95,7 +95,7 @@ mod tests {
     fn result(tenant: &str, passed: bool) -> TenantCheck {
         TenantCheck {
             tenant: tenant.into(),
-            environment: "sandbox",
+            environment: "sandbox".into(),
             passed,
             token_ok: passed,
             api_reachable: passed,

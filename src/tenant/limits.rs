@@ -1,6 +1,12 @@
 //! Per-tenant fairness: a cap on requests being served at once and a token bucket on their
 //! rate, so one provider's batch cannot starve the others or exhaust Urssaf's patience.
 //! Checked once per request, without waiting: over the limit, the caller gets a 429.
+//!
+//! The rate is the fleet's: each replica applies `rate / N` and `burst / N`, N being the live
+//! replica count kept by [`crate::fleet`] (read from memory, no Redis command per request).
+//! The bucket holds fractions of a token, so a small rate still works (1/s on 3 replicas: a
+//! call every 3 s on each); the burst share is at least one call. The concurrency cap stays
+//! per replica.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,12 +14,15 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::fleet::FleetSize;
+
 #[derive(Debug)]
 pub struct TenantLimiter {
     concurrency: Option<(u32, Arc<Semaphore>)>,
     bucket: Option<Mutex<Bucket>>,
     rate: u32,
     burst: u32,
+    fleet: FleetSize,
 }
 
 #[derive(Debug)]
@@ -51,18 +60,33 @@ impl TenantLimiter {
             }),
             rate,
             burst,
+            fleet: FleetSize::default(),
         }
+    }
+
+    /// The rate and burst are split between the live replicas of `fleet`.
+    pub fn shared_by(mut self, fleet: FleetSize) -> TenantLimiter {
+        self.fleet = fleet;
+        self
+    }
+
+    /// This replica's share of the rate (per second) and of the burst.
+    fn share(&self) -> (f64, f64) {
+        let n = f64::from(self.fleet.replicas());
+        let rate = f64::from(self.rate) / n;
+        (rate, (f64::from(self.burst) / n).max(1.0))
     }
 
     pub fn admit(&self) -> Result<Admission, Refusal> {
         if let Some(bucket) = &self.bucket {
+            let (rate, burst) = self.share();
             let mut b = bucket.lock();
             let now = Instant::now();
-            let refill = now.duration_since(b.at).as_secs_f64() * f64::from(self.rate);
-            b.tokens = (b.tokens + refill).min(f64::from(self.burst));
+            let refill = now.duration_since(b.at).as_secs_f64() * rate;
+            b.tokens = (b.tokens + refill).min(burst);
             b.at = now;
             if b.tokens < 1.0 {
-                let wait = (1.0 - b.tokens) / f64::from(self.rate);
+                let wait = (1.0 - b.tokens) / rate;
                 return Err(Refusal::TooFast(Duration::from_secs_f64(wait)));
             }
             b.tokens -= 1.0;
@@ -109,6 +133,32 @@ mod tests {
         let unlimited = TenantLimiter::new(0, 0, 0);
         for _ in 0..10_000 {
             assert!(unlimited.admit().is_ok());
+        }
+    }
+
+    #[test]
+    fn the_rate_is_split_between_replicas() {
+        let fleet = FleetSize::default();
+        fleet.set_for_tests(3);
+        // Burst 50 on 3 replicas: 16 calls at once here (16.7 tokens).
+        let l = TenantLimiter::new(0, 50, 50).shared_by(fleet.clone());
+        let admitted = (0..100).filter(|_| l.admit().is_ok()).count();
+        assert_eq!(admitted, 16);
+        // Rate 1/s on 3 replicas: one call, then the next token in about 3 s.
+        let slow = TenantLimiter::new(0, 1, 0).shared_by(fleet.clone());
+        assert!(slow.admit().is_ok());
+        match slow.admit() {
+            Err(Refusal::TooFast(wait)) => {
+                assert!(wait > Duration::from_millis(2900), "{wait:?}");
+                assert!(wait <= Duration::from_secs(3), "{wait:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Two replicas gone: the whole rate here at once (the next token in 1/50 s, not 3/50).
+        fleet.set_for_tests(1);
+        match l.admit() {
+            Err(Refusal::TooFast(wait)) => assert!(wait < Duration::from_millis(20), "{wait:?}"),
+            other => panic!("{other:?}"),
         }
     }
 }

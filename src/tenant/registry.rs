@@ -26,6 +26,7 @@ use super::claims::{resolve, Candidates};
 use super::directory::{self, DirRead, Listing};
 use super::{Endpoints, Source, Tenant, TenantLimiter, TenantSpec, Tenants};
 use crate::config::{Environment, LimitSettings, Settings, TenantSettings};
+use crate::fleet::FleetSize;
 use crate::metrics::Metrics;
 
 /// The in-process simulator, as the registry sees it: each tenant of the embedded
@@ -42,6 +43,8 @@ pub struct Factory {
     /// The in-process simulator: tenants added later must be known to it too.
     simulator: Option<Arc<dyn EmbeddedCredentials>>,
     metrics: Option<Metrics>,
+    /// The live replica count the tenants' rates are split by.
+    fleet: FleetSize,
 }
 
 pub struct TenantRegistry {
@@ -86,12 +89,19 @@ impl Factory {
             embedded_host,
             simulator,
             metrics: None,
+            fleet: FleetSize::default(),
         }
     }
 
     /// Reports the directory's health (`gateway_tenant_source_up`, failed reloads).
     pub fn with_metrics(mut self, metrics: Metrics) -> Factory {
         self.metrics = Some(metrics);
+        self
+    }
+
+    /// Tenants' rate limits are split between the replicas `fleet` counts.
+    pub fn shared_by(mut self, fleet: FleetSize) -> Factory {
+        self.fleet = fleet;
         self
     }
 
@@ -117,7 +127,8 @@ impl Factory {
             t.max_concurrent.unwrap_or(l.tenant_concurrency),
             t.rate_per_second.unwrap_or(l.tenant_rate_per_second),
             l.tenant_burst,
-        );
+        )
+        .shared_by(self.fleet.clone());
         let tenant = Tenant::new(
             TenantSpec {
                 id: id.to_string(),

@@ -119,6 +119,7 @@ async fn the_gateway_checks_its_tenants_at_start_on_the_metrics_port() {
         .simulator(|s| s.credentials.retain(|(id, _)| id == A.0))
         .setting("GATEWAY__SERVER__METRICS_PORT", "0")
         .setting("GATEWAY__CHECK__INTERVAL_SECONDS", "3600")
+        .setting("GATEWAY__METRICS__PER_TENANT_LABELS", "true")
         .start()
         .await;
     let admin = format!("http://127.0.0.1:{}", app.gw().metrics_port.unwrap());
@@ -180,6 +181,10 @@ async fn the_gateway_checks_its_tenants_at_start_on_the_metrics_port() {
         "{metrics}"
     );
     assert!(metrics.contains(r#"gateway_tenant_check_latency_seconds{tenant="alpha"}"#));
+    assert!(
+        metrics.contains("gateway_tenant_check_failing 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

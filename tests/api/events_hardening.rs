@@ -94,6 +94,9 @@ async fn long_polls_256_waiting_cost_redis_one_shared_check_not_one_each() {
     let app = watching()
         .redis()
         .setting("GATEWAY__EVENTS__MAX_WAITING_PER_TENANT", "256")
+        // This counts commands, not latency: on a loaded 2-core runner 256 first reads can
+        // outlast the default 250 ms deadline, and one late answer sets Redis aside for 2 s.
+        .setting("GATEWAY__REDIS__TIMEOUT_MS", "3000")
         .start()
         .await;
     let gw = app.gw();
@@ -170,12 +173,7 @@ async fn sweep_over_the_search_cap_does_not_retry_every_cycle() {
     tokio::time::sleep(Duration::from_secs(7)).await;
     let made = app.sim().searches() - searches;
     assert_eq!(over_cap(), 1, "the day over the cap was searched again");
-    let uncovered = gw
-        .metrics
-        .events_sweep_uncovered_days
-        .with_label_values(&[TENANT_A.id])
-        .get();
-    assert_eq!(uncovered, 1.0);
+    assert_eq!(gw.metrics.events_sweep_uncovered_days_all.get(), 1);
     // The other days are still swept: the sweep is not stuck failing.
     assert!(made >= 10, "only {made} searches in 7 s: the sweep stopped");
     println!("a day over the cap: searched once in 7 s; {made} other searches meanwhile");

@@ -18,6 +18,7 @@ mod events_leases;
 mod events_webhooks;
 mod fan_out;
 mod fixtures;
+mod fleet;
 mod gateway_calls;
 mod helpers;
 mod idempotency_store;

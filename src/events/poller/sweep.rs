@@ -154,10 +154,7 @@ impl Poller {
 
     fn report_uncovered(&self, tenant: &Tenant, from: NaiveDate) {
         let left = self.uncovered.count(&tenant.id, from);
-        self.metrics
-            .events_sweep_uncovered_days
-            .with_label_values(&[&tenant.id])
-            .set(left as f64);
+        self.metrics.sweep_uncovered(&tenant.id, left);
     }
 
     /// One window of the sweep; a window too full even when split is searched a day at a time,

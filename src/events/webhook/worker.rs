@@ -60,6 +60,9 @@ pub(super) async fn run(d: Deliveries, sender: Sender, consumer: String) {
         let tenants = d.inner.tenants.current();
         let nudged = std::mem::take(&mut *d.inner.nudged.lock());
         let round = Instant::now();
+        d.inner
+            .metrics
+            .webhook_pending_keep(|id| tenants.get(id).is_some_and(|t| t.webhook.is_some()));
         for tenant in tenants.iter().filter(|t| t.webhook.is_some()) {
             let slot = slots.entry(tenant.id.clone()).or_insert_with(|| Slot {
                 permits: Arc::new(Semaphore::new(per_tenant)),
@@ -109,11 +112,7 @@ pub(super) async fn run(d: Deliveries, sender: Sender, consumer: String) {
                     }
                 }
             };
-            d.inner
-                .metrics
-                .webhook_pending
-                .with_label_values(&[&tenant.id])
-                .set(pending as i64);
+            d.inner.metrics.webhook_pending(&tenant.id, pending);
             slot.next_look = if pending == 0 && jobs.is_empty() {
                 round + idle_look
             } else {

@@ -184,6 +184,7 @@ becomes GATEWAY__SECTION__KEY in the ConfigMap.
 {{- if not (kindIs "invalid" $v.check.intervalSeconds) }}{{ $_ := set $check "interval_seconds" $v.check.intervalSeconds }}{{ end }}
 {{- if not (kindIs "invalid" $v.check.concurrency) }}{{ $_ := set $check "concurrency" $v.check.concurrency }}{{ end }}
 {{- if $check }}{{ $_ := set $s "check" $check }}{{ end }}
+{{- if not (kindIs "invalid" $v.metrics.perTenantLabels) }}{{ $_ := set $s "metrics" (dict "per_tenant_labels" $v.metrics.perTenantLabels) }}{{ end }}
 {{- $events := dict }}
 {{- range $name, $key := dict "enabled" "enabled" "pollIntervalSeconds" "poll_interval_seconds" "sweepIntervalSeconds" "sweep_interval_seconds" "lookbackDays" "lookback_days" "retentionDays" "retention_days" "allowPrivateTargets" "allow_private_targets" "webhookTimeoutSeconds" "webhook_timeout_seconds" "webhookMaxConcurrent" "webhook_max_concurrent" "maxWaitingPerTenant" "max_waiting_per_tenant" "memoryMaxEvents" "memory_max_events" "webhookMemoryMaxDeliveries" "webhook_memory_max_deliveries" }}
 {{- $val := index $v.events $name }}
