@@ -7,12 +7,12 @@ use secrecy::SecretString;
 
 use crate::config::{Environment, KeyHash, TenantSettings};
 use crate::domain::client::registration;
-use crate::events::webhook::WebhookEndpoint;
 use crate::service::clients;
 use crate::tenant::Tenant;
 use crate::urssaf::UrssafClient;
+use crate::webhook_endpoint::WebhookEndpoint;
 
-pub const TENANT_ID: &str = "demo";
+pub const TENANT_ID: &str = crate::config::DEMO_TENANT_ID;
 pub const CLIENT_ID: &str = "demo-client";
 pub const WORKER_ID: &str = "SAP123456789";
 /// The seeded client's e-mail: the banner's example call looks it up.

@@ -187,8 +187,8 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
     });
     let mut app = match Application::build(settings).await {
         Ok(app) => app,
-        Err(problems) => {
-            for p in problems {
+        Err(failed) => {
+            for p in failed.lines() {
                 eprintln!("error: {p}");
             }
             return ExitCode::from(2);

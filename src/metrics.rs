@@ -8,15 +8,24 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+mod series;
+
+use series::*;
+
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
+/// From seconds (an instant receiver) to two days (the retries' whole schedule).
+const WEBHOOK_LAG_BUCKETS: &[f64] = &[
+    0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 1800.0, 7200.0, 21600.0, 86400.0, 172800.0,
+];
+const STATIC: &str = "static metric definition";
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -77,6 +86,82 @@ pub struct Metrics {
     pub events_sweep_over_cap: IntCounter,
 }
 
+/// Builds each series from its definition (`series.rs`) and registers it. A definition is
+/// static: one that cannot be built, or is registered twice, is a bug caught by any test.
+struct Maker<'a> {
+    registry: &'a Registry,
+    /// Series labelled by tenant are built in any case (callers set them freely) and
+    /// registered (exposed) only when this is set.
+    per_tenant: bool,
+}
+
+impl Maker<'_> {
+    fn register<T: Collector + Clone + 'static>(&self, series: T) -> T {
+        self.registry
+            .register(Box::new(series.clone()))
+            .expect("metric registered once");
+        series
+    }
+
+    fn opts(def: &Def) -> Opts {
+        Opts::new(def.name, def.help)
+    }
+
+    fn counter(&self, def: &Def) -> IntCounter {
+        self.register(IntCounter::with_opts(Self::opts(def)).expect(STATIC))
+    }
+
+    fn counter_vec(&self, def: &Def) -> IntCounterVec {
+        self.register(IntCounterVec::new(Self::opts(def), def.labels).expect(STATIC))
+    }
+
+    fn gauge(&self, def: &Def) -> IntGauge {
+        self.register(IntGauge::with_opts(Self::opts(def)).expect(STATIC))
+    }
+
+    fn gauge_vec(&self, def: &Def) -> IntGaugeVec {
+        self.register(IntGaugeVec::new(Self::opts(def), def.labels).expect(STATIC))
+    }
+
+    fn tenant_gauge_vec(&self, def: &Def) -> IntGaugeVec {
+        let g = IntGaugeVec::new(Self::opts(def), def.labels).expect(STATIC);
+        if self.per_tenant {
+            self.register(g.clone());
+        }
+        g
+    }
+
+    fn tenant_float_gauge_vec(&self, def: &Def) -> GaugeVec {
+        let g = GaugeVec::new(Self::opts(def), def.labels).expect(STATIC);
+        if self.per_tenant {
+            self.register(g.clone());
+        }
+        g
+    }
+
+    fn histogram(&self, def: &Def, buckets: &[f64]) -> Histogram {
+        let opts = HistogramOpts::new(def.name, def.help).buckets(buckets.to_vec());
+        self.register(Histogram::with_opts(opts).expect(STATIC))
+    }
+
+    fn histogram_vec(&self, def: &Def) -> HistogramVec {
+        let opts = HistogramOpts::new(def.name, def.help).buckets(LATENCY_BUCKETS.to_vec());
+        self.register(HistogramVec::new(opts, def.labels).expect(STATIC))
+    }
+
+    /// `gateway_build_info` (1, labelled with the version) and, on Linux, the process's CPU,
+    /// memory, file descriptors and start time (`process_*`).
+    fn build_info(&self) {
+        self.gauge_vec(&BUILD_INFO)
+            .with_label_values(&[env!("CARGO_PKG_VERSION")])
+            .set(1);
+        #[cfg(target_os = "linux")]
+        let _ = self.registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ));
+    }
+}
+
 impl Metrics {
     /// Without per-tenant labels.
     #[allow(clippy::new_without_default)]
@@ -86,296 +171,64 @@ impl Metrics {
 
     pub fn with_per_tenant_labels(per_tenant: bool) -> Metrics {
         let registry = Registry::new();
-        // Created in any case (callers set them freely); exposed only when asked for.
-        let per_tenant_gauge = |g: Box<dyn prometheus::core::Collector>| {
-            if per_tenant {
-                registry.register(g).expect("metric registered once");
-            }
-        };
-        let gauge = |name: &str, help: &str| {
-            let g = IntGauge::new(name, help).expect("static metric definition");
-            registry
-                .register(Box::new(g.clone()))
-                .expect("metric registered once");
-            g
-        };
-        let counter_vec = |name: &str, help: &str, labels: &[&str]| {
-            let c = IntCounterVec::new(Opts::new(name, help), labels)
-                .expect("static metric definition");
-            registry
-                .register(Box::new(c.clone()))
-                .expect("metric registered once");
-            c
-        };
-        let histogram_vec = |name: &str, help: &str, labels: &[&str]| {
-            let h = HistogramVec::new(
-                HistogramOpts::new(name, help).buckets(LATENCY_BUCKETS.to_vec()),
-                labels,
-            )
-            .expect("static metric definition");
-            registry
-                .register(Box::new(h.clone()))
-                .expect("metric registered once");
-            h
-        };
-        let counter = |name: &str, help: &str| {
-            let c = IntCounter::new(name, help).expect("static metric definition");
-            registry
-                .register(Box::new(c.clone()))
-                .expect("metric registered once");
-            c
-        };
-        let build_info = IntGaugeVec::new(
-            Opts::new(
-                "gateway_build_info",
-                "The running build: always 1, labelled with its version.",
-            ),
-            &["version"],
-        )
-        .expect("static metric definition");
-        build_info
-            .with_label_values(&[env!("CARGO_PKG_VERSION")])
-            .set(1);
-        registry
-            .register(Box::new(build_info))
-            .expect("metric registered once");
-        // CPU, memory, file descriptors and start time of the process (`process_*`).
-        #[cfg(target_os = "linux")]
-        let _ = registry.register(Box::new(
-            prometheus::process_collector::ProcessCollector::for_self(),
-        ));
-        let tenant_check_ok = IntGaugeVec::new(
-            Opts::new(
-                "gateway_tenant_check_ok",
-                "1 when the tenant's last access check (token, then a harmless search) passed.",
-            ),
-            &["tenant"],
-        )
-        .expect("static metric definition");
-        per_tenant_gauge(Box::new(tenant_check_ok.clone()));
-        let tenant_check_latency = GaugeVec::new(
-            Opts::new(
-                "gateway_tenant_check_latency_seconds",
-                "Duration of the tenant's last access check.",
-            ),
-            &["tenant"],
-        )
-        .expect("static metric definition");
-        per_tenant_gauge(Box::new(tenant_check_latency.clone()));
-        let events_sweep_uncovered_days = IntGaugeVec::new(
-            Opts::new(
-                "gateway_events_sweep_uncovered_days",
-                "Days the events sweep could not search at its last run (Urssaf's search cap, ERR_NBRE_MAX_RESULTAT), per tenant.",
-            ),
-            &["tenant"],
-        )
-        .expect("static metric definition");
-        per_tenant_gauge(Box::new(events_sweep_uncovered_days.clone()));
-        let webhook_lag = prometheus::Histogram::with_opts(
-            HistogramOpts::new(
-                "gateway_webhook_delivery_lag_seconds",
-                "Time from an event to the 2xx of its webhook delivery.",
-            )
-            .buckets(vec![
-                0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 1800.0, 7200.0, 21600.0, 86400.0, 172800.0,
-            ]),
-        )
-        .expect("static metric definition");
-        registry
-            .register(Box::new(webhook_lag.clone()))
-            .expect("metric registered once");
-        let webhook_pending = IntGaugeVec::new(
-            Opts::new(
-                "gateway_webhook_pending",
-                "Webhook deliveries waiting for an attempt or a retry, per tenant.",
-            ),
-            &["tenant"],
-        )
-        .expect("static metric definition");
-        per_tenant_gauge(Box::new(webhook_pending.clone()));
-        let events_watched = IntGaugeVec::new(
-            Opts::new(
-                "gateway_events_watched",
-                "Payment requests and clients this replica watched in its last poll cycle, by kind.",
-            ),
-            &["kind"],
-        )
-        .expect("static metric definition");
-        let events_poll_calls = IntGauge::new(
-            "gateway_events_poll_calls",
-            "Urssaf calls made by this replica's last events poll cycle (all tenants).",
-        )
-        .expect("static metric definition");
-        let events_poll_cycle_seconds = Histogram::with_opts(
-            HistogramOpts::new(
-                "gateway_events_poll_cycle_seconds",
-                "Duration of one events poll cycle (all tenants this replica polls).",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-        )
-        .expect("static metric definition");
-        for m in [
-            Box::new(events_watched.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(events_poll_calls.clone()),
-            Box::new(events_poll_cycle_seconds.clone()),
-        ] {
-            registry.register(m).expect("metric registered once");
-        }
-        let tenant_source_up = IntGaugeVec::new(
-            Opts::new(
-                "gateway_tenant_source_up",
-                "1 when the tenants directory was last read whole; 0 while the tenants last loaded are kept because it is unreadable, missing or read empty.",
-            ),
-            &["source"],
-        )
-        .expect("static metric definition");
-        registry
-            .register(Box::new(tenant_source_up.clone()))
-            .expect("metric registered once");
-        let metrics = Metrics {
-            tenant_source_up,
-            tenant_reload_failures: counter_vec(
-                "gateway_tenant_reload_failures_total",
-                "Tenant reloads that kept the set last loaded (directory unreadable, missing or read empty), by source.",
-                &["source"],
-            ),
+        let m = Maker {
+            registry: &registry,
             per_tenant,
-            fleet_replicas: {
-                let g = gauge(
-                    "gateway_fleet_replicas",
-                    "Live replicas sharing the tenants' rate limits, as this replica last read it from Redis (1 without Redis).",
-                );
-                g.set(1);
-                g
-            },
-            tenant_check_checked: gauge(
-                "gateway_tenant_check_tenants",
-                "Tenants covered by the fleet's last access check (run by one replica, shown by all).",
-            ),
-            tenant_check_failing: gauge(
-                "gateway_tenant_check_failing",
-                "Tenants whose last access check (token, then a harmless search) did not pass.",
-            ),
-            webhook_lag,
-            webhook_pending,
-            webhook_pending_all: gauge(
-                "gateway_webhook_pending_deliveries",
-                "Webhook deliveries waiting for an attempt or a retry, all tenants together.",
-            ),
+        };
+        m.build_info();
+        let metrics = Metrics {
+            http_requests: m.counter_vec(&HTTP_REQUESTS),
+            http_duration: m.histogram_vec(&HTTP_DURATION),
+            upstream_requests: m.counter_vec(&UPSTREAM_REQUESTS),
+            upstream_duration: m.histogram_vec(&UPSTREAM_DURATION),
+            urssaf_breaker_state: m.gauge_vec(&URSSAF_BREAKER_STATE),
+            urssaf_retries: m.counter_vec(&URSSAF_RETRIES),
+            token_lookups: m.counter_vec(&TOKEN_LOOKUPS),
+            token_fetches: m.counter_vec(&TOKEN_FETCHES),
+            redis_errors: m.counter(&REDIS_ERRORS),
+            idempotency_replays: m.counter(&IDEMPOTENCY_REPLAYS),
+            reconciliations: m.counter(&RECONCILIATIONS),
+            reconciliation_failures: m.counter(&RECONCILIATION_FAILURES),
+            per_tenant,
+            fleet_replicas: m.gauge(&FLEET_REPLICAS),
+            tenant_check_checked: m.gauge(&TENANT_CHECK_CHECKED),
+            tenant_check_failing: m.gauge(&TENANT_CHECK_FAILING),
+            tenant_check_ok: m.tenant_gauge_vec(&TENANT_CHECK_OK),
+            tenant_source_up: m.gauge_vec(&TENANT_SOURCE_UP),
+            tenant_reload_failures: m.counter_vec(&TENANT_RELOAD_FAILURES),
+            tenant_check_latency: m.tenant_float_gauge_vec(&TENANT_CHECK_LATENCY),
+            webhook_deliveries: m.counter_vec(&WEBHOOK_DELIVERIES),
+            webhook_lag: m.histogram(&WEBHOOK_LAG, WEBHOOK_LAG_BUCKETS),
+            webhook_pending: m.tenant_gauge_vec(&WEBHOOK_PENDING),
+            webhook_pending_all: m.gauge(&WEBHOOK_PENDING_ALL),
             pending_by_tenant: Arc::default(),
-            webhook_deliveries: counter_vec(
-                "gateway_webhook_deliveries_total",
-                "Webhook delivery attempts by outcome: delivered (2xx), retried, failed (last attempt failed).",
-                &["outcome"],
-            ),
-            events_changes: counter_vec(
-                "gateway_events_changes_detected_total",
-                "Status changes detected by the events poller and added to the feed, by event type.",
-                &["type"],
-            ),
-            events_memory_dropped: counter_vec(
-                "gateway_events_memory_dropped_total",
-                "Items dropped, oldest first, by a bounded store in process memory (no Redis): feed (events.memory_max_events), webhook_queue (events.webhook_memory_max_deliveries).",
-                &["store"],
-            ),
-            events_sweep_uncovered_days,
-            events_sweep_uncovered_days_all: gauge(
-                "gateway_events_sweep_uncovered_days_all",
-                "Days the events sweep could not search at its last run (Urssaf's search cap, ERR_NBRE_MAX_RESULTAT), all tenants of this replica together; each is tried again with a growing wait.",
-            ),
+            events_changes: m.counter_vec(&EVENTS_CHANGES),
+            events_watched: m.gauge_vec(&EVENTS_WATCHED),
+            events_poll_calls: m.gauge(&EVENTS_POLL_CALLS),
+            events_poll_cycle_seconds: m.histogram(&EVENTS_POLL_CYCLE_SECONDS, LATENCY_BUCKETS),
+            events_poll_cycles: m.counter(&EVENTS_POLL_CYCLES),
+            events_memory_dropped: m.counter_vec(&EVENTS_MEMORY_DROPPED),
+            events_sweep_uncovered_days: m.tenant_gauge_vec(&EVENTS_SWEEP_UNCOVERED_DAYS),
+            events_sweep_uncovered_days_all: m.gauge(&EVENTS_SWEEP_UNCOVERED_DAYS_ALL),
             uncovered_by_tenant: Arc::default(),
-            events_sweep_over_cap: counter(
-                "gateway_events_sweep_over_cap_total",
-                "Sweep searches of a single day refused by Urssaf for too many results (ERR_NBRE_MAX_RESULTAT).",
-            ),
-            events_watched,
-            events_poll_calls,
-            events_poll_cycle_seconds,
-            events_poll_cycles: counter(
-                "gateway_events_poll_cycles_total",
-                "Events poll cycles run by this replica (one per interval while it holds a tenant's lease).",
-            ),
-            tenant_check_ok,
-            tenant_check_latency,
-            http_requests: counter_vec(
-                "gateway_http_requests_total",
-                "Requests answered, by route template, method and status.",
-                &["route", "method", "status"],
-            ),
-            http_duration: histogram_vec(
-                "gateway_http_request_duration_seconds",
-                "Time to answer a request, by route template and method.",
-                &["route", "method"],
-            ),
-            upstream_requests: counter_vec(
-                "gateway_urssaf_requests_total",
-                "Calls to Urssaf, by operation and outcome.",
-                &["operation", "outcome"],
-            ),
-            upstream_duration: histogram_vec(
-                "gateway_urssaf_request_duration_seconds",
-                "Duration of one call to Urssaf (one attempt), by operation.",
-                &["operation"],
-            ),
-            urssaf_breaker_state: {
-                let g = IntGaugeVec::new(
-                    Opts::new(
-                        "gateway_urssaf_breaker_state",
-                        "Circuit breaker per Urssaf host, one series per state (closed, half_open, open): 1 for the current state, 0 for the others.",
-                    ),
-                    &["host", "state"],
-                )
-                .expect("static metric definition");
-                registry
-                    .register(Box::new(g.clone()))
-                    .expect("metric registered once");
-                g
-            },
-            urssaf_retries: counter_vec(
-                "gateway_urssaf_retries_total",
-                "Retries of Urssaf calls, by operation and decision (retried, budget_exhausted).",
-                &["operation", "decision"],
-            ),
-            token_lookups: counter_vec(
-                "gateway_token_cache_lookups_total",
-                "Token cache lookups, by layer (l1, redis) and result (hit, miss, error).",
-                &["layer", "result"],
-            ),
-            token_fetches: counter_vec(
-                "gateway_token_fetches_total",
-                "Token requests sent to Urssaf's token endpoint, by result.",
-                &["result"],
-            ),
-            redis_errors: counter("gateway_redis_errors_total", "Redis commands that failed or timed out."),
-            idempotency_replays: counter(
-                "gateway_idempotency_replays_total",
-                "Answers replayed for a repeated Idempotency-Key.",
-            ),
-            reconciliations: counter(
-                "gateway_reconciliations_total",
-                "Invoices found already integrated by Urssaf after ERR_FACTURE_DOUBLON and answered as accepted.",
-            ),
-            reconciliation_failures: counter(
-                "gateway_reconciliation_failures_total",
-                "Reconciliation lookups (search by invoice number after a duplicate or a lost answer) that failed.",
-            ),
+            events_sweep_over_cap: m.counter(&EVENTS_SWEEP_OVER_CAP),
             registry,
         };
+        metrics.fleet_replicas.set(1);
         metrics.initialise_known_series();
         metrics
     }
 
     /// Series whose label values are known in advance start at 0, so that they are exported
-    /// (and a dashboard or `rate()` sees them) before the first event, delivery or cycle.
+    /// (and a dashboard or `rate()` sees them) before the first event, delivery or cycle
+    /// (`gateway_events_changes_detected_total`'s types are started by `events::Events::new`, which
+    /// owns them).
     fn initialise_known_series(&self) {
         for outcome in ["delivered", "retried", "failed"] {
             self.webhook_deliveries.with_label_values(&[outcome]);
         }
         for kind in ["payment_request", "client"] {
             self.events_watched.with_label_values(&[kind]);
-        }
-        for t in crate::events::EventType::ALL {
-            self.events_changes.with_label_values(&[t.as_str()]);
         }
     }
 

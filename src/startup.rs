@@ -1,40 +1,29 @@
 //! Builds the application from settings: binds its own listeners (port 0 works), wires the
 //! shared pieces, and runs until stopped (gracefully on SIGTERM in production).
 
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::http::KeepAlive;
-use actix_web::middleware::{from_fn, Compress};
-use actix_web::{web, App, HttpServer};
-use utoipa::OpenApi;
-use utoipa_actix_web::AppExt;
 
-use crate::api::{self, AppState};
-use crate::campaign::check::CheckBoard;
-use crate::campaign::fleet_check::{CheckTasks, FleetCheck};
-use crate::config::{Environment, Settings, TenantSettings};
-use crate::demo;
-use crate::events::poller::{Poller, PollerTasks};
-use crate::events::webhook::{Deliveries, WebhookSink, WorkerGuard};
-use crate::events::Events;
+use crate::api;
+use crate::campaign::fleet_check::CheckTasks;
+use crate::config::Settings;
+use crate::events::poller::PollerTasks;
+use crate::events::webhook::{Deliveries, WorkerGuard};
 use crate::fleet::{Fleet, Heartbeat};
-use crate::idempotency::IdempotencyStore;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
 use crate::simulator::Simulator;
-use crate::tenant::registry::Factory;
-use crate::tenant::{Source, TenantRegistry};
-use crate::token::TokenProvider;
-use crate::urssaf::client::{http_client, UrssafClient};
 
+mod error;
 mod listen;
+mod servers;
+mod wiring;
 
-pub(crate) use listen::start_embedded_simulator;
-use listen::{bind_api, wait_for_signal};
+pub use error::StartupError;
+use listen::{bind_api, bind_metrics, wait_for_signal};
 
 pub struct Application {
     port: u16,
@@ -60,256 +49,58 @@ pub struct Application {
     pub simulator: Option<(Simulator, u16)>,
     pub metrics: Metrics,
     /// Told when each start-up task's first round is over (see [`Application::settled`]).
-    settled: Vec<tokio::sync::oneshot::Receiver<()>>,
+    settled: wiring::Settled,
 }
 
 impl Application {
-    /// Checks the settings and builds everything; every problem is one line.
-    pub async fn build(settings: Settings) -> Result<Application, Vec<String>> {
+    /// Checks the settings and builds everything; every problem is one line (see
+    /// [`StartupError::lines`]).
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let problems = settings.problems();
         if !problems.is_empty() {
-            return Err(problems);
+            return Err(StartupError::Settings(problems));
         }
         // The ports first: a second copy stops here, before it starts a simulator, fetches a
         // token or registers anything.
         let listener = bind_api(&settings)?;
-        let metrics_listener = match settings.server.metrics_port {
-            Some(mp) => Some(
-                TcpListener::bind((settings.server.host.as_str(), mp)).map_err(|e| {
-                    vec![format!(
-                        "server.metrics_port: cannot listen on {}:{mp}: {e}",
-                        settings.server.host
-                    )]
-                })?,
-            ),
-            None => None,
-        };
+        let metrics_listener = bind_metrics(&settings)?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Serve {
+                what: "server",
+                source,
+            })?
+            .port();
         let metrics = Metrics::with_per_tenant_labels(settings.metrics.per_tenant_labels);
-        let store = RedisStore::new(&settings.redis, metrics.clone()).map_err(|e| vec![e])?;
+        let store =
+            RedisStore::new(&settings.redis, metrics.clone()).map_err(StartupError::Redis)?;
         let fleet = Fleet::new(store.clone(), metrics.clone());
         // The first count before the first request: a replica joining a fleet takes only its
         // share from the start.
         fleet.beat().await;
-        let mut demo_api_key = None;
         let mut settled = Vec::new();
-        let mut simulator = None;
-
-        let mut fixed: Vec<(String, TenantSettings, Source)> = settings
-            .tenants
-            .iter()
-            .map(|(id, t)| (id.clone(), t.clone(), Source::Config))
-            .collect();
-        let embedded = |t: &TenantSettings| {
-            t.environment.unwrap_or(settings.upstream.environment) == Environment::Embedded
-        };
-        let uses_embedded = settings.upstream.environment == Environment::Embedded
-            || settings.tenants.values().any(embedded);
-        if settings.upstream.environment == Environment::Embedded
-            && settings.tenants.is_empty()
-            && settings.tenants_dir.is_none()
-        {
-            let key = demo::new_api_key();
-            fixed.push((
-                demo::TENANT_ID.into(),
-                demo::tenant(&key, settings.demo_webhook.clone()),
-                Source::Demo,
-            ));
-            demo_api_key = Some(key);
-        }
-        // A hand-set base URL replaces the in-process simulator (e.g. one started apart).
-        let external_embedded = settings.upstream.environment == Environment::Embedded
-            && settings.upstream.base_url.is_some();
-        let embedded_host = if external_embedded {
-            settings
-                .upstream
-                .base_url
-                .as_ref()
-                .map(|u| u.as_base().to_string())
-        } else if uses_embedded {
-            // Tenants give it their credentials as they are built (see `tenant::registry`).
-            let (sim, port) = start_embedded_simulator(&settings)?;
-            simulator = Some((sim, port));
-            Some(format!("http://127.0.0.1:{port}"))
-        } else {
-            None
-        };
-        let factory = Factory::new(
-            settings.clone(),
-            embedded_host,
-            simulator.as_ref().map(|(s, _)| s.clone()),
-        )
-        .with_metrics(metrics.clone())
-        .shared_by(fleet.size());
-        let tenants = Arc::new(TenantRegistry::start(factory, fixed).await);
-        tenants
-            .clone()
-            .watch(Duration::from_secs(settings.tenants_reload_seconds));
-        tenants.clone().reload_on_sighup();
-
-        let http =
-            http_client(&settings.upstream).map_err(|e| vec![format!("http client: {e}")])?;
-        let deliveries = Deliveries::new(
-            store.clone(),
-            tenants.clone(),
-            &settings.events,
-            metrics.clone(),
-        );
-        let webhook_worker = Some(deliveries.start_worker().map_err(|e| vec![e])?);
-        let tokens = TokenProvider::new(
-            http.clone(),
-            store.clone(),
-            &settings.token,
-            settings.upstream.token_auth,
-            Duration::from_millis(settings.upstream.token_timeout_ms),
-            metrics.clone(),
-        );
-        let urssaf = UrssafClient::new(http, tokens, &settings.upstream, metrics.clone());
-        if demo_api_key.is_some() {
-            if let Some(t) = tenants.current().get(demo::TENANT_ID) {
-                demo::seed_client(&urssaf, t).await;
-            }
-        }
-        let ready = Arc::new(AtomicBool::new(false));
-        let events = Events::new(
-            settings.events.clone(),
-            store.clone(),
-            metrics.clone(),
-            Arc::new(WebhookSink::new(deliveries.clone())),
-            crate::api::dto::events::render,
-        );
-        let event_tasks = if settings.events.enabled {
-            let (done, first_cycle) = tokio::sync::oneshot::channel();
-            settled.push(first_cycle);
-            Poller::new(
-                events.clone(),
-                urssaf.clone(),
-                tenants.clone(),
-                store.clone(),
-                metrics.clone(),
-            )
-            .spawn_reporting(Some(done))
-            .into()
-        } else {
-            None
-        };
-        let state = web::Data::new(AppState {
-            tenants,
-            urssaf,
-            metrics: metrics.clone(),
-            idempotency: IdempotencyStore::new(
-                store.clone(),
-                Duration::from_secs(settings.idempotency.ttl_seconds),
-                Duration::from_secs(settings.idempotency.in_flight_ttl_seconds),
-            ),
-            events,
-            ready: ready.clone(),
-        });
-
-        let check_every = Duration::from_secs(settings.check.interval_seconds);
-        let checks = CheckBoard::new(check_every);
-        let check_tasks = (!check_every.is_zero()).then(|| {
-            let (done, first_round) = tokio::sync::oneshot::channel();
-            settled.push(first_round);
-            FleetCheck {
-                urssaf: state.urssaf.clone(),
-                tenants: state.tenants.clone(),
-                metrics: metrics.clone(),
-                board: checks.clone(),
-                interval: check_every,
-                concurrency: settings.check.concurrency,
-                store: store.clone(),
-            }
-            .spawn(Some(done))
-        });
+        let tenants = wiring::tenants(&settings, &metrics, &fleet).await?;
+        let backend =
+            wiring::backend(&settings, &tenants, store.clone(), &metrics, &mut settled).await?;
+        let (checks, check_tasks) =
+            wiring::periodic_check(&settings, &backend.state, store, &mut settled);
         let heartbeat = fleet.spawn();
-
-        let port = listener
-            .local_addr()
-            .map_err(|e| vec![e.to_string()])?
-            .port();
-        let metrics_separate = settings.server.metrics_port.is_some();
-        let max_body = settings.server.max_body_bytes;
-        let api_state = state.clone();
         let draining = api::drain::Draining::default();
-        let draining_data = web::Data::new(draining.clone());
-        let body_deadline = web::Data::new(api::deadline::BodyDeadline {
-            timeout: Duration::from_secs(settings.server.body_read_timeout_seconds),
-            max_bytes: max_body,
-        });
-        let deliveries_data = web::Data::new(deliveries.clone());
-        let fan_out = web::Data::new(api::fan_out::FanOut {
-            max_invoices: settings.limits.max_invoices_per_submission,
-            max_search_values: settings.limits.max_search_values,
-        });
-        let mut server = HttpServer::new(move || {
-            let (app, doc) = App::new()
-                .into_utoipa_app()
-                .openapi(api::openapi::ApiDoc::openapi())
-                .configure(|cfg| api::routes(cfg, !metrics_separate))
-                .split_for_parts();
-            app.app_data(api_state.clone())
-                .app_data(draining_data.clone())
-                .app_data(body_deadline.clone())
-                .app_data(fan_out.clone())
-                .app_data(deliveries_data.clone())
-                .app_data(web::PayloadConfig::new(max_body))
-                .service(api::openapi::docs(api::openapi::finish(doc)))
-                .route("/docs", web::get().to(api::openapi::docs_redirect))
-                .wrap(Compress::default())
-                .wrap(from_fn(api::deadline::read_body_in_time))
-                .wrap(from_fn(api::observe::observe))
-                .wrap(from_fn(api::drain::close_when_draining))
-                .default_service(web::to(api::observe::not_found))
-        })
-        .disable_signals()
-        .shutdown_timeout(settings.server.shutdown_timeout_seconds)
-        .client_request_timeout(Duration::from_millis(
-            settings.server.header_read_timeout_ms,
-        ))
-        .keep_alive(match settings.server.keep_alive_seconds {
-            0 => KeepAlive::Disabled,
-            s => KeepAlive::Timeout(Duration::from_secs(s)),
-        });
-        if settings.server.workers > 0 {
-            server = server.workers(settings.server.workers);
-        }
-        let server = server
-            .listen(listener)
-            .map_err(|e| vec![e.to_string()])?
-            .run();
-
+        let server = servers::api_server(
+            &settings,
+            listener,
+            backend.state.clone(),
+            backend.deliveries.clone(),
+            draining.clone(),
+        )?;
         let (metrics_server, metrics_port) = match metrics_listener {
             Some(l) => {
-                let mp = l.local_addr().map_err(|e| vec![e.to_string()])?.port();
-                let admin = api::admin::AdminTokens(settings.admin.token_hashes.clone());
-                let checks = web::Data::new(checks);
-                let s = HttpServer::new(move || {
-                    App::new()
-                        .app_data(state.clone())
-                        .app_data(admin.clone())
-                        .app_data(checks.clone())
-                        .service(api::health::metrics)
-                        .service(api::checks::checks)
-                        // Problems answered on this port link to their pages here too.
-                        .service(api::problem_pages::index)
-                        .service(api::problem_pages::page)
-                        .configure(|cfg| {
-                            if !admin.0.is_empty() {
-                                api::admin::routes(cfg);
-                            }
-                        })
-                        .default_service(web::to(api::admin::not_found))
-                        .wrap(from_fn(api::observe::observe))
-                })
-                .disable_signals()
-                .workers(1)
-                .listen(l)
-                .map_err(|e| vec![e.to_string()])?
-                .run();
-                (Some(s), Some(mp))
+                let (s, p) = servers::metrics_server(&settings, l, backend.state.clone(), checks)?;
+                (Some(s), Some(p))
             }
             None => (None, None),
         };
+        let ready = backend.state.ready.clone();
         ready.store(true, Ordering::Release);
         Ok(Application {
             port,
@@ -322,11 +113,11 @@ impl Application {
             check_tasks,
             fleet,
             heartbeat,
-            deliveries,
-            webhook_worker,
-            event_tasks,
-            demo_api_key,
-            simulator,
+            deliveries: backend.deliveries,
+            webhook_worker: Some(backend.webhook_worker),
+            event_tasks: backend.event_tasks,
+            demo_api_key: tenants.demo_api_key,
+            simulator: tenants.simulator,
             metrics,
             settled,
         })

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::problem::{Problem, ProblemCode};
 use super::AppState;
-use crate::campaign::check::{CheckBoard, TenantCheck};
 use crate::config::KeyHash;
+use crate::tenant::check_board::{CheckBoard, TenantCheck};
 use crate::tenant::{health, Source, Tenant};
 
 /// The admin tokens' hashes.

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
 
 use super::problem::{Problem, ProblemCode};
-use crate::campaign::check::CheckBoard;
+use crate::tenant::check_board::CheckBoard;
 
 #[get("/checks")]
 pub async fn checks(board: web::Data<CheckBoard>) -> HttpResponse {

@@ -7,16 +7,16 @@
 //! `/checks` on the metrics port, and as metrics).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use futures_util::stream::{self, StreamExt};
-use parking_lot::{Mutex, RwLock};
-use serde::{Deserialize, Serialize};
+use parking_lot::Mutex;
 
 use crate::api::errors::upstream_problem;
 use crate::metrics::Metrics;
 use crate::service::payment_requests::lookup;
+pub use crate::tenant::check_board::{CheckBoard, CheckSummary, TenantCheck};
 use crate::tenant::Tenant;
 use crate::urssaf::error::parse_errors;
 use crate::urssaf::{Exchange, ExchangeObserver, UpstreamError, UrssafClient};
@@ -26,30 +26,6 @@ pub const PROBE_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2053, 1, 1) {
     Some(d) => d,
     None => NaiveDate::MAX,
 };
-
-/// One tenant's result.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TenantCheck {
-    pub tenant: String,
-    pub environment: String,
-    /// Token obtained and the search answered as expected.
-    pub passed: bool,
-    /// The token endpoint issued a token for the tenant's credentials.
-    pub token_ok: bool,
-    /// Urssaf's API answered (whatever it said).
-    pub api_reachable: bool,
-    /// Token (when not already held) plus the search, retries included.
-    pub latency_ms: u64,
-    /// HTTP status of Urssaf's last answer.
-    pub urssaf_status: Option<u16>,
-    /// Urssaf's first error code in its last answer (`ERR_RECHERCHE_VIDE` when all is well).
-    pub urssaf_code: Option<String>,
-    /// What went wrong, in a sentence.
-    pub problem: Option<String>,
-    /// What to do about it.
-    pub hint: Option<String>,
-    pub checked_at: DateTime<Utc>,
-}
 
 /// Keeps the last answer's status and first error code.
 #[derive(Default)]
@@ -153,61 +129,6 @@ pub fn record_metrics(metrics: &Metrics, checks: &[TenantCheck]) {
     }
 }
 
-/// The latest results of the gateway's periodic check; cheap to clone.
-#[derive(Clone)]
-pub struct CheckBoard {
-    inner: Arc<RwLock<Board>>,
-}
-
-struct Board {
-    interval: Duration,
-    results: Vec<TenantCheck>,
-}
-
-/// Where the checks stand, as `/checks` answers it.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckSummary {
-    /// `pass` (every tenant passed its last check), `fail`, `pending` (first check running)
-    /// or `off` (`check.interval_seconds = 0`).
-    pub status: &'static str,
-    pub interval_seconds: u64,
-    pub tenants: Vec<TenantCheck>,
-}
-
-impl CheckBoard {
-    /// `interval` zero means the checks are off.
-    pub fn new(interval: Duration) -> CheckBoard {
-        CheckBoard {
-            inner: Arc::new(RwLock::new(Board {
-                interval,
-                results: Vec::new(),
-            })),
-        }
-    }
-
-    pub fn publish(&self, results: Vec<TenantCheck>) {
-        self.inner.write().results = results;
-    }
-
-    pub fn summary(&self) -> CheckSummary {
-        let board = self.inner.read();
-        let status = if board.interval.is_zero() {
-            "off"
-        } else if board.results.is_empty() {
-            "pending"
-        } else if board.results.iter().all(|c| c.passed) {
-            "pass"
-        } else {
-            "fail"
-        };
-        CheckSummary {
-            status,
-            interval_seconds: board.interval.as_secs(),
-            tenants: board.results.clone(),
-        }
-    }
-}
-
 /// Lines for people: one per tenant, then the verdict.
 pub fn render_table(checks: &[TenantCheck]) -> String {
     let mut rows = vec![[
@@ -285,18 +206,6 @@ mod tests {
             hint: (!passed).then(|| "check the secret".into()),
             checked_at: Utc::now(),
         }
-    }
-
-    #[test]
-    fn board_status() {
-        let off = CheckBoard::new(Duration::ZERO);
-        assert_eq!(off.summary().status, "off");
-        let board = CheckBoard::new(Duration::from_secs(300));
-        assert_eq!(board.summary().status, "pending");
-        board.publish(vec![result("a", true)]);
-        assert_eq!(board.summary().status, "pass");
-        board.publish(vec![result("a", true), result("b", false)]);
-        assert_eq!(board.summary().status, "fail");
     }
 
     #[test]

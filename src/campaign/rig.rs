@@ -17,7 +17,7 @@ use crate::events::webhook::{Deliveries, WebhookSink};
 use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
-use crate::tenant::registry::Factory;
+use crate::tenant::registry::{EmbeddedCredentials, Factory};
 use crate::tenant::{Source, Tenant, TenantRegistry};
 use crate::token::TokenProvider;
 use crate::urssaf::client::{http_client, UrssafClient};
@@ -64,7 +64,8 @@ impl Rig {
             let base = settings.upstream.base_url.as_ref();
             (None, base.map(|u| u.as_base().to_string()))
         } else if uses_embedded {
-            let (sim, port) = crate::startup::start_embedded_simulator(settings)?;
+            let (sim, port) =
+                crate::embedded::start_embedded_simulator(settings).map_err(|e| vec![e])?;
             let url = format!("http://127.0.0.1:{port}");
             (Some(sim), Some(url))
         } else {
@@ -72,6 +73,7 @@ impl Rig {
         };
         let local = simulator.as_ref().and(embedded_host.clone());
         // The factory gives the in-process simulator each embedded tenant's credentials.
+        let simulator = simulator.map(|s| Arc::new(s) as Arc<dyn EmbeddedCredentials>);
         let factory = Factory::new(settings.clone(), embedded_host, simulator);
         let registry = Arc::new(TenantRegistry::start(factory, fixed).await);
         let tenants = registry.current().iter().cloned().collect();

@@ -22,19 +22,21 @@ pub use self::redis::{RedisMode, RedisServer, RedisSettings};
 pub use self::sections::{
     AdminSettings, CheckSettings, EmbeddedSimulatorSettings, Environment, IdempotencySettings,
     LimitSettings, LogFormat, LogSettings, MetricsSettings, ServerSettings, TokenAuthStyle,
-    TokenSettings, UpstreamSettings,
+    TokenSettings, UpstreamSettings, BASE_PATH, TOKEN_PATH,
 };
 pub use show::show;
 pub use tenant::{check_id as check_tenant_id, tenant_file_id, TenantSettings};
 pub use tenant_file::read_tenant_file;
 pub use values::{EncryptionKey, HttpUrl, KeyHash};
 
-use crate::events::webhook::WebhookEndpoint;
+use crate::webhook_endpoint::WebhookEndpoint;
 
 /// Prefix of every environment variable (`GATEWAY__SERVER__PORT=8080`).
 pub const ENV_PREFIX: &str = "GATEWAY";
 /// Environment variable naming an optional configuration file.
 pub const CONFIG_FILE_ENV: &str = "GATEWAY_CONFIG";
+/// The embedded default's demo tenant (`demo` builds it; its webhook may be set here alone).
+pub const DEMO_TENANT_ID: &str = "demo";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -122,10 +124,10 @@ impl Settings {
             && raw.tenants_dir.is_none()
             && raw_tenants.len() == 1;
         if let Some(t) = raw_tenants
-            .get(crate::demo::TENANT_ID)
+            .get(DEMO_TENANT_ID)
             .filter(|t| demo_only && t.is_webhook_only())
         {
-            match t.parse_webhook(crate::demo::TENANT_ID) {
+            match t.parse_webhook(DEMO_TENANT_ID) {
                 Ok(w) => demo_webhook = w,
                 Err(p) => problems.extend(p),
             }
@@ -265,7 +267,7 @@ impl Settings {
         if let Some(w) = &self.demo_webhook {
             if self.events.allow_private_targets == Some(false) {
                 if let Some(why) = w.url.refusal() {
-                    let id = crate::demo::TENANT_ID;
+                    let id = DEMO_TENANT_ID;
                     out.push(format!("tenants.{id}.webhook_url: {why}"));
                 }
             }

@@ -102,6 +102,11 @@ impl Environment {
     }
 }
 
+/// Path prefix of Urssaf's four endpoints on every host (the presets', the simulator's).
+pub const BASE_PATH: &str = "/atp/v1/tiersPrestations";
+/// Path of the OAuth2 token endpoint on every host.
+pub const TOKEN_PATH: &str = "/api/oauth/v1/token";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenAuthStyle {

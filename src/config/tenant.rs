@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
 use super::{Environment, KeyHash};
-use crate::events::webhook::{SigningSecret, WebhookEndpoint, WebhookUrl};
+use crate::webhook_endpoint::{SigningSecret, WebhookEndpoint, WebhookUrl};
 
 /// A tenant as written in the configuration or in a file of the tenants directory; an unknown
 /// key (a typo such as `webhook_ur1`) is refused rather than silently ignored.

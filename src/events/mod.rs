@@ -173,6 +173,10 @@ impl Events {
         render: Render,
     ) -> Arc<Events> {
         let retention = std::time::Duration::from_secs(settings.retention_days * 86_400);
+        // Every type exported at 0 before its first change (a dashboard sees it at once).
+        for t in EventType::ALL {
+            metrics.events_changes.with_label_values(&[t.as_str()]);
+        }
         Arc::new(Events {
             feed: Feed::bounded(
                 store.clone(),

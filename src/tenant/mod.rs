@@ -2,6 +2,7 @@
 //! act for it, what it may use at once, and how it fares with Urssaf. The set of tenants can
 //! change while running (see [`registry`]).
 
+pub mod check_board;
 mod claims;
 mod directory;
 pub mod health;
@@ -15,7 +16,7 @@ use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Environment, KeyHash};
-use crate::events::webhook::WebhookEndpoint;
+use crate::webhook_endpoint::WebhookEndpoint;
 pub use health::TenantHealth;
 pub use limits::TenantLimiter;
 pub use registry::{ReloadReport, TenantRegistry};
@@ -32,8 +33,8 @@ impl Endpoints {
     pub fn for_host(host: &str) -> Endpoints {
         let host = host.trim_end_matches('/');
         Endpoints {
-            api_base: format!("{host}{}", crate::urssaf::wire::BASE_PATH),
-            token_url: format!("{host}{}", crate::urssaf::wire::TOKEN_PATH),
+            api_base: format!("{host}{}", crate::config::BASE_PATH),
+            token_url: format!("{host}{}", crate::config::TOKEN_PATH),
         }
     }
 }

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use secrecy::SecretString;
 use serde::Serialize;
 
 use super::claims::{resolve, Candidates};
@@ -27,7 +28,12 @@ use super::{Endpoints, Source, Tenant, TenantLimiter, TenantSpec, Tenants};
 use crate::config::{Environment, LimitSettings, Settings, TenantSettings};
 use crate::fleet::FleetSize;
 use crate::metrics::Metrics;
-use crate::simulator::Simulator;
+
+/// The in-process simulator, as the registry sees it: each tenant of the embedded
+/// environment, including those added while the gateway runs, must be known to it.
+pub trait EmbeddedCredentials: Send + Sync {
+    fn add_credentials(&self, client_id: &str, secret: &SecretString);
+}
 
 /// What a tenant is built from besides its own settings.
 pub struct Factory {
@@ -35,7 +41,7 @@ pub struct Factory {
     /// The in-process simulator's address, when tenants use it.
     embedded_host: Option<String>,
     /// The in-process simulator: tenants added later must be known to it too.
-    simulator: Option<Simulator>,
+    simulator: Option<Arc<dyn EmbeddedCredentials>>,
     metrics: Option<Metrics>,
     /// The live replica count the tenants' rates are split by.
     fleet: FleetSize,
@@ -76,7 +82,7 @@ impl Factory {
     pub fn new(
         settings: Settings,
         embedded_host: Option<String>,
-        simulator: Option<Simulator>,
+        simulator: Option<Arc<dyn EmbeddedCredentials>>,
     ) -> Factory {
         Factory {
             settings,

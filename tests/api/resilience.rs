@@ -123,6 +123,9 @@ async fn metrics_on_their_own_port() {
         r#"gateway_token_fetches_total{result="ok"} 1"#,
         r#"gateway_token_cache_lookups_total{layer="l1",result="miss"} 1"#,
         "gateway_urssaf_request_duration_seconds_bucket",
+        // Every event type is exported at 0 before its first change.
+        r#"gateway_events_changes_detected_total{type="client.account_changed"} 0"#,
+        r#"gateway_events_changes_detected_total{type="payment_request.status_changed"} 0"#,
     ] {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }

@@ -141,7 +141,11 @@ async fn private_targets_are_refused_unless_allowed() {
         "https://169.254.169.254/latest/meta-data".into(),
     ));
     let settings = Settings::load_from(None, vars).unwrap();
-    let problems = Application::build(settings).await.err().expect("refused");
+    let problems = Application::build(settings)
+        .await
+        .err()
+        .expect("refused")
+        .lines();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].starts_with("tenants.alpha.webhook_url: 169.254.169.254 is a link-local"));
 }

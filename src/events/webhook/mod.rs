@@ -11,9 +11,7 @@ mod memory;
 mod queue;
 pub mod record;
 mod send;
-pub mod sign;
 mod sink;
-pub mod target;
 mod worker;
 
 use std::collections::HashSet;
@@ -23,9 +21,7 @@ use bytes::Bytes;
 use tokio::sync::Notify;
 
 pub use record::{Attempt, Delivery, DeliveryPage, ListCursor, Status};
-pub use sign::SigningSecret;
 pub use sink::WebhookSink;
-pub use target::WebhookUrl;
 
 use self::memory::MemoryQueue;
 use self::queue::RedisQueue;
@@ -34,13 +30,6 @@ use crate::config::EventsSettings;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
 use crate::tenant::TenantRegistry;
-
-/// A tenant's webhook: where to, and the secrets that sign (several while rotating).
-#[derive(Debug, Clone, PartialEq)]
-pub struct WebhookEndpoint {
-    pub url: WebhookUrl,
-    pub secrets: Vec<SigningSecret>,
-}
 
 /// One message to push: `webhook-id`, the event's time, and the envelope JSON
 /// (`{"type", "timestamp", "data"}`), sent as is.

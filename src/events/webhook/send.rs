@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::record::{now_ms, Attempt, Delivery};
-use super::sign::signature_header;
-use super::target::PublicOnlyResolver;
-use super::WebhookEndpoint;
 use crate::config::EventsSettings;
+use crate::webhook_endpoint::sign::signature_header;
+use crate::webhook_endpoint::target::PublicOnlyResolver;
+use crate::webhook_endpoint::WebhookEndpoint;
 
 pub struct Sender {
     /// `https` only, every address public (checked as resolved).

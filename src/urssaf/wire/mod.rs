@@ -27,10 +27,8 @@ pub use recherche::{
     InputRechercheDemandePaiement, OutputRechercheDemandePaiement, StatutDemandePaiement,
 };
 
-/// Path prefix of the four endpoints on every host.
-pub const BASE_PATH: &str = "/atp/v1/tiersPrestations";
-/// Path of the OAuth2 token endpoint on every host.
-pub const TOKEN_PATH: &str = "/api/oauth/v1/token";
+/// The paths are stated with the hosts, in `config` (tenants build their endpoints from them).
+pub use crate::config::{BASE_PATH, TOKEN_PATH};
 
 /// `Erreur`: the one error item Urssaf uses everywhere.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
