@@ -43,6 +43,9 @@ struct Cli {
     /// Configuration file (TOML or YAML).
     #[arg(long, global = true, env = "GATEWAY_CONFIG")]
     config: Option<PathBuf>,
+    /// Port of the API when no command is given (`urssaf-gateway --port N` is `serve --port N`).
+    #[arg(long, env = "GATEWAY__SERVER__PORT")]
+    port: Option<u16>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -105,7 +108,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve { port: None }) {
+    match cli.command.unwrap_or(Command::Serve { port: cli.port }) {
         Command::Serve { port } => serve(cli.config, port).await,
         Command::Simulator(args) => simulator(cli.config, args).await,
         Command::Check(args) => match load(cli.config) {
@@ -329,6 +332,22 @@ async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
+    /// `--port` works with no command, as the port-in-use message suggests, and is `serve`'s.
+    #[test]
+    fn port_is_taken_with_or_without_serve() {
+        let cli = super::Cli::try_parse_from(["urssaf-gateway", "--port", "9001"]).unwrap();
+        assert_eq!(cli.port, Some(9001));
+        assert!(cli.command.is_none());
+        let cli =
+            super::Cli::try_parse_from(["urssaf-gateway", "serve", "--port", "9002"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(super::Command::Serve { port: Some(9002) })
+        ));
+    }
+
     /// The README shows the banner as it is printed (with its sample key and ports).
     #[test]
     fn the_readme_shows_the_banner_as_it_is() {
