@@ -124,6 +124,9 @@ pub async fn observe(
     if let Some(v) = header {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
+    let (http_req, mut response) = res.into_parts();
+    super::drain::close_if_draining(&http_req, &mut response);
+    let res = ServiceResponse::new(http_req, response);
     let pattern = res.request().match_pattern();
     let route = pattern.as_deref().unwrap_or("unmatched");
     let status = res.status();
@@ -149,7 +152,7 @@ pub async fn observe(
     let urssaf_calls = context.urssaf.calls.load(Ordering::Relaxed);
     let urssaf_ms = context.urssaf.micros.load(Ordering::Relaxed) as f64 / 1000.0;
     let extensions = res.request().extensions();
-    let tenant = extensions.get::<TenantId>().map(|t| t.0.as_str());
+    let tenant = extensions.get::<TenantId>().map(|t| t.0.id.as_str());
     CONTEXT.sync_scope(context, || {
         tracing::info!(
             tenant,

@@ -23,10 +23,12 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> std::fmt::Result {
-        let mut line = Line::default();
+        let mut line = Line {
+            buf: String::with_capacity(LINE_CAPACITY),
+            has_request_id: false,
+        };
         line.buf.push_str("{\"timestamp\":\"");
-        let now = chrono::Utc::now();
-        let _ = write!(line.buf, "{}", now.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+        push_timestamp(&mut line.buf, chrono::Utc::now());
         line.buf.push_str("\",\"level\":\"");
         line.buf.push_str(event.metadata().level().as_str());
         line.buf.push('"');
@@ -42,6 +44,30 @@ where
         line.buf.push_str("}\n");
         writer.write_str(&line.buf)
     }
+}
+
+/// Room for a typical line without growing (an access line is about 300 bytes).
+const LINE_CAPACITY: usize = 512;
+
+/// `2026-03-05T10:20:30.123456Z`, as chrono's `%Y-%m-%dT%H:%M:%S%.6fZ` writes it, without
+/// parsing a format string per line: the part up to the second is kept per thread and
+/// rewritten when the second changes.
+fn push_timestamp(buf: &mut String, now: chrono::DateTime<chrono::Utc>) {
+    use std::cell::RefCell;
+    thread_local! {
+        static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+    }
+    let micros = now.timestamp_subsec_micros().min(999_999);
+    SECOND.with(|cell| {
+        let mut cached = cell.borrow_mut();
+        if cached.0 != now.timestamp() {
+            cached.1.clear();
+            let _ = write!(cached.1, "{}", now.format("%Y-%m-%dT%H:%M:%S"));
+            cached.0 = now.timestamp();
+        }
+        buf.push_str(&cached.1);
+    });
+    let _ = write!(buf, ".{micros:06}Z");
 }
 
 #[derive(Default)]
@@ -158,6 +184,21 @@ fn push_json_str(buf: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_read_as_chrono_writes_them() {
+        for ts in [
+            "2026-03-05T10:20:30.123456789Z",
+            "2026-03-05T10:20:30.000001Z",
+            "2026-03-05T10:20:31Z",
+            "1999-12-31T23:59:59.999999999Z",
+        ] {
+            let t: chrono::DateTime<chrono::Utc> = ts.parse().unwrap();
+            let mut b = String::new();
+            push_timestamp(&mut b, t);
+            assert_eq!(b, t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+        }
+    }
 
     #[test]
     fn strings_are_escaped_into_valid_json() {
