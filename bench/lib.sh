@@ -124,6 +124,26 @@ EOF
   NGINX_URL="http://127.0.0.1:$NGINX_PORT"
 }
 
+# build_bare: the bare forwarder (bench/bare-forwarder, its own workspace and Cargo.lock, the
+# gateway's crate versions and release profile); sets BARE_BIN. BARE_BIN=path skips the build.
+build_bare() {
+  if [ -z "${BARE_BIN:-}" ]; then
+    cargo build --release --locked -q --manifest-path bench/bare-forwarder/Cargo.toml \
+      --target-dir target/bare-forwarder
+    BARE_BIN=target/bare-forwarder/release/bare-forwarder
+  fi
+}
+
+# start_bare TOKEN [WORKERS]: the bare forwarder at the simulator with a fixed bearer; sets
+# BARE_PID and BARE_URL. WORKERS 0 (the default) is one per CPU, like the gateway.
+start_bare() {
+  local port
+  port=$(free_port)
+  "$BARE_BIN" "$port" "$SIM" "$1" "${2:-0}" >"$WORK/bare.log" 2>&1 & PIDS+=($!)
+  BARE_PID=$!
+  BARE_URL="http://127.0.0.1:$port"
+}
+
 # start_gateway [WORKERS [NAME=VALUE...]]: a fresh gateway on the private Redis and the standalone
 # simulator, with these extra settings; sets GW_PID and GW. WORKERS 0 (the default) is one per CPU.
 # The events poller is off: what is measured is the read path. (On, its per-tenant lease renewal,

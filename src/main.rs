@@ -182,7 +182,8 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
     if let Some(p) = port {
         settings.server.port = p;
     }
-    let _telemetry = telemetry::init(&settings.log);
+    let telemetry_guard = telemetry::init(&settings.log);
+    telemetry_guard.batch_logs();
     let webhook = settings.demo_webhook.as_ref().map(|w| {
         let mut url = w.url.url().clone();
         url.set_query(None);
@@ -214,8 +215,10 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
         "listening"
     );
     if let Some(banner) = banner {
-        // One write under the stdout lock, which log lines also take: nothing lands inside it.
+        // One write under the stdout lock, which log lines also take: nothing lands inside it,
+        // and the lines logged so far come before it.
         let mut out = std::io::stdout().lock();
+        telemetry::flush_logs();
         let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     }
     match app.run_until_signalled().await {
@@ -253,7 +256,8 @@ async fn simulator(config: Option<PathBuf>, args: SimulatorArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let _telemetry = telemetry::init(&settings.log);
+    let telemetry_guard = telemetry::init(&settings.log);
+    telemetry_guard.batch_logs();
     if args.client_ids.len() != args.client_secrets.len() {
         eprintln!("error: give one --client-secret for each --client-id");
         return ExitCode::from(2);

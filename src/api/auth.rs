@@ -22,9 +22,10 @@ impl Caller {
     }
 }
 
-/// Put in the request's extensions so the access log can name the tenant.
+/// Put in the request's extensions so the access log can name the tenant (the tenant itself:
+/// no copy of its id per request).
 #[derive(Clone)]
-pub struct TenantId(pub String);
+pub struct TenantId(pub Arc<Tenant>);
 
 impl FromRequest for Caller {
     type Error = Problem;
@@ -57,7 +58,7 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
         .tenants
         .authenticate(key)
         .ok_or_else(Problem::unauthorized)?;
-    req.extensions_mut().insert(TenantId(tenant.id.clone()));
+    req.extensions_mut().insert(TenantId(tenant.clone()));
     let admission = tenant.limiter.admit().map_err(|refusal| {
         let (detail, wait) = match refusal {
             Refusal::Busy => (

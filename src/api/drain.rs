@@ -10,10 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::ConnectionType;
-use actix_web::middleware::Next;
-use actix_web::{web, Error};
+use actix_web::web;
 
 /// Set once a stop was asked for; shared by every worker (as app data).
 #[derive(Clone, Default)]
@@ -29,18 +27,17 @@ impl Draining {
     }
 }
 
-/// Middleware: answers given while draining close their connection once sent.
-pub async fn close_when_draining(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let draining = req.app_data::<web::Data<Draining>>().cloned();
-    let mut res = next.call(req).await?;
-    // Looked at once the answer is ready: a call that began before the signal closes too.
-    if draining.is_some_and(|d| d.is_draining()) {
-        res.response_mut()
-            .head_mut()
-            .set_connection_type(ConnectionType::Close);
+/// Marks an answer given while draining so that its connection closes once it is sent. Called
+/// by the observing middleware (one layer less than a middleware of its own), once the answer
+/// is ready: a call that began before the signal closes too.
+pub fn close_if_draining(
+    req: &actix_web::HttpRequest,
+    res: &mut actix_web::HttpResponse<impl MessageBody>,
+) {
+    if req
+        .app_data::<web::Data<Draining>>()
+        .is_some_and(|d| d.is_draining())
+    {
+        res.head_mut().set_connection_type(ConnectionType::Close);
     }
-    Ok(res)
 }

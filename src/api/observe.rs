@@ -37,14 +37,9 @@ fn request_id(req: &ServiceRequest) -> String {
         })
 }
 
-pub async fn observe(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let id = request_id(&req);
-    let started = Instant::now();
-    // A label per invented method would let anyone grow the metrics without bound.
-    let method: &'static str = match req.method().as_str() {
+/// A label per invented method would let anyone grow the metrics without bound.
+fn method_label(method: &Method) -> &'static str {
+    match method.as_str() {
         "GET" => "GET",
         "POST" => "POST",
         "PUT" => "PUT",
@@ -53,81 +48,97 @@ pub async fn observe(
         "HEAD" => "HEAD",
         "OPTIONS" => "OPTIONS",
         _ => "OTHER",
-    };
+    }
+}
+
+pub async fn observe(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = request_id(&req);
+    let started = Instant::now();
+    let method = method_label(req.method());
     // HEAD is answered wherever GET is: served as a GET, the body is left out on the wire.
     if req.method() == Method::HEAD {
         req.head_mut().method = Method::GET;
     }
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    // The server span (OpenTelemetry's HTTP conventions), continuing the caller's trace;
-    // made only when traces are exported (log lines take their ids from the context).
-    let span = otel::server_span(&req, method, &id);
+    // The server span (OpenTelemetry's HTTP conventions), continuing the caller's trace; made
+    // only when traces are exported (log lines take their ids from the context).
+    let span = otel::enabled().then(|| otel::server_span(&req, method, &id));
+    let trace_id = match &span {
+        Some(span) => otel::trace_id(span, req.headers()),
+        None => otel::trace_id(&tracing::Span::none(), req.headers()),
+    };
+    let header = HeaderValue::from_str(&id).ok();
     let context = RequestContext {
-        request_id: id.clone(),
-        trace_id: otel::trace_id(&span, req.headers()),
+        request_id: id,
+        trace_id,
         urssaf: Default::default(),
     };
-    let outcome = CONTEXT
-        .scope(context.clone(), next.call(req).instrument(span.clone()))
-        .await;
-    let res = match outcome {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(e) => return Err(e),
-    };
+    // The context is taken back from the scope afterwards, not cloned into it.
+    let mut scoped = std::pin::pin!(CONTEXT.scope(context, async {
+        match &span {
+            Some(span) => next.call(req).instrument(span.clone()).await,
+            None => next.call(req).await,
+        }
+    }));
+    let outcome = scoped.as_mut().await;
+    let context = scoped.as_mut().take_value().unwrap_or_default();
+    let res = outcome?.map_into_boxed_body();
     // Errors produced outside our handlers (405, payload too large…) become problems too.
-    let res = if is_plain_error(&res) {
+    let mut res = if is_plain_error(&res) {
         let status = res.status();
         let problem = CONTEXT.sync_scope(context.clone(), || framework_problem(status));
         res.into_response(problem.error_response())
     } else {
         res
     };
-    let mut res = res;
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    if let Some(v) = header {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
-    let tenant = res
-        .request()
-        .extensions()
-        .get::<TenantId>()
-        .map(|t| t.0.clone());
-    let status = res.status().as_u16();
+    let (http_req, mut response) = res.into_parts();
+    super::drain::close_if_draining(&http_req, &mut response);
+    let res = ServiceResponse::new(http_req, response);
+    let pattern = res.request().match_pattern();
+    let route = pattern.as_deref().unwrap_or("unmatched");
+    let status = res.status();
     let elapsed = started.elapsed();
-    otel::end_server_span(&span, method, &route, status);
+    if let Some(span) = &span {
+        otel::end_server_span(span, method, route, status.as_u16());
+    }
     // Probes and scrapes are not traffic: neither counted nor logged at info.
-    let probe = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
-    if probe {
-        tracing::debug!(request_id = %id, route = %route, status, "probe");
+    if matches!(route, "/healthz" | "/readyz" | "/metrics") {
+        tracing::debug!(request_id = %context.request_id, route, status = status.as_u16(), "probe");
         return Ok(res);
     }
     if let Some(state) = state {
         let m = &state.metrics;
         m.http_requests
-            .with_label_values(&[&route, method, res.status().as_str()])
+            .with_label_values(&[route, method, status.as_str()])
             .inc();
         m.http_duration
-            .with_label_values(&[&route, method])
+            .with_label_values(&[route, method])
             .observe(elapsed.as_secs_f64());
     }
-    let _entered = span.enter();
+    let _entered = span.as_ref().map(tracing::Span::enter);
     let urssaf_calls = context.urssaf.calls.load(Ordering::Relaxed);
     let urssaf_ms = context.urssaf.micros.load(Ordering::Relaxed) as f64 / 1000.0;
+    let extensions = res.request().extensions();
+    let tenant = extensions.get::<TenantId>().map(|t| t.0.id.as_str());
     CONTEXT.sync_scope(context, || {
         tracing::info!(
-            tenant = tenant.as_deref(),
+            tenant,
             method,
-            route = %route,
-            status,
+            route,
+            status = status.as_u16(),
             latency_ms = elapsed.as_secs_f64() * 1000.0,
             urssaf_calls,
             urssaf_ms,
             "request"
         )
     });
+    drop(extensions);
     Ok(res)
 }
 

@@ -58,7 +58,6 @@ pub(super) fn api_server(
             .wrap(Compress::default())
             .wrap(from_fn(api::deadline::read_body_in_time))
             .wrap(from_fn(api::observe::observe))
-            .wrap(from_fn(api::drain::close_when_draining))
             .default_service(web::to(api::observe::not_found))
     })
     .disable_signals()

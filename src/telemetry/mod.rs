@@ -6,6 +6,9 @@ mod client_faults;
 mod json;
 pub mod otel;
 mod text;
+mod writer;
+
+pub use writer::flush as flush_logs;
 
 use std::future::Future;
 use std::io::IsTerminal;
@@ -67,11 +70,20 @@ pub struct Telemetry {
     traces: Option<SdkTracerProvider>,
 }
 
+impl Telemetry {
+    /// From now on, log lines are written in batches (see [`writer`]) until this guard is
+    /// dropped, which writes the rest: for the long-running commands.
+    pub fn batch_logs(&self) {
+        writer::start();
+    }
+}
+
 impl Drop for Telemetry {
     fn drop(&mut self) {
         if let Some(p) = self.traces.take() {
             let _ = p.shutdown();
         }
+        writer::stop();
     }
 }
 
@@ -95,10 +107,9 @@ pub fn init(settings: &LogSettings) -> Telemetry {
         .or_else(|_| EnvFilter::try_new(&settings.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let filter = quiet_actix(filter, &settings.level);
-    // One write(2) per line, straight from the thread that logs: a writer thread was
-    // measured dearer (a futex wake-up per line, docs/performance.md), and the stdout lock
-    // is not contended.
-    let writer = std::io::stdout;
+    // Lines in batches once `batch_logs` is called: one write(2) per period, not per line, and
+    // no wake-up per line either (docs/performance.md measured both).
+    let writer = writer::Batched;
     let traces = if otel::wanted(|k| std::env::var(k).ok()) {
         match otel::provider() {
             Ok(p) => Some(p),

@@ -33,6 +33,8 @@ const MAX_LIFETIME_MS: u64 = 24 * 3600 * 1000;
 
 pub struct Token {
     value: SecretString,
+    /// `Bearer <token>`, made once per token rather than once per call (marked sensitive).
+    header: Option<reqwest::header::HeaderValue>,
     pub expires_at_ms: u64,
     pub refresh_at_ms: u64,
 }
@@ -44,15 +46,36 @@ impl Token {
             .as_millis()
             .clamp(1000, u128::from(MAX_LIFETIME_MS)) as u64;
         let margin_ms = (margin.as_millis() as u64).min(lifetime_ms / 2);
+        Token::from_parts(
+            value,
+            issued_at_ms.saturating_add(lifetime_ms),
+            issued_at_ms.saturating_add(lifetime_ms - margin_ms),
+        )
+    }
+
+    fn from_parts(value: String, expires_at_ms: u64, refresh_at_ms: u64) -> Token {
+        let header = reqwest::header::HeaderValue::from_str(&format!("Bearer {value}"))
+            .ok()
+            .map(|mut h| {
+                h.set_sensitive(true);
+                h
+            });
         Token {
             value: SecretString::from(value),
-            expires_at_ms: issued_at_ms.saturating_add(lifetime_ms),
-            refresh_at_ms: issued_at_ms.saturating_add(lifetime_ms - margin_ms),
+            header,
+            expires_at_ms,
+            refresh_at_ms,
         }
     }
 
     pub fn secret(&self) -> &str {
         self.value.expose_secret()
+    }
+
+    /// The `Authorization` header value for this token (`None` if the token holds bytes no
+    /// header may carry).
+    pub fn authorization(&self) -> Option<reqwest::header::HeaderValue> {
+        self.header.clone()
     }
 
     fn usable(&self, now: u64) -> bool {

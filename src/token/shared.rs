@@ -91,11 +91,11 @@ impl SharedTokens {
 
     fn decode(&self, key: &str, raw: Option<String>) -> Option<Token> {
         let s: Stored = serde_json::from_str(&self.sealer.open(key, &raw?)?).ok()?;
-        Some(Token {
-            value: secrecy::SecretString::from(s.access_token),
-            expires_at_ms: s.expires_at_ms,
-            refresh_at_ms: s.refresh_at_ms,
-        })
+        Some(Token::from_parts(
+            s.access_token,
+            s.expires_at_ms,
+            s.refresh_at_ms,
+        ))
     }
 
     /// Stored until the token should be refreshed, so L2 never hands out a stale one.

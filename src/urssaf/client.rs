@@ -63,7 +63,27 @@ pub(super) struct Inner {
     pub(super) metrics: Metrics,
     /// Circuit breaker and retry budget per Urssaf host.
     pub(super) hosts: Hosts,
+    /// Each operation's URL per tenant base, parsed once (see [`UrssafClient::endpoint`]).
+    urls: parking_lot::Mutex<std::collections::HashMap<String, reqwest::Url>>,
 }
+
+/// Where an operation is sent: parsed once, or (unparsable) left to reqwest to report.
+enum Endpoint {
+    Parsed(reqwest::Url),
+    Raw(String),
+}
+
+impl Endpoint {
+    fn request(&self, h: &reqwest::Client, method: Method) -> reqwest::RequestBuilder {
+        match self {
+            Endpoint::Parsed(url) => h.request(method, url.clone()),
+            Endpoint::Raw(url) => h.request(method, url.as_str()),
+        }
+    }
+}
+
+/// Bound on the parsed URLs kept: tenants × operations, far below it.
+const MAX_URLS: usize = 4096;
 
 /// An HTTP client to Urssaf: pooled keep-alive connections, rustls, deadlines, no redirects
 /// (Urssaf's API answers, it does not redirect).
@@ -95,6 +115,7 @@ impl UrssafClient {
                 retry_max: Duration::from_millis(settings.retry_max_ms),
                 hosts: Hosts::new(settings, metrics.clone()),
                 metrics,
+                urls: Default::default(),
             }),
             hook: Hook::default(),
         }
@@ -106,6 +127,25 @@ impl UrssafClient {
         inner.http.get_or(|| {
             http_client(&inner.http_settings).unwrap_or_else(|_| inner.http_fallback.clone())
         })
+    }
+
+    /// The URL of `op` for `tenant`. Parsing it (host and IDNA checks included) cost ~10 000
+    /// instructions a call, more than the rest of building the request: done once per URL.
+    fn endpoint(&self, tenant: &Tenant, op: Operation) -> Endpoint {
+        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
+        let mut urls = self.inner.urls.lock();
+        if let Some(parsed) = urls.get(&url) {
+            return Endpoint::Parsed(parsed.clone());
+        }
+        match reqwest::Url::parse(&url) {
+            Ok(parsed) => {
+                if urls.len() < MAX_URLS {
+                    urls.insert(url, parsed.clone());
+                }
+                Endpoint::Parsed(parsed)
+            }
+            Err(_) => Endpoint::Raw(url),
+        }
     }
 
     /// A copy sharing everything (connections, tokens, breakers) that also hands each attempt,
@@ -124,10 +164,10 @@ impl UrssafClient {
         registration: &Registration,
     ) -> Result<String, UpstreamError> {
         let op = Operation::RegisterClient;
-        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
+        let url = self.endpoint(tenant, op);
         let input = translate::client::registration_to_wire(registration);
         let body = self
-            .call(tenant, op, |h| h.request(Method::POST, &url).json(&input))
+            .call(tenant, op, |h| url.request(h, Method::POST).json(&input))
             .await?;
         let out: wire::OutputParticulier = decode(op, &body)?;
         Ok(out.id_client)
@@ -140,13 +180,13 @@ impl UrssafClient {
         key: ClientKey<'_>,
     ) -> Result<ClientRecord, UpstreamError> {
         let op = Operation::ClientStatus;
-        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
+        let url = self.endpoint(tenant, op);
         let query: [(&str, &str); 1] = match key {
             ClientKey::Id(id) => [("idClient", id)],
             ClientKey::Email(email) => [("adresseMail", email.as_str())],
         };
         let body = self
-            .call(tenant, op, |h| h.request(Method::GET, &url).query(&query))
+            .call(tenant, op, |h| url.request(h, Method::GET).query(&query))
             .await?;
         let is_list = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
         if !is_list {
@@ -175,13 +215,13 @@ impl UrssafClient {
         chunk: &[Invoice],
     ) -> Result<Vec<Receipt>, UpstreamError> {
         let op = Operation::SubmitPaymentRequests;
-        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
+        let url = self.endpoint(tenant, op);
         let wires: Vec<wire::InputDemandePaiement> = chunk
             .iter()
             .map(|inv| translate::invoice::invoice_to_wire(inv, &tenant.billing_id))
             .collect();
         let body = self
-            .call(tenant, op, |h| h.request(Method::POST, &url).json(&wires))
+            .call(tenant, op, |h| url.request(h, Method::POST).json(&wires))
             .await?;
         let out: Vec<wire::OutputDemandePaiement> = decode(op, &body)?;
         if out.len() != chunk.len() {
@@ -206,12 +246,10 @@ impl UrssafClient {
         query: SearchQuery<'_>,
     ) -> Result<SearchAnswer, UpstreamError> {
         let op = Operation::SearchPaymentRequests;
-        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
+        let url = self.endpoint(tenant, op);
         let criteria = translate::search::search_to_wire(query);
         let sent = self
-            .call(tenant, op, |h| {
-                h.request(Method::POST, &url).json(&criteria)
-            })
+            .call(tenant, op, |h| url.request(h, Method::POST).json(&criteria))
             .await;
         match sent {
             Ok(body) => {

@@ -22,7 +22,15 @@ pub struct Hosts {
     budget_percent: u32,
     budget_min_per_second: u32,
     metrics: Metrics,
-    by_host: Mutex<HashMap<String, Arc<HostGuard>>>,
+    guards: Mutex<Guards>,
+}
+
+#[derive(Default)]
+struct Guards {
+    by_host: HashMap<String, Arc<HostGuard>>,
+    /// The same guards by the base URL asked for (a tenant's `api_base`): the hot path finds
+    /// its guard without parsing the URL (measured at ~8 000 instructions per call).
+    by_url: HashMap<String, Arc<HostGuard>>,
 }
 
 impl Hosts {
@@ -50,27 +58,35 @@ impl Hosts {
             budget_percent: settings.retry_budget_percent,
             budget_min_per_second: settings.retry_budget_min_per_second,
             metrics,
-            by_host: Mutex::new(HashMap::new()),
+            guards: Mutex::new(Guards::default()),
         }
     }
 
     /// The guard of the host serving `url`.
     pub fn of(&self, url: &str) -> Arc<HostGuard> {
-        let host = host_of(url);
-        let mut map = self.by_host.lock();
-        if let Some(g) = map.get(&host) {
+        let mut guards = self.guards.lock();
+        if let Some(g) = guards.by_url.get(url) {
             return g.clone();
         }
-        let gauge = StateGauges::new(&self.metrics.urssaf_breaker_state, &host);
-        let guard = Arc::new(HostGuard {
-            breaker: Breaker::new(host.clone(), self.breaker, Some(gauge)),
-            budget: RetryBudget::new(
-                self.budget_percent,
-                self.budget_min_per_second,
-                Instant::now(),
-            ),
-        });
-        map.insert(host, guard.clone());
+        let host = host_of(url);
+        let guard = match guards.by_host.get(&host) {
+            Some(g) => g.clone(),
+            None => {
+                let gauge = StateGauges::new(&self.metrics.urssaf_breaker_state, &host);
+                let guard = Arc::new(HostGuard {
+                    breaker: Breaker::new(host.clone(), self.breaker, Some(gauge)),
+                    budget: RetryBudget::new(
+                        self.budget_percent,
+                        self.budget_min_per_second,
+                        Instant::now(),
+                    ),
+                });
+                guards.by_host.insert(host, guard.clone());
+                guard
+            }
+        };
+        // Base URLs come from the tenants' settings: a bounded set.
+        guards.by_url.insert(url.to_string(), guard.clone());
         guard
     }
 }

@@ -173,10 +173,18 @@ impl UrssafClient {
         span: &tracing::Span,
         started: Instant,
     ) -> Result<Answer, Lost> {
-        let request = build(self.http())
-            .bearer_auth(token.secret())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .headers(otel::outgoing_headers(span));
+        // Header values made once: the token's with the token, the rest static.
+        let request = build(self.http()).header(reqwest::header::ACCEPT, ACCEPT_JSON);
+        let request = match token.authorization() {
+            Some(bearer) => request.header(reqwest::header::AUTHORIZATION, bearer),
+            // Bytes no header may carry: reqwest reports it as the call's error.
+            None => request.bearer_auth(token.secret()),
+        };
+        let request = if otel::enabled() {
+            request.headers(otel::outgoing_headers(span))
+        } else {
+            request
+        };
         let seen = self.hook.capture(&request);
         let (client, request) = request.build_split();
         if let Ok(r) = &request {
@@ -283,7 +291,12 @@ impl UrssafClient {
         if let Some(s) = status {
             span.record("http.response.status_code", s);
         }
-        if outcome != "ok" && outcome != "empty" {
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        if outcome == "ok" || outcome == "empty" {
+            tracing::debug!(tenant = %tenant.id, urssaf_operation = op.name(), urssaf_status = status, outcome, attempt, latency_ms, "urssaf call");
+        } else {
+            // Only a failed call pays for joining its codes.
+            let codes = codes.join(",");
             // The conventions' failure class: the status code, or what kept the answer away.
             let error_type = status.filter(|_| outcome != "transport_error");
             span.record(
@@ -292,13 +305,7 @@ impl UrssafClient {
             );
             span.record("otel.status_code", "ERROR");
             span.record("urssaf.outcome", outcome);
-            span.record("urssaf.codes", codes.join(",").as_str());
-        }
-        let latency_ms = elapsed.as_secs_f64() * 1000.0;
-        let codes = codes.join(",");
-        if outcome == "ok" || outcome == "empty" {
-            tracing::debug!(tenant = %tenant.id, urssaf_operation = op.name(), urssaf_status = status, outcome, attempt, latency_ms, "urssaf call");
-        } else {
+            span.record("urssaf.codes", codes.as_str());
             tracing::info!(tenant = %tenant.id, urssaf_operation = op.name(), urssaf_status = status, outcome, urssaf_codes = %codes, attempt, latency_ms, "urssaf call");
         }
     }
@@ -350,6 +357,9 @@ impl Lost {
         }
     }
 }
+
+const ACCEPT_JSON: reqwest::header::HeaderValue =
+    reqwest::header::HeaderValue::from_static("application/json");
 
 /// Urssaf's "no payment request matches" code (a search's empty answer).
 const EMPTY_SEARCH: &str = "ERR_RECHERCHE_VIDE";

@@ -58,7 +58,7 @@ async fn sigterm_drains_then_stops_without_dropping_a_call() {
 }
 
 /// Asks the binary to stop, as a process manager would.
-fn sigterm(gw: &Running) {
+pub(super) fn sigterm(gw: &Running) {
     let pid = gw.child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])

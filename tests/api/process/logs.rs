@@ -150,3 +150,57 @@ async fn logs_are_json_lines_without_personal_data_or_secrets() {
         .count();
     assert!(background > 0, "the start-up lines belong to no request");
 }
+
+/// Lines are written in batches: none may be lost when the process stops, down to the line
+/// written last ("stopped", logged just before exit).
+#[tokio::test]
+async fn batched_log_lines_all_reach_stdout_on_sigterm() {
+    let gw = start(&[("GATEWAY__SERVER__DRAIN_SECONDS", "0")]);
+    let base = format!("http://127.0.0.1:{}", gw.port);
+    let http = reqwest::Client::new();
+    const CALLS: usize = 300;
+    for i in 0..CALLS {
+        let r = http
+            .get(format!("{base}/no-such-route-{i}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    // Right after the last answer, before a periodic flush would carry its line.
+    super::drain::sigterm(&gw);
+    let mut gw = gw;
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(s) = gw.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "stopped");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+    // The reader thread drains the pipe after the exit: wait until it has seen the last line.
+    let lines = loop {
+        let lines = gw.stdout.lock().unwrap().clone();
+        if lines.last().is_some_and(|l| l.contains("\"stopped\""))
+            || started.elapsed() > Duration::from_secs(10)
+        {
+            break lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let parsed: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("a whole JSON line: {l}")))
+        .collect();
+    let requests: Vec<&serde_json::Value> = parsed
+        .iter()
+        .filter(|v| v["message"] == "request" && v["route"] == "unmatched")
+        .collect();
+    assert_eq!(requests.len(), CALLS, "one line per request, none lost");
+    assert_eq!(
+        parsed.last().map(|v| v["message"].clone()),
+        Some(serde_json::json!("stopped")),
+        "the last line logged is written"
+    );
+}
