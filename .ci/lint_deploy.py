@@ -34,10 +34,10 @@ KIND_ORDER = ["NetworkPolicy", "ServiceAccount", "Secret", "ConfigMap", "Service
 DASHBOARD = f"{CHART}/dashboards/urssaf-gateway.json"
 # The gateway's own metric names start with this; alerts and the dashboard may only use names
 # the binary exports (GATEWAY_METRICS, filled from its /metrics below).
-METRIC_PREFIX = "gateway_"
+METRIC_PREFIX = "urssaf_gateway_"
 # Exported only in some set-ups, so absent from the scrape of the chart's default install.
-CONDITIONAL_METRICS = {"gateway_redis_up": "registered only when Redis is configured",
-                       "gateway_webhook_pending": "one series per tenant with a webhook"}
+CONDITIONAL_METRICS = {"urssaf_gateway_redis_up": "registered only when Redis is configured",
+                       "urssaf_gateway_webhook_pending": "one series per tenant with a webhook"}
 GATEWAY_METRICS = set()
 ALERTS = {"UrssafGatewayBreakerOpen", "UrssafGatewayTokenFetchFailing", "UrssafGatewayUrssafErrors",
           "UrssafGatewayHttp5xx", "UrssafGatewayRedisDown", "UrssafGatewayReconciliationFailing",

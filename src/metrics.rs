@@ -149,7 +149,7 @@ impl Maker<'_> {
         self.register(HistogramVec::new(opts, def.labels).expect(STATIC))
     }
 
-    /// `gateway_build_info` (1, labelled with the version) and, on Linux, the process's CPU,
+    /// `urssaf_gateway_build_info` (1, labelled with the version) and, on Linux, the process's CPU,
     /// memory, file descriptors and start time (`process_*`).
     fn build_info(&self) {
         self.gauge_vec(&BUILD_INFO)
@@ -221,7 +221,7 @@ impl Metrics {
 
     /// Series whose label values are known in advance start at 0, so that they are exported
     /// (and a dashboard or `rate()` sees them) before the first event, delivery or cycle
-    /// (`gateway_events_changes_detected_total`'s types are started by `events::Events::new`, which
+    /// (`urssaf_gateway_events_changes_detected_total`'s types are started by `events::Events::new`, which
     /// owns them).
     fn initialise_known_series(&self) {
         for outcome in ["delivered", "retried", "failed"] {
@@ -233,11 +233,11 @@ impl Metrics {
     }
 
     /// Prometheus text exposition format.
-    /// `gateway_redis_up`: registered only when Redis is configured, so that "down" never
+    /// `urssaf_gateway_redis_up`: registered only when Redis is configured, so that "down" never
     /// means "not used".
     pub fn redis_up(&self) -> prometheus::IntGauge {
         let g = prometheus::IntGauge::new(
-            "gateway_redis_up",
+            "urssaf_gateway_redis_up",
             "1 while Redis answers, 0 while the gateway goes without it.",
         )
         .expect("static metric definition");

@@ -24,7 +24,7 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    /// `gateway_redis_up`.
+    /// `urssaf_gateway_redis_up`.
     up: prometheus::IntGauge,
     backend: Backend,
     timeout: Duration,

@@ -32,12 +32,12 @@ def metrics():
 def state():
     # State-set style: one series per state, 1 for the current one.
     text = metrics()
-    on = [s for s in STATE_LABELS if metric(text, "gateway_urssaf_breaker_state", state=s) == 1]
+    on = [s for s in STATE_LABELS if metric(text, "urssaf_gateway_urssaf_breaker_state", state=s) == 1]
     return on[0] if on else None
 
 
 def fast_fails():
-    return metric(metrics(), "gateway_urssaf_requests_total", operation="client_status", outcome="breaker_open") or 0
+    return metric(metrics(), "urssaf_gateway_urssaf_requests_total", operation="client_status", outcome="breaker_open") or 0
 
 
 def read(conn):
@@ -93,7 +93,7 @@ while time.monotonic() - quiet < open_s + 0.5:
     time.sleep(0.1)
 st = state()
 if st is None:
-    print("  state metric gateway_urssaf_breaker_state: absent")
+    print("  state metric urssaf_gateway_urssaf_breaker_state: absent")
 else:
     when = f"{seen_half_open:.1f} s" if seen_half_open is not None else "never"
     print(f"  no traffic: half_open reached {when} after the open state was seen (open period {open_s:.0f} s); "

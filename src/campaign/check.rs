@@ -104,9 +104,9 @@ pub async fn check_all(
         .await
 }
 
-/// Publishes results as `gateway_tenant_check_tenants` and `gateway_tenant_check_failing`, and
-/// with per-tenant labels as `gateway_tenant_check_ok` and
-/// `gateway_tenant_check_latency_seconds`: exactly the tenants checked (a tenant removed since
+/// Publishes results as `urssaf_gateway_tenant_check_tenants` and `urssaf_gateway_tenant_check_failing`, and
+/// with per-tenant labels as `urssaf_gateway_tenant_check_ok` and
+/// `urssaf_gateway_tenant_check_latency_seconds`: exactly the tenants checked (a tenant removed since
 /// leaves the gauges).
 pub fn record_metrics(metrics: &Metrics, checks: &[TenantCheck]) {
     let failing = checks.iter().filter(|c| !c.passed).count();
@@ -225,20 +225,28 @@ mod tests {
         let bounded = Metrics::new();
         record_metrics(&bounded, &[result("alpha", true), result("beta", false)]);
         let text = bounded.render();
-        assert!(text.contains("gateway_tenant_check_failing 1"), "{text}");
-        assert!(text.contains("gateway_tenant_check_tenants 2"), "{text}");
+        assert!(
+            text.contains("urssaf_gateway_tenant_check_failing 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("urssaf_gateway_tenant_check_tenants 2"),
+            "{text}"
+        );
         assert!(!text.contains("tenant=\""), "{text}");
         let m = Metrics::with_per_tenant_labels(true);
         record_metrics(&m, &[result("alpha", true), result("beta", false)]);
         let text = m.render();
         assert!(
-            text.contains(r#"gateway_tenant_check_ok{tenant="alpha"} 1"#),
+            text.contains(r#"urssaf_gateway_tenant_check_ok{tenant="alpha"} 1"#),
             "{text}"
         );
         assert!(
-            text.contains(r#"gateway_tenant_check_ok{tenant="beta"} 0"#),
+            text.contains(r#"urssaf_gateway_tenant_check_ok{tenant="beta"} 0"#),
             "{text}"
         );
-        assert!(text.contains(r#"gateway_tenant_check_latency_seconds{tenant="alpha"} 0.012"#));
+        assert!(
+            text.contains(r#"urssaf_gateway_tenant_check_latency_seconds{tenant="alpha"} 0.012"#)
+        );
     }
 }

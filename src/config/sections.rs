@@ -192,8 +192,8 @@ pub struct EmbeddedSimulatorSettings {
 /// What `/metrics` exposes.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MetricsSettings {
-    /// Gauges labelled by tenant (`gateway_tenant_check_ok`, `…_latency_seconds`,
-    /// `gateway_webhook_pending`): one series per tenant each, so off by default.
+    /// Gauges labelled by tenant (`urssaf_gateway_tenant_check_ok`, `…_latency_seconds`,
+    /// `urssaf_gateway_webhook_pending`): one series per tenant each, so off by default.
     pub per_tenant_labels: bool,
 }
 

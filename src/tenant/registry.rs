@@ -8,7 +8,7 @@
 //! is refused with a log line and its previous version, if any, kept. A directory that cannot
 //! be read, or that reads empty after having held tenants (an unmounted volume looks so),
 //! changes nothing: the set last loaded stays, with an error line and
-//! `gateway_tenant_source_up{source="directory"} 0`. Requests hold the tenant they started
+//! `urssaf_gateway_tenant_source_up{source="directory"} 0`. Requests hold the tenant they started
 //! with, so a removed tenant's calls in flight finish, while its keys stop working at the swap.
 //!
 //! [`claims`]: super::claims
@@ -93,7 +93,7 @@ impl Factory {
         }
     }
 
-    /// Reports the directory's health (`gateway_tenant_source_up`, failed reloads).
+    /// Reports the directory's health (`urssaf_gateway_tenant_source_up`, failed reloads).
     pub fn with_metrics(mut self, metrics: Metrics) -> Factory {
         self.metrics = Some(metrics);
         self

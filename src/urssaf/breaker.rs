@@ -51,7 +51,7 @@ pub enum State {
 impl State {
     pub const ALL: [State; 3] = [State::Closed, State::HalfOpen, State::Open];
 
-    /// The `state` label of `gateway_urssaf_breaker_state`.
+    /// The `state` label of `urssaf_gateway_urssaf_breaker_state`.
     pub fn label(self) -> &'static str {
         match self {
             State::Closed => "closed",
@@ -61,7 +61,7 @@ impl State {
     }
 }
 
-/// `gateway_urssaf_breaker_state{host,state}` of one host, in state-set style: one series per
+/// `urssaf_gateway_urssaf_breaker_state{host,state}` of one host, in state-set style: one series per
 /// state, 1 for the current one and 0 for the others, so that a query needs no magic numbers.
 #[derive(Clone)]
 pub struct StateGauges(Vec<(State, IntGauge)>);

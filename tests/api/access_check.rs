@@ -173,16 +173,16 @@ async fn the_gateway_checks_its_tenants_at_start_on_the_metrics_port() {
         .await
         .unwrap();
     assert!(
-        metrics.contains(r#"gateway_tenant_check_ok{tenant="alpha"} 1"#),
+        metrics.contains(r#"urssaf_gateway_tenant_check_ok{tenant="alpha"} 1"#),
         "{metrics}"
     );
     assert!(
-        metrics.contains(r#"gateway_tenant_check_ok{tenant="beta"} 0"#),
+        metrics.contains(r#"urssaf_gateway_tenant_check_ok{tenant="beta"} 0"#),
         "{metrics}"
     );
-    assert!(metrics.contains(r#"gateway_tenant_check_latency_seconds{tenant="alpha"}"#));
+    assert!(metrics.contains(r#"urssaf_gateway_tenant_check_latency_seconds{tenant="alpha"}"#));
     assert!(
-        metrics.contains("gateway_tenant_check_failing 1"),
+        metrics.contains("urssaf_gateway_tenant_check_failing 1"),
         "{metrics}"
     );
 }

@@ -126,17 +126,23 @@ async fn the_tenant_check_runs_once_per_fleet_and_every_replica_shows_it() {
 
         let (_, metrics) = get(format!("{admin}/metrics")).await;
         assert!(
-            metrics.contains("gateway_tenant_check_tenants 2"),
+            metrics.contains("urssaf_gateway_tenant_check_tenants 2"),
             "{metrics}"
         );
         assert!(
-            metrics.contains("gateway_tenant_check_failing 0"),
+            metrics.contains("urssaf_gateway_tenant_check_failing 0"),
             "{metrics}"
         );
-        assert!(metrics.contains("gateway_webhook_pending_deliveries 0"));
-        assert!(metrics.contains("gateway_fleet_replicas 3"), "{metrics}");
+        assert!(metrics.contains("urssaf_gateway_webhook_pending_deliveries 0"));
+        assert!(
+            metrics.contains("urssaf_gateway_fleet_replicas 3"),
+            "{metrics}"
+        );
         // Bounded by default: no series per tenant.
         assert!(!metrics.contains("tenant=\""), "{metrics}");
-        assert!(!metrics.contains("gateway_tenant_check_ok"), "{metrics}");
+        assert!(
+            !metrics.contains("urssaf_gateway_tenant_check_ok"),
+            "{metrics}"
+        );
     }
 }

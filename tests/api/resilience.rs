@@ -118,14 +118,14 @@ async fn metrics_on_their_own_port() {
     let text = app.http.get(url).send().await.unwrap().text().await;
     let text = text.unwrap();
     for expected in [
-        r#"gateway_http_requests_total{method="GET",route="/v1/clients/{client_id}",status="404"} 1"#,
-        r#"gateway_urssaf_requests_total{operation="client_status",outcome="rejected"} 1"#,
-        r#"gateway_token_fetches_total{result="ok"} 1"#,
-        r#"gateway_token_cache_lookups_total{layer="l1",result="miss"} 1"#,
-        "gateway_urssaf_request_duration_seconds_bucket",
+        r#"urssaf_gateway_http_requests_total{method="GET",route="/v1/clients/{client_id}",status="404"} 1"#,
+        r#"urssaf_gateway_urssaf_requests_total{operation="client_status",outcome="rejected"} 1"#,
+        r#"urssaf_gateway_token_fetches_total{result="ok"} 1"#,
+        r#"urssaf_gateway_token_cache_lookups_total{layer="l1",result="miss"} 1"#,
+        "urssaf_gateway_urssaf_request_duration_seconds_bucket",
         // Every event type is exported at 0 before its first change.
-        r#"gateway_events_changes_detected_total{type="client.account_changed"} 0"#,
-        r#"gateway_events_changes_detected_total{type="payment_request.status_changed"} 0"#,
+        r#"urssaf_gateway_events_changes_detected_total{type="client.account_changed"} 0"#,
+        r#"urssaf_gateway_events_changes_detected_total{type="payment_request.status_changed"} 0"#,
     ] {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }

@@ -106,7 +106,10 @@ async fn calls_keep_working_while_redis_is_away_and_use_it_again_when_back() {
             assert_eq!(gw.client_status("alpha", &id).await, 200);
         }
     }
-    assert!(cold.metrics.render().contains("gateway_redis_errors_total"));
+    assert!(cold
+        .metrics
+        .render()
+        .contains("urssaf_gateway_redis_errors_total"));
     assert_eq!(
         app.sim().token_requests() - after_first,
         1,

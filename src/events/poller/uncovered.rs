@@ -2,7 +2,7 @@
 //! requests than its search cap (`ERR_NBRE_MAX_RESULTAT`). Urssaf's search has no narrower
 //! criterion that would find unknown requests (ids and invoice numbers must be known already,
 //! and a day is the finest period), so such a day is tried again with a growing wait instead
-//! of at every cycle, and reported (`gateway_events_sweep_uncovered_days`, a warning).
+//! of at every cycle, and reported (`urssaf_gateway_events_sweep_uncovered_days`, a warning).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
