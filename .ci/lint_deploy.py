@@ -37,7 +37,7 @@ DASHBOARD = f"{CHART}/dashboards/urssaf-gateway.json"
 METRIC_PREFIX = "urssaf_gateway_"
 # Exported only in some set-ups, so absent from the scrape of the chart's default install.
 CONDITIONAL_METRICS = {"urssaf_gateway_redis_up": "registered only when Redis is configured",
-                       "urssaf_gateway_webhook_pending": "one series per tenant with a webhook"}
+                       "urssaf_gateway_webhook_pending": "one series per tenant with a webhook, only with metrics.perTenantLabels"}
 GATEWAY_METRICS = set()
 ALERTS = {"UrssafGatewayBreakerOpen", "UrssafGatewayTokenFetchFailing", "UrssafGatewayUrssafErrors",
           "UrssafGatewayHttp5xx", "UrssafGatewayRedisDown", "UrssafGatewayReconciliationFailing",
@@ -352,6 +352,8 @@ def render_and_validate(values, label):
 
 # ---------------------------------------------------------------- 2. metric names, chart README
 section("metric names the binary exports (its /metrics, run as the chart's default install)")
+# Where the metrics are declared: src/metrics.rs and the files of src/metrics/.
+METRICS_SOURCE = "".join(open(p).read() for p in ["src/metrics.rs", *sorted(glob.glob("src/metrics/*.rs"))])
 msg, text = demo_smoke.scrape_metrics(render({}), split_docs)
 print(msg)
 if msg.startswith("FAIL"):
@@ -360,11 +362,11 @@ if text:
     GATEWAY_METRICS |= exported_names(text)
 else:
     # No binary: the names registered in the source, so that typos are still caught.
-    GATEWAY_METRICS |= set(re.findall(r'"(' + METRIC_PREFIX + r'[a-z0-9_]+)"', open("src/metrics.rs").read()))
+    GATEWAY_METRICS |= set(re.findall(r'"(' + METRIC_PREFIX + r'[a-z0-9_]+)"', METRICS_SOURCE))
     GATEWAY_METRICS |= {n + s for n in set(GATEWAY_METRICS) for s in ("_bucket", "_sum", "_count")}
 for name, why in CONDITIONAL_METRICS.items():
-    if name not in open("src/metrics.rs").read():
-        fail(f"CONDITIONAL_METRICS: {name} is not in src/metrics.rs any more")
+    if f'"{name}"' not in METRICS_SOURCE:
+        fail(f"CONDITIONAL_METRICS: {name} is not in src/metrics.rs or src/metrics/ any more")
     GATEWAY_METRICS.add(name)
 print(f"{len([m for m in GATEWAY_METRICS if m.startswith(METRIC_PREFIX)])} gateway metric names "
       f"({', '.join(f'{k}: {v}' for k, v in CONDITIONAL_METRICS.items())})")
