@@ -104,23 +104,10 @@ impl Visit for Message {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_buffer::Buffer;
     use super::*;
-    use std::sync::{Arc, Mutex};
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::EnvFilter;
-
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Buffer {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn client_faults_become_warnings_and_other_errors_stay() {
@@ -138,7 +125,7 @@ mod tests {
             tracing::error!(target: "actix_http::h1::dispatcher", "Response payload stream error: boom");
             tracing::error!(target: "urssaf_gateway", "ours");
         });
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let text = out.text();
         let lines: Vec<serde_json::Value> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())

@@ -254,20 +254,9 @@ mod tests {
 
     #[test]
     fn lines_name_their_target_and_leave_empty_fields_out() {
-        use std::sync::{Arc, Mutex};
         use tracing_subscriber::layer::SubscriberExt;
 
-        #[derive(Clone, Default)]
-        struct Buffer(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Buffer {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
+        use super::super::test_buffer::Buffer;
         let out = Buffer::default();
         let writer = out.clone();
         let subscriber = tracing_subscriber::registry().with(
@@ -282,7 +271,7 @@ mod tests {
                 tracing::info!(target: "actix_server::worker", codes = "", tenant = "acme", "background");
             })
         });
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let text = out.text();
         let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
         assert_eq!(v["target"], "actix_server::worker", "{text}");
         assert_eq!(v["tenant"], "acme", "{text}");

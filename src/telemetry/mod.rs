@@ -5,6 +5,8 @@
 mod client_faults;
 mod json;
 pub mod otel;
+#[cfg(test)]
+mod test_buffer;
 mod text;
 mod writer;
 

@@ -95,22 +95,9 @@ impl Visit for Line {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_buffer::Buffer;
     use super::*;
-    use std::sync::{Arc, Mutex};
     use tracing_subscriber::layer::SubscriberExt;
-
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Buffer {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn a_line_carries_the_message_and_every_field() {
@@ -124,7 +111,7 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!(tenant = "demo", port = 8080u64, ok = true, latency_ms = 2.26, note = %"two words", "listening");
         });
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let text = out.text();
         let line = text.lines().next().unwrap();
         assert!(
             line.contains(
