@@ -100,16 +100,12 @@ impl TenantSettings {
             (Some(path), _) => match read_secret_file(path) {
                 Ok(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
                 Ok(_) => {
-                    out.push(format!(
-                        "{p}.client_secret_file: {} is empty",
-                        path.display()
-                    ));
+                    out.push(format!("{p}.client_secret_file: the file is empty"));
                     None
                 }
                 Err(_) => {
                     out.push(format!(
-                        "{p}.client_secret_file: {} is not a readable file",
-                        path.display()
+                        "{p}.client_secret_file: not a readable regular file of at most {MAX_SECRET_FILE_BYTES} bytes"
                     ));
                     None
                 }
@@ -223,7 +219,28 @@ impl TenantSettings {
         } else if raw.webhook_secret.is_empty() && sibling.is_file() {
             raw.webhook_secret_file = Some(sibling);
         }
-        TenantSettings::parse(id, raw)
+        // A file may name only secrets of its own directory (symlinks followed, as a
+        // Kubernetes Secret volume's are): never another tenant's mount or /etc/shadow.
+        let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let mut refused = Vec::new();
+        for (key, slot) in [
+            ("client_secret_file", &mut raw.client_secret_file),
+            ("webhook_secret_file", &mut raw.webhook_secret_file),
+        ] {
+            if let Some(f) = slot.take() {
+                match std::fs::canonicalize(&f) {
+                    Ok(real) if real.starts_with(&root) => *slot = Some(real),
+                    _ => refused.push(format!(
+                        "tenants.{id}.{key}: not a file inside the tenants directory; refused unread"
+                    )),
+                }
+            }
+        }
+        match TenantSettings::parse(id, raw) {
+            Ok(t) if refused.is_empty() => Ok(t),
+            Ok(_) => Err(refused),
+            Err(problems) => Err(refused.into_iter().chain(problems).collect()),
+        }
     }
 }
 
@@ -236,8 +253,12 @@ fn read_secret_file(path: &Path) -> std::io::Result<String> {
     }
     let mut text = String::new();
     std::fs::File::open(path)?
-        .take(MAX_SECRET_FILE_BYTES)
+        .take(MAX_SECRET_FILE_BYTES + 1)
         .read_to_string(&mut text)?;
+    // A file grown past the cap since its size was read is refused, not cut.
+    if text.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(std::io::ErrorKind::InvalidData.into());
+    }
     Ok(text)
 }
 
@@ -252,8 +273,7 @@ fn webhook(p: &str, t: &RawTenant, out: &mut Vec<String>) -> Option<WebhookEndpo
         match read_secret_file(path) {
             Ok(s) => texts.extend(split_secrets(&s)),
             Err(_) => out.push(format!(
-                "{p}.webhook_secret_file: {} is not a readable file",
-                path.display()
+                "{p}.webhook_secret_file: not a readable regular file of at most {MAX_SECRET_FILE_BYTES} bytes"
             )),
         }
     }

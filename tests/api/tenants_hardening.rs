@@ -238,6 +238,50 @@ async fn echo_a_refused_file_is_named_never_quoted() {
     assert!(problems(&report, "oneline").contains("not a map"), "{text}");
 }
 
+/// A tenant file naming a secret file elsewhere (another tenant's mount, an absolute path, a
+/// `../` escape, a sibling symlinked out): refused unread, the path never echoed.
+#[tokio::test]
+async fn echo_a_secret_file_outside_the_directory_is_refused_unread() {
+    let dir = TempDir::new();
+    let elsewhere = std::env::temp_dir().join(format!("ugw-other-{}", uuid::Uuid::new_v4()));
+    std::fs::write(&elsewhere, "OTHER-TENANTS-SECRET").unwrap();
+    let outside = elsewhere.display().to_string();
+    let keyed = |key: &str| {
+        format!(
+            "client_id: x\n{key}\napi_key_hashes: [\"{}\"]\n",
+            hash_key(&new_key(key))
+        )
+    };
+    dir.write(
+        "abs.yaml",
+        &keyed(&format!("client_secret_file: {outside}")),
+    );
+    dir.write(
+        "up.yaml",
+        &keyed("client_secret_file: ../../../../etc/hostname"),
+    );
+    dir.write(
+        "hook.yaml",
+        &keyed(&format!(
+            "client_secret: s\nwebhook_url: https://h.example/\nwebhook_secret_file: {outside}"
+        )),
+    );
+    dir.write("sib.yaml", &keyed(""));
+    std::os::unix::fs::symlink(&elsewhere, dir.0.join("sib.client_secret")).unwrap();
+    let app = app_on(&dir, &[&TENANT_A], 0).await;
+    let report = reload(app.gw()).await;
+    let _ = std::fs::remove_file(&elsewhere);
+    let text = report.to_string();
+    assert!(!text.contains("OTHER-TENANTS-SECRET"), "{text}");
+    assert!(!text.contains(&outside), "the path is echoed: {text}");
+    for f in ["abs", "up", "hook", "sib"] {
+        assert!(
+            problems(&report, f).contains("not a file inside the tenants directory"),
+            "{f}: {text}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn unknown_keys_private_webhooks_and_bad_ids_are_refused_from_the_directory() {
     let dir = TempDir::new();
