@@ -9,8 +9,15 @@ use super::Environment;
 const MAX_RETRY_WAIT: u64 = 604_800;
 const MAX_RETRIES: usize = 50;
 const MAX_RETENTION_HOURS: u64 = 8_760;
-/// The embedded default's poll interval: the simulator is in-process, polling it costs nothing.
-const EMBEDDED_POLL_INTERVAL: u64 = 2;
+/// `events.poll_interval_seconds` when unset: 2 s on the embedded default (the simulator is
+/// in-process, polling it costs nothing; a change shows within seconds), else 300 s.
+pub(super) fn default_poll_interval(environment: Environment) -> u64 {
+    if environment == Environment::Embedded {
+        2
+    } else {
+        300
+    }
+}
 
 #[derive(Deserialize)]
 pub(super) struct RawEvents {
@@ -83,13 +90,9 @@ pub struct EventsSettings {
 impl EventsSettings {
     pub(super) fn parse(raw: RawEvents, environment: Environment) -> Result<Self, Vec<String>> {
         let mut out = Vec::new();
-        let poll_interval_seconds =
-            raw.poll_interval_seconds
-                .unwrap_or(if environment == Environment::Embedded {
-                    EMBEDDED_POLL_INTERVAL
-                } else {
-                    300
-                });
+        let poll_interval_seconds = raw
+            .poll_interval_seconds
+            .unwrap_or(default_poll_interval(environment));
         if !(1..=86_400).contains(&poll_interval_seconds) {
             out.push("events.poll_interval_seconds: must be 1 to 86400".into());
         }

@@ -183,11 +183,7 @@ impl Settings {
     pub fn drain_seconds(&self) -> u64 {
         self.server
             .drain_seconds
-            .unwrap_or(if self.upstream.environment == Environment::Embedded {
-                0
-            } else {
-                5
-            })
+            .unwrap_or(default_drain_seconds(self.upstream.environment))
     }
 
     /// Every problem of a loaded configuration, one line each.
@@ -265,7 +261,7 @@ impl Settings {
         // The demo tenant lives on the embedded simulator: a local receiver is its usual
         // target, refused only when private targets are refused outright.
         if let Some(w) = &self.demo_webhook {
-            if self.events.allow_private_targets == Some(false) {
+            if !self.private_targets_allowed_in(Environment::Embedded) {
                 if let Some(why) = w.url.refusal() {
                     let id = DEMO_TENANT_ID;
                     out.push(format!("tenants.{id}.webhook_url: {why}"));
@@ -286,15 +282,29 @@ impl Settings {
     }
 }
 
+/// `server.drain_seconds` when unset: 0 on the embedded default, 5 elsewhere.
+pub(crate) fn default_drain_seconds(environment: Environment) -> u64 {
+    if environment == Environment::Embedded {
+        0
+    } else {
+        5
+    }
+}
+
 impl Settings {
     /// Whether `t`'s webhook may use `http` and private addresses: as
     /// `events.allow_private_targets` says when set, else only for a tenant whose own upstream
     /// is the simulator (in-process or at `upstream.base_url`): a tenant of Urssaf's
     /// production or sandbox never, whatever the gateway's default environment.
     pub fn private_targets_allowed(&self, t: &TenantSettings) -> bool {
-        self.events.allow_private_targets.unwrap_or_else(|| {
-            t.environment.unwrap_or(self.upstream.environment) == Environment::Embedded
-        })
+        self.private_targets_allowed_in(t.environment.unwrap_or(self.upstream.environment))
+    }
+
+    /// The same for a tenant of `environment`.
+    fn private_targets_allowed_in(&self, environment: Environment) -> bool {
+        self.events
+            .allow_private_targets
+            .unwrap_or(environment == Environment::Embedded)
     }
 
     /// Why `t`'s webhook URL is refused at load (names are checked at each delivery).

@@ -32,13 +32,19 @@ fn derived_defaults(lines: &mut BTreeMap<String, (String, String)>) {
         .get("upstream.environment")
         .map(|(v, _)| v.trim_matches('"').to_string())
         .unwrap_or_default();
-    let embedded = environment == super::Environment::Embedded.as_str();
+    use super::Environment as E;
+    let parsed = [E::Production, E::Sandbox, E::Embedded]
+        .into_iter()
+        .find(|e| e.as_str() == environment)
+        .unwrap_or(E::Embedded);
     let origin = format!("default for upstream.environment = {environment}");
-    for (key, on_embedded, elsewhere) in [
-        ("server.drain_seconds", 0, 5),
-        ("events.poll_interval_seconds", 2, 300),
+    for (key, value) in [
+        ("server.drain_seconds", super::default_drain_seconds(parsed)),
+        (
+            "events.poll_interval_seconds",
+            super::events::default_poll_interval(parsed),
+        ),
     ] {
-        let value = if embedded { on_embedded } else { elsewhere };
         lines
             .entry(key.to_string())
             .or_insert_with(|| (value.to_string(), origin.clone()));
