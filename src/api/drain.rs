@@ -15,15 +15,35 @@ use actix_web::web;
 
 /// Set once a stop was asked for; shared by every worker (as app data).
 #[derive(Clone, Default)]
-pub struct Draining(Arc<AtomicBool>);
+pub struct Draining(Arc<Flag>);
+
+#[derive(Default)]
+pub struct Flag {
+    set: AtomicBool,
+    /// Wakes what waits for the stop (long polls), with no timer per waiter.
+    notify: tokio::sync::Notify,
+}
 
 impl Draining {
     pub fn start(&self) {
-        self.0.store(true, Ordering::Release);
+        self.0.set.store(true, Ordering::Release);
+        self.0.notify.notify_waiters();
     }
 
     pub fn is_draining(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.0.set.load(Ordering::Acquire)
+    }
+
+    /// Resolves once a stop was asked for (at once if it already was).
+    pub async fn started(&self) {
+        let notified = self.0.notify.notified();
+        tokio::pin!(notified);
+        // Registered before the flag is read: a stop between the two is not missed.
+        notified.as_mut().enable();
+        if self.is_draining() {
+            return;
+        }
+        notified.await;
     }
 }
 

@@ -224,11 +224,9 @@ pub async fn list(
 
 /// Resolves once the gateway is stopping (never without the drain flag, as in some tests).
 async fn drain_started(draining: Option<web::Data<Draining>>) {
-    let Some(d) = draining else {
-        return std::future::pending().await;
-    };
-    while !d.is_draining() {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    match draining {
+        Some(d) => d.started().await,
+        None => std::future::pending().await,
     }
 }
 
