@@ -281,15 +281,23 @@ impl Metrics {
 
     /// Forgets the pending deliveries of tenants gone (removed, or their webhook unset).
     pub fn webhook_pending_keep(&self, keep: impl Fn(&str) -> bool) {
-        let mut by_tenant = self.pending_by_tenant.lock();
-        by_tenant.retain(|tenant, n| {
-            let kept = keep(tenant);
-            if !kept {
-                self.webhook_pending_all.sub(*n);
-                let _ = self.webhook_pending.remove_label_values(&[tenant]);
-            }
-            kept
-        });
+        forget_tenants(
+            &self.pending_by_tenant,
+            &self.webhook_pending_all,
+            &self.webhook_pending,
+            keep,
+        );
+    }
+
+    /// Forgets the uncovered days of tenants this replica no longer sweeps (lease gone to
+    /// another replica, tenant removed): the total counts each day once across the fleet.
+    pub fn sweep_uncovered_keep(&self, keep: impl Fn(&str) -> bool) {
+        forget_tenants(
+            &self.uncovered_by_tenant,
+            &self.events_sweep_uncovered_days_all,
+            &self.events_sweep_uncovered_days,
+            keep,
+        );
     }
 
     pub fn render(&self) -> String {
@@ -300,4 +308,21 @@ impl Metrics {
         }
         String::from_utf8(buf).unwrap_or_default()
     }
+}
+
+/// Drops the tenants `keep` refuses from a per-tenant map, its total and its labelled gauge.
+fn forget_tenants(
+    by_tenant: &Mutex<HashMap<String, i64>>,
+    all: &IntGauge,
+    each: &IntGaugeVec,
+    keep: impl Fn(&str) -> bool,
+) {
+    by_tenant.lock().retain(|tenant, n| {
+        let kept = keep(tenant);
+        if !kept {
+            all.sub(*n);
+            let _ = each.remove_label_values(&[tenant]);
+        }
+        kept
+    });
 }

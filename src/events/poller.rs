@@ -141,6 +141,7 @@ impl Poller {
         let started = Instant::now();
         let mut stats = CycleStats::default();
         let list: Vec<Arc<Tenant>> = self.tenants.current().iter().cloned().collect();
+        self.metrics.sweep_uncovered_keep(|t| self.leases.holds(t));
         for tenant in list.iter().filter(|t| self.leases.holds(&t.id)) {
             stats.tenants += 1;
             if self.poll_tenant(tenant, &mut stats).await.is_err() {
