@@ -68,3 +68,17 @@ impl Operation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Operation;
+
+    /// The span names are written out (no allocation per attempt): they must stay the
+    /// method and the name the metrics use.
+    #[test]
+    fn span_names_are_the_method_and_the_name() {
+        for op in Operation::ALL {
+            assert_eq!(op.span_name(), format!("{} {}", op.method(), op.name()));
+        }
+    }
+}

@@ -11,6 +11,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use tracing::Instrument;
 
 use super::client::UrssafClient;
+use super::codes::{CodeKind, UrssafCode};
 use super::error::{parse_errors, UpstreamError};
 use super::hosts::HostGuard;
 use super::operation::Operation;
@@ -130,7 +131,10 @@ impl UrssafClient {
             let errors = parse_errors(&body);
             let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
             // "Nothing found" comes as a 400: it is an answer, not a rejection.
-            let empty = !codes.is_empty() && codes.iter().all(|c| *c == EMPTY_SEARCH);
+            let empty = !codes.is_empty()
+                && codes
+                    .iter()
+                    .all(|c| UrssafCode::parse(c).kind() == CodeKind::NothingFound);
             let label = match status.as_u16() {
                 400 if empty => "empty",
                 400..=499 => "rejected",
@@ -360,9 +364,6 @@ impl Lost {
 
 const ACCEPT_JSON: reqwest::header::HeaderValue =
     reqwest::header::HeaderValue::from_static("application/json");
-
-/// Urssaf's "no payment request matches" code (a search's empty answer).
-const EMPTY_SEARCH: &str = "ERR_RECHERCHE_VIDE";
 
 /// The client span of one attempt, when traces are on (OpenTelemetry's HTTP conventions;
 /// the URL and server are recorded once the request is built, see `otel::record_destination`).
