@@ -192,6 +192,8 @@ async fn serve(config: Option<PathBuf>, port: Option<u16>) -> ExitCode {
     let mut app = match Application::build(settings).await {
         Ok(app) => app,
         Err(failed) => {
+            // The log lines that led here first, then the errors they explain.
+            telemetry::flush_logs();
             for p in failed.lines() {
                 eprintln!("error: {p}");
             }

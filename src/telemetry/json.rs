@@ -138,7 +138,7 @@ impl Line {
 const MAX_FIELD_BYTES: usize = 4096;
 
 /// `value`, cut at [`MAX_FIELD_BYTES`] (on a character boundary) with a marker saying so.
-fn bounded(value: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn bounded(value: &str) -> std::borrow::Cow<'_, str> {
     if value.len() <= MAX_FIELD_BYTES {
         return value.into();
     }

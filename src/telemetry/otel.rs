@@ -306,16 +306,18 @@ pub fn trace_id(
 mod tests {
     use super::*;
 
+    /// The environment as these pairs.
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
     #[test]
     fn traces_only_when_an_endpoint_is_set_and_not_disabled() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(key, _)| *key == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         assert!(!wanted(env(&[])));
         assert!(wanted(env(&[(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -337,14 +339,6 @@ mod tests {
 
     #[test]
     fn the_protocol_variables_choose_the_transport() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(key, _)| *key == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         assert_eq!(transport(env(&[])), Ok(Transport::HttpProtobuf));
         assert_eq!(
             transport(env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")])),

@@ -61,6 +61,7 @@ impl Line {
             self.has_request_id = true;
         }
         let _ = write!(self.fields, " {name}=");
+        let value = &super::json::bounded(value);
         let plain = !value.is_empty()
             && value
                 .chars()

@@ -21,15 +21,7 @@ pub struct TokenResponse {
     pub scope: Option<String>,
 }
 
-impl std::fmt::Debug for TokenResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenResponse")
-            .field("token_type", &self.token_type)
-            .field("expires_in", &self.expires_in)
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
-}
+crate::domain::redacted_debug!(TokenResponse, token_type, expires_in, scope);
 
 /// Token lifetime in seconds: a number, a numeric string (`"3599"`), `null` or anything
 /// unreadable (then `None`: the caller's default lifetime applies). Never fails.
