@@ -241,9 +241,9 @@ fn banner(port: u16, key: &str, sim: u16, webhook: Option<&str>) -> String {
         .unwrap_or_default();
     format!(
         "\nurssaf-gateway is ready on the embedded default: built-in Urssaf simulator, in-process token cache.\n\
-         \x20 API:       {api}/v1\n\
-         \x20 docs:      {api}/docs\n\
-         \x20 simulator: http://127.0.0.1:{sim} (admin API under /__admin/)\n\
+         \x20 API:       {api} (routes under /v1, listed on the docs page)\n\
+         \x20 docs:      {api}/docs/\n\
+         \x20 simulator: http://127.0.0.1:{sim} (its state: GET /__admin/stats; admin API in docs/simulator.md)\n\
          {webhook}\
          The demo tenant's API key (KEY) and the simulator (SIM), for the README's examples; paste into your shell:\n\
          export KEY={key} SIM=http://127.0.0.1:{sim}\n\

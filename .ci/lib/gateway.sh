@@ -34,7 +34,7 @@ start_gateway() {
   local port="" key="" sim=""
   for _ in $(seq 1 300); do
     # The banner (on stdout, once start-up is over): its API line and its `export` line.
-    port="$(sed -n 's#^ *API: *http://127\.0\.0\.1:\([0-9]*\)/v1.*#\1#p' "$GW_LOGS/stdout")"
+    port="$(sed -n 's#^ *API: *http://127\.0\.0\.1:\([0-9]*\) .*#\1#p' "$GW_LOGS/stdout")"
     key="$(sed -n 's#^export KEY=\([^ ]*\) .*#\1#p' "$GW_LOGS/stdout")"
     sim="$(sed -n 's#^export KEY=.* SIM=\(http://127\.0\.0\.1:[0-9]*\)$#\1#p' "$GW_LOGS/stdout")"
     [ -n "$port" ] && [ -n "$key" ] && [ -n "$sim" ] && break

@@ -187,6 +187,16 @@ async fn three_starts_quiet_with_one_whole_banner_that_works_when_pasted() {
             .await
             .unwrap();
         assert_eq!(health.status(), 200);
+        // The pages the banner names answer as printed (API and simulator are base addresses).
+        let docs = banner
+            .lines
+            .iter()
+            .find(|l| l.starts_with("  docs:"))
+            .unwrap();
+        let docs = docs.split_whitespace().nth(1).unwrap();
+        assert_eq!(reqwest::get(docs).await.unwrap().status(), 200, "{docs}");
+        let stats = reqwest::get(format!("{sim}/__admin/stats")).await.unwrap();
+        assert_eq!(stats.status(), 200, "the banner's GET /__admin/stats");
     }
     eprintln!("start to banner: {took:?}");
 }
