@@ -101,7 +101,7 @@ pub async fn get_one(
     let record = clients::get(&state.urssaf, &caller.0, &path.into_inner())
         .await
         .map_err(client_problem)?;
-    Ok(HttpResponse::Ok().json(Client::from(&record)))
+    Ok(HttpResponse::Ok().json(Client::from(record)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -138,7 +138,7 @@ pub async fn find_by_email(
     let record = clients::find_by_email(&state.urssaf, &caller.0, &lookup.email)
         .await
         .map_err(client_problem)?;
-    Ok(HttpResponse::Ok().json(Client::from(&record)))
+    Ok(HttpResponse::Ok().json(Client::from(record)))
 }
 
 /// Adds the field Urssaf named (its `ERREUR_VALIDATION` messages carry a path) to the problem.

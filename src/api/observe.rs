@@ -29,11 +29,12 @@ fn request_id(req: &ServiceRequest) -> String {
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(String::from)
-        // A v4 UUID from the thread's generator: no system call per request.
+        // A v4 UUID from the thread's generator: no system call per request, and encoded
+        // straight into a buffer (its `Display` goes through the formatting machinery).
         .unwrap_or_else(|| {
-            uuid::Builder::from_random_bytes(rand::random())
-                .into_uuid()
-                .to_string()
+            let uuid = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+            let mut buf = uuid::Uuid::encode_buffer();
+            String::from(&*uuid.hyphenated().encode_lower(&mut buf))
         })
 }
 
@@ -66,10 +67,7 @@ pub async fn observe(
     // The server span (OpenTelemetry's HTTP conventions), continuing the caller's trace; made
     // only when traces are exported (log lines take their ids from the context).
     let span = otel::enabled().then(|| otel::server_span(&req, method, &id));
-    let trace_id = match &span {
-        Some(span) => otel::trace_id(span, req.headers()),
-        None => otel::trace_id(&tracing::Span::none(), req.headers()),
-    };
+    let trace_id = otel::trace_id(span.as_ref(), req.headers());
     let header = HeaderValue::from_str(&id).ok();
     let context = RequestContext {
         request_id: id,
@@ -77,15 +75,22 @@ pub async fn observe(
         urssaf: Default::default(),
     };
     // The context is taken back from the scope afterwards, not cloned into it.
+    let call = async {
+        // The body first, within its deadline (`deadline`): one middleware layer, not two.
+        if let Err(problem) = super::deadline::read_in_time(&mut req).await {
+            return Ok(super::deadline::refuse(req, &problem));
+        }
+        Ok(next.call(req).await?.map_into_boxed_body())
+    };
     let mut scoped = std::pin::pin!(CONTEXT.scope(context, async {
         match &span {
-            Some(span) => next.call(req).instrument(span.clone()).await,
-            None => next.call(req).await,
+            Some(span) => call.instrument(span.clone()).await,
+            None => call.await,
         }
     }));
-    let outcome = scoped.as_mut().await;
+    let outcome: Result<ServiceResponse<BoxBody>, Error> = scoped.as_mut().await;
     let context = scoped.as_mut().take_value().unwrap_or_default();
-    let res = outcome?.map_into_boxed_body();
+    let res = outcome?;
     // Errors produced outside our handlers (405, payload too large…) become problems too.
     let mut res = if is_plain_error(&res) {
         let status = res.status();

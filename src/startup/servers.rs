@@ -56,7 +56,6 @@ pub(super) fn api_server(
             .service(api::openapi::docs(api::openapi::finish(doc)))
             .route("/docs", web::get().to(api::openapi::docs_redirect))
             .wrap(Compress::default())
-            .wrap(from_fn(api::deadline::read_body_in_time))
             .wrap(from_fn(api::observe::observe))
             .default_service(web::to(api::observe::not_found))
     })

@@ -25,10 +25,16 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> std::fmt::Result {
+        // The line is built in this thread's buffer, kept from line to line (no allocation per
+        // line); a line logged while one is being built (a `Debug` that logs) gets its own.
         let mut line = Line {
-            buf: String::with_capacity(LINE_CAPACITY),
+            buf: LINE_BUFFER
+                .with(|b| b.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)).ok())
+                .unwrap_or_default(),
             has_request_id: false,
         };
+        line.buf.clear();
+        line.buf.reserve(LINE_CAPACITY);
         line.buf.push_str("{\"timestamp\":\"");
         push_timestamp(&mut line.buf, chrono::Utc::now());
         line.buf.push_str("\",\"level\":\"");
@@ -36,50 +42,46 @@ where
         line.buf.push('"');
         line.string("target", event.metadata().target());
         event.record(&mut line);
-        let ids = LineIds::of_current(line.has_request_id);
-        if let Some(r) = &ids.request_id {
-            line.string("request_id", r);
-        }
-        if let Some(t) = &ids.trace_id {
-            line.string("trace_id", t);
-        }
-        if let Some(s) = &ids.span_id {
-            line.string("span_id", s);
-        }
+        put_line_ids(line.has_request_id, |name, value| line.string(name, value));
         line.buf.push_str("}\n");
-        writer.write_str(&line.buf)
+        let written = writer.write_str(&line.buf);
+        // Kept for the next line unless a runaway one grew it.
+        if line.buf.capacity() <= 4 * LINE_CAPACITY {
+            let _ = LINE_BUFFER.with(|b| b.try_borrow_mut().map(|mut b| *b = line.buf));
+        }
+        written
     }
 }
 
-/// The ids a log line carries besides its own fields, each only when it has a value: the
-/// request's id (unless the event names one), the trace (the request's, else the running
-/// span's) and the running span.
-pub(super) struct LineIds {
-    pub(super) request_id: Option<String>,
-    pub(super) trace_id: Option<String>,
-    pub(super) span_id: Option<String>,
-}
-
-impl LineIds {
-    pub(super) fn of_current(event_has_request_id: bool) -> LineIds {
-        let (request_id, trace_id) = super::CONTEXT
-            .try_with(|c| {
-                let id = (!event_has_request_id && !c.request_id.is_empty())
-                    .then(|| c.request_id.clone());
-                (id, c.trace_id.clone())
-            })
-            .unwrap_or_default();
-        let (span_trace, span_id) = super::otel::current_ids().unzip();
-        LineIds {
-            request_id,
-            trace_id: trace_id.or(span_trace),
-            span_id,
+/// Hands `put` the ids a log line carries besides its own fields, each only when it has a
+/// value and borrowed (no copy per line): the request's id (unless the event names one), the
+/// trace (the request's, else the running span's) and the running span.
+pub(super) fn put_line_ids(event_has_request_id: bool, mut put: impl FnMut(&'static str, &str)) {
+    let span = super::otel::current_ids();
+    let mut has_trace = false;
+    let _ = super::CONTEXT.try_with(|c| {
+        if !event_has_request_id && !c.request_id.is_empty() {
+            put("request_id", &c.request_id);
         }
+        if let Some(t) = &c.trace_id {
+            put("trace_id", t);
+            has_trace = true;
+        }
+    });
+    if let Some((trace_id, span_id)) = &span {
+        if !has_trace {
+            put("trace_id", trace_id);
+        }
+        put("span_id", span_id);
     }
 }
 
 /// Room for a typical line without growing (an access line is about 300 bytes).
 const LINE_CAPACITY: usize = 512;
+
+thread_local! {
+    static LINE_BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
 
 /// `2026-03-05T10:20:30.123456Z`, as chrono's `%Y-%m-%dT%H:%M:%S%.6fZ` writes it, without
 /// parsing a format string per line: the part up to the second is kept per thread and
@@ -165,25 +167,49 @@ impl Visit for Line {
         self.string(field.name(), value);
     }
 
+    /// Written straight into the line, escaped as it comes (a message is one of these: no
+    /// string made per line); cut and left out as [`Line::string`] would.
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let text = format!("{value:?}");
-        self.record_str(field, &text);
+        let name = field.name();
+        if name == "request_id" || LIST_FIELDS.contains(&name) {
+            let text = format!("{value:?}");
+            return self.record_str(field, &text);
+        }
+        let mark = self.buf.len();
+        self.key(name);
+        self.buf.push('"');
+        let mut out = Escaping {
+            buf: &mut self.buf,
+            total: 0,
+        };
+        let _ = write!(out, "{value:?}");
+        let total = out.total;
+        if total == 0 {
+            self.buf.truncate(mark);
+            return;
+        }
+        if total > MAX_FIELD_BYTES {
+            let _ = write!(self.buf, "…[truncated, {total} bytes]");
+        }
+        self.buf.push('"');
     }
 
+    // Numbers as serde_json writes them, without the formatting machinery (`write!` of an
+    // `f64` was a tenth of an access line's cost).
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.key(field.name());
-        let _ = write!(self.buf, "{value}");
+        self.buf.push_str(itoa::Buffer::new().format(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         self.key(field.name());
-        let _ = write!(self.buf, "{value}");
+        self.buf.push_str(itoa::Buffer::new().format(value));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
         self.key(field.name());
         if value.is_finite() {
-            let _ = write!(self.buf, "{value}");
+            self.buf.push_str(zmij::Buffer::new().format_finite(value));
         } else {
             self.buf.push_str("null");
         }
@@ -195,10 +221,46 @@ impl Visit for Line {
     }
 }
 
-/// Writes `s` as a JSON string (RFC 8259 escapes). Runs of bytes that need no escape are
-/// copied whole: most values have none (a byte-by-byte push was half of a line's cost).
+/// Writes what it is given into a line as the inside of a JSON string, up to
+/// [`MAX_FIELD_BYTES`] (cut on a character boundary), counting everything it was given.
+struct Escaping<'a> {
+    buf: &'a mut String,
+    total: usize,
+}
+
+impl std::fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = MAX_FIELD_BYTES.saturating_sub(self.total);
+        self.total += s.len();
+        let mut end = s.len().min(room);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        push_escaped(self.buf, &s[..end]);
+        Ok(())
+    }
+}
+
+/// Writes `s` as a JSON string (RFC 8259 escapes).
 fn push_json_str(buf: &mut String, s: &str) {
     buf.push('"');
+    push_escaped(buf, s);
+    buf.push('"');
+}
+
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The inside of a JSON string. Most values need no escape: that is checked over the whole
+/// value at once (no early exit, so it is vectorised) and the value copied whole; otherwise
+/// runs of bytes that need none are copied whole (a byte-by-byte push was half of a line's
+/// cost).
+fn push_escaped(buf: &mut String, s: &str) {
+    if !s.bytes().fold(false, |any, b| any | needs_escape(b)) {
+        buf.push_str(s);
+        return;
+    }
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         let escape = match b {
@@ -220,7 +282,6 @@ fn push_json_str(buf: &mut String, s: &str) {
         start = i + 1;
     }
     buf.push_str(&s[start..]);
-    buf.push('"');
 }
 
 #[cfg(test)]
@@ -278,6 +339,35 @@ mod tests {
         assert!(v.get("request_id").is_none(), "{text}");
         assert!(v.get("codes").is_none(), "{text}");
         assert!(v.get("span_id").is_none(), "no span: {text}");
+    }
+
+    #[test]
+    fn debug_values_and_messages_are_escaped_cut_and_left_out_when_empty() {
+        use tracing_subscriber::layer::SubscriberExt;
+
+        use super::super::test_buffer::Buffer;
+        let out = Buffer::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .event_format(JsonLines)
+                .with_writer(move || writer.clone()),
+        );
+        let long = "é".repeat(3_000);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(error = %long, empty = %"", quoted = ?"a\"b", "say \"hi\"\n{}", 42);
+        });
+        let text = out.text();
+        let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(v["message"], "say \"hi\"\n42", "{text}");
+        assert_eq!(v["quoted"], "\"a\\\"b\"", "{text}");
+        assert!(v.get("empty").is_none(), "{text}");
+        let error = v["error"].as_str().unwrap();
+        assert!(error.ends_with("…[truncated, 6000 bytes]"), "{error}");
+        assert_eq!(
+            error.len(),
+            MAX_FIELD_BYTES + "…[truncated, 6000 bytes]".len()
+        );
     }
 
     #[test]

@@ -284,16 +284,19 @@ pub fn outgoing_headers(span: &tracing::Span) -> reqwest::header::HeaderMap {
     headers
 }
 
-/// The trace id of `span` when traces are on, else the one an incoming `traceparent` names
-/// (so logs can be joined with the caller's trace even when this gateway exports nothing).
+/// The trace id of the server `span` when traces are on, else the one an incoming
+/// `traceparent` names (so logs can be joined with the caller's trace even when this gateway
+/// exports nothing; without a span, no OpenTelemetry context is looked up).
 pub fn trace_id(
-    span: &tracing::Span,
+    span: Option<&tracing::Span>,
     headers: &actix_web::http::header::HeaderMap,
 ) -> Option<String> {
-    let cx: Context = span.context();
-    let sc = cx.span().span_context().clone();
-    if sc.is_valid() {
-        return Some(sc.trace_id().to_string());
+    if let Some(span) = span {
+        let cx: Context = span.context();
+        let sc = cx.span().span_context().clone();
+        if sc.is_valid() {
+            return Some(sc.trace_id().to_string());
+        }
     }
     let parent = headers.get("traceparent")?.to_str().ok()?;
     let mut parts = parent.trim().split('-');
@@ -392,16 +395,19 @@ mod tests {
     fn an_incoming_trace_id_is_read_without_traces_on() {
         let mut h = actix_web::http::header::HeaderMap::new();
         let span = tracing::Span::none();
-        assert_eq!(trace_id(&span, &h), None);
+        assert_eq!(trace_id(Some(&span), &h), None);
+        assert_eq!(trace_id(None, &h), None);
         h.insert(
             actix_web::http::header::HeaderName::from_static("traceparent"),
             actix_web::http::header::HeaderValue::from_static(
                 "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
             ),
         );
-        assert_eq!(
-            trace_id(&span, &h).as_deref(),
-            Some("4bf92f3577b34da6a3ce929d0e0e4736")
-        );
+        for span in [Some(&span), None] {
+            assert_eq!(
+                trace_id(span, &h).as_deref(),
+                Some("4bf92f3577b34da6a3ce929d0e0e4736")
+            );
+        }
     }
 }

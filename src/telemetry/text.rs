@@ -33,16 +33,7 @@ where
             event.metadata().target()
         );
         event.record(&mut line);
-        let ids = super::json::LineIds::of_current(line.has_request_id);
-        if let Some(r) = &ids.request_id {
-            line.field("request_id", r);
-        }
-        if let Some(t) = &ids.trace_id {
-            line.field("trace_id", t);
-        }
-        if let Some(s) = &ids.span_id {
-            line.field("span_id", s);
-        }
+        super::json::put_line_ids(line.has_request_id, |name, value| line.field(name, value));
         writeln!(writer, "{}{}{}", line.head, line.message, line.fields)
     }
 }

@@ -64,8 +64,12 @@ pub(super) struct Inner {
     /// Circuit breaker and retry budget per Urssaf host.
     pub(super) hosts: Hosts,
     /// Each operation's URL per tenant base, parsed once (see [`UrssafClient::endpoint`]).
-    urls: parking_lot::Mutex<std::collections::HashMap<String, reqwest::Url>>,
+    urls: parking_lot::Mutex<std::collections::HashMap<String, BaseUrls>>,
 }
+
+/// The URL of each operation under one API base, in [`Operation::ALL`]'s order (`None`:
+/// unparsable, left to reqwest to report).
+type BaseUrls = [Option<reqwest::Url>; Operation::ALL.len()];
 
 /// Where an operation is sent: parsed once, or (unparsable) left to reqwest to report.
 enum Endpoint {
@@ -82,8 +86,8 @@ impl Endpoint {
     }
 }
 
-/// Bound on the parsed URLs kept: tenants × operations, far below it.
-const MAX_URLS: usize = 4096;
+/// Bound on the API bases kept: one per tenant base, far below it.
+const MAX_BASES: usize = 1024;
 
 /// An HTTP client to Urssaf: pooled keep-alive connections, rustls, deadlines, no redirects
 /// (Urssaf's API answers, it does not redirect).
@@ -130,22 +134,26 @@ impl UrssafClient {
     }
 
     /// The URL of `op` for `tenant`. Parsing it (host and IDNA checks included) cost ~10 000
-    /// instructions a call, more than the rest of building the request: done once per URL.
+    /// instructions a call, more than the rest of building the request: done once per API base,
+    /// found by the base itself (no string made per call).
     fn endpoint(&self, tenant: &Tenant, op: Operation) -> Endpoint {
-        let url = format!("{}{}", tenant.endpoints.api_base, op.path());
+        let base = tenant.endpoints.api_base.as_str();
+        let index = Operation::ALL.iter().position(|o| *o == op).unwrap_or(0);
+        let pick = |parsed: &BaseUrls| match &parsed[index] {
+            Some(url) => Endpoint::Parsed(url.clone()),
+            None => Endpoint::Raw(format!("{base}{}", op.path())),
+        };
         let mut urls = self.inner.urls.lock();
-        if let Some(parsed) = urls.get(&url) {
-            return Endpoint::Parsed(parsed.clone());
+        if let Some(parsed) = urls.get(base) {
+            return pick(parsed);
         }
-        match reqwest::Url::parse(&url) {
-            Ok(parsed) => {
-                if urls.len() < MAX_URLS {
-                    urls.insert(url, parsed.clone());
-                }
-                Endpoint::Parsed(parsed)
-            }
-            Err(_) => Endpoint::Raw(url),
+        let parsed: BaseUrls =
+            Operation::ALL.map(|o| reqwest::Url::parse(&format!("{base}{}", o.path())).ok());
+        let endpoint = pick(&parsed);
+        if urls.len() < MAX_BASES {
+            urls.insert(base.to_string(), parsed);
         }
+        endpoint
     }
 
     /// A copy sharing everything (connections, tokens, breakers) that also hands each attempt,
@@ -191,10 +199,10 @@ impl UrssafClient {
         let is_list = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
         if !is_list {
             let p: wire::ParticulierStatut = decode(op, &body)?;
-            return Ok(translate::client::record_from_wire(&p));
+            return Ok(translate::client::record_from_wire(p));
         }
         let items: Vec<wire::ParticulierStatut> = decode(op, &body)?;
-        match items.first() {
+        match items.into_iter().next() {
             Some(p) => Ok(translate::client::record_from_wire(p)),
             // An empty list is "no such client", the same as Urssaf's documented 400.
             None => Err(UpstreamError::Rejected {
@@ -277,6 +285,11 @@ impl UrssafClient {
 /// Reads an answer; one that does not follow the documented shape is logged with the JSON
 /// path that failed (never the body: it holds personal data) and answered as a bad gateway.
 fn decode<T: DeserializeOwned>(op: Operation, body: &[u8]) -> Result<T, UpstreamError> {
+    // Read plainly first: tracking the path costs a quarter of the read, and is only needed
+    // to say where a bad answer went wrong (read again for that).
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let cause = DecodeError {

@@ -7,8 +7,8 @@ pub use crate::domain::client::account::AccountState;
 use crate::domain::client::address::AddressInput as DomainAddress;
 use crate::domain::client::birthplace::BirthplaceInput as DomainBirthplace;
 use crate::domain::client::{
-    AccountStatus, BankAccountInput as DomainBank, ClientRecord, RegistrationInput,
-    Title as DomainTitle,
+    AccountStatus, BankAccountInput as DomainBank, ClientRecord, RawAccountStatus,
+    RegistrationInput, Title as DomainTitle,
 };
 use crate::domain::redacted_debug;
 
@@ -277,6 +277,33 @@ impl From<&AccountStatus> for ClientAccount {
                 code: a.raw.code.clone(),
                 description: a.raw.description.clone(),
                 etat: a.raw.flag.clone(),
+            },
+        }
+    }
+}
+
+/// The answer to a read: the record's strings move into it.
+impl From<ClientRecord> for Client {
+    fn from(c: ClientRecord) -> Self {
+        let RawAccountStatus {
+            code,
+            description,
+            flag,
+        } = c.account.raw;
+        Client {
+            client_id: c.client_id,
+            birth_name: c.birth_name,
+            usage_name: c.usage_name,
+            first_names: c.first_names,
+            account: ClientAccount {
+                state: c.account.state,
+                can_receive_payment_requests: c.account.can_receive_payment_requests,
+                active_since: c.account.active_since,
+                urssaf: UrssafClientStatus {
+                    code,
+                    description,
+                    etat: flag,
+                },
             },
         }
     }

@@ -62,23 +62,31 @@ pub fn registration_to_wire(r: &Registration) -> wire::InputParticulier {
 }
 
 /// Interprets Urssaf's account status (E2 `statut`). Never fails.
-pub fn account_from_wire(s: &wire::StatutParticulier) -> AccountStatus {
+pub fn account_from_wire(s: wire::StatutParticulier) -> AccountStatus {
     AccountStatus::interpret(RawAccountStatus {
-        code: s.code.clone(),
-        description: s.description.clone(),
-        flag: s.etat.clone(),
+        code: s.code,
+        description: s.description,
+        flag: s.etat,
     })
 }
 
-/// Urssaf's `GET /particulier` answer; blank names are absent.
-pub fn record_from_wire(p: &wire::ParticulierStatut) -> ClientRecord {
-    let present = |v: &Option<String>| text::non_blank(v.as_deref()).map(str::to_string);
+/// Urssaf's `GET /particulier` answer; blank names are absent. Takes the answer by value: its
+/// strings move into the record (no copy per read).
+pub fn record_from_wire(p: wire::ParticulierStatut) -> ClientRecord {
+    // Trimmed; the string itself is kept when it has nothing to trim (the usual case).
+    let present = |v: Option<String>| {
+        let v = v?;
+        match text::non_blank(Some(&v)) {
+            Some(t) if t.len() == v.len() => Some(v),
+            t => t.map(str::to_string),
+        }
+    };
     ClientRecord {
-        client_id: p.id_client.clone(),
-        birth_name: present(&p.nom_naissance),
-        usage_name: present(&p.nom_usage),
-        first_names: present(&p.prenoms),
-        account: account_from_wire(&p.statut),
+        client_id: p.id_client,
+        birth_name: present(p.nom_naissance),
+        usage_name: present(p.nom_usage),
+        first_names: present(p.prenoms),
+        account: account_from_wire(p.statut),
     }
 }
 
@@ -138,11 +146,11 @@ mod tests {
             description: "Transmission DP possible depuis le 05/03/2026 10:12".into(),
             etat: "OK".into(),
         };
-        let a = account_from_wire(&s);
+        let a = account_from_wire(s.clone());
         assert_eq!(a.state, AccountState::Active);
         assert!(a.can_receive_payment_requests);
         assert_eq!(a.active_since, NaiveDate::from_ymd_opt(2026, 3, 5));
-        let pending = account_from_wire(&wire::StatutParticulier {
+        let pending = account_from_wire(wire::StatutParticulier {
             code: "APPAREILLAGE_EC".into(),
             description: String::new(),
             etat: "KO".into(),
@@ -155,7 +163,7 @@ mod tests {
             ),
             (AccountState::PendingActivation, false, None)
         );
-        let odd = account_from_wire(&wire::StatutParticulier {
+        let odd = account_from_wire(wire::StatutParticulier {
             code: "???".into(),
             description: String::new(),
             etat: String::new(),
@@ -177,7 +185,7 @@ mod tests {
                 etat: "KO".into(),
             },
         };
-        let c = record_from_wire(&p);
+        let c = record_from_wire(p.clone());
         assert_eq!(
             (c.birth_name.as_deref(), c.usage_name, c.first_names),
             (Some("Durand"), None, None)
