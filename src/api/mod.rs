@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod checks;
 pub mod clients;
+pub mod compress;
 pub mod deadline;
 pub mod drain;
 pub mod dto;

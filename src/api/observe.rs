@@ -97,7 +97,7 @@ pub async fn observe(
         let problem = CONTEXT.sync_scope(context.clone(), || framework_problem(status));
         res.into_response(problem.error_response())
     } else {
-        res
+        super::compress::large_answers(res)
     };
     if let Some(v) = header {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);

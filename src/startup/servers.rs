@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::http::KeepAlive;
-use actix_web::middleware::{from_fn, Compress};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -55,7 +55,6 @@ pub(super) fn api_server(
             .app_data(web::PayloadConfig::new(max_body))
             .service(api::openapi::docs(api::openapi::finish(doc)))
             .route("/docs", web::get().to(api::openapi::docs_redirect))
-            .wrap(Compress::default())
             .wrap(from_fn(api::observe::observe))
             .default_service(web::to(api::observe::not_found))
     })

@@ -7,6 +7,7 @@ mod breaker;
 mod campaign;
 mod capture;
 mod clients_api;
+mod compression;
 mod contract_cover;
 mod contract_read;
 mod contract_sent;
