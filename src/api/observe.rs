@@ -17,7 +17,7 @@ use tracing::Instrument;
 use super::auth::TenantId;
 use super::problem::{Problem, ProblemCode};
 use super::AppState;
-use crate::telemetry::{otel, RequestContext, CONTEXT};
+use crate::telemetry::{self, otel, AccessLine, RequestContext, CONTEXT};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -131,18 +131,16 @@ pub async fn observe(
     let urssaf_ms = context.urssaf.micros.load(Ordering::Relaxed) as f64 / 1000.0;
     let extensions = res.request().extensions();
     let tenant = extensions.get::<TenantId>().map(|t| t.0.id.as_str());
-    CONTEXT.sync_scope(context, || {
-        tracing::info!(
-            tenant,
-            method,
-            route,
-            status = status.as_u16(),
-            latency_ms = elapsed.as_secs_f64() * 1000.0,
-            urssaf_calls,
-            urssaf_ms,
-            "request"
-        )
-    });
+    let line = AccessLine {
+        tenant,
+        method,
+        route,
+        status: status.as_u16(),
+        latency_ms: elapsed.as_secs_f64() * 1000.0,
+        urssaf_calls,
+        urssaf_ms,
+    };
+    CONTEXT.sync_scope(context, || telemetry::access(&line));
     drop(extensions);
     Ok(res)
 }

@@ -25,8 +25,19 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> std::fmt::Result {
-        // The line is built in this thread's buffer, kept from line to line (no allocation per
-        // line); a line logged while one is being built (a `Debug` that logs) gets its own.
+        let mut line = Line::begin(event.metadata().level().as_str(), event.metadata().target());
+        event.record(&mut line);
+        let buf = line.end();
+        let written = writer.write_str(&buf);
+        recycle(buf);
+        written
+    }
+}
+
+impl Line {
+    /// A line's head, in this thread's buffer, kept from line to line (no allocation per
+    /// line); a line logged while one is being built (a `Debug` that logs) gets its own.
+    pub(super) fn begin(level: &str, target: &str) -> Line {
         let mut line = Line {
             buf: LINE_BUFFER
                 .with(|b| b.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)).ok())
@@ -38,18 +49,24 @@ where
         line.buf.push_str("{\"timestamp\":\"");
         push_timestamp(&mut line.buf, chrono::Utc::now());
         line.buf.push_str("\",\"level\":\"");
-        line.buf.push_str(event.metadata().level().as_str());
+        line.buf.push_str(level);
         line.buf.push('"');
-        line.string("target", event.metadata().target());
-        event.record(&mut line);
-        put_line_ids(line.has_request_id, |name, value| line.string(name, value));
-        line.buf.push_str("}\n");
-        let written = writer.write_str(&line.buf);
-        // Kept for the next line unless a runaway one grew it.
-        if line.buf.capacity() <= 4 * LINE_CAPACITY {
-            let _ = LINE_BUFFER.with(|b| b.try_borrow_mut().map(|mut b| *b = line.buf));
-        }
-        written
+        line.string("target", target);
+        line
+    }
+
+    /// The whole line: the request's and trace's ids added, closed, with its newline.
+    pub(super) fn end(mut self) -> String {
+        put_line_ids(self.has_request_id, |name, value| self.string(name, value));
+        self.buf.push_str("}\n");
+        self.buf
+    }
+}
+
+/// Gives a line's buffer back to this thread, unless a runaway line grew it.
+pub(super) fn recycle(buf: String) {
+    if buf.capacity() <= 4 * LINE_CAPACITY {
+        let _ = LINE_BUFFER.with(|b| b.try_borrow_mut().map(|mut b| *b = buf));
     }
 }
 
@@ -101,11 +118,18 @@ fn push_timestamp(buf: &mut String, now: chrono::DateTime<chrono::Utc>) {
         }
         buf.push_str(&cached.1);
     });
-    let _ = write!(buf, ".{micros:06}Z");
+    // `.{micros:06}Z` without the formatting machinery.
+    let mut frac = *b".000000Z";
+    let mut rest = micros;
+    for digit in frac[1..7].iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    buf.push_str(std::str::from_utf8(&frac).unwrap_or(".000000Z"));
 }
 
 #[derive(Default)]
-struct Line {
+pub(super) struct Line {
     buf: String,
     has_request_id: bool,
 }
@@ -115,6 +139,32 @@ impl Line {
         self.buf.push(',');
         push_json_str(&mut self.buf, name);
         self.buf.push(':');
+    }
+
+    /// A field of the gateway's own, whose name needs no escape: written as it is.
+    pub(super) fn own(&mut self, name: &'static str) -> &mut Line {
+        debug_assert!(!name.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]));
+        self.buf.push_str(",\"");
+        self.buf.push_str(name);
+        self.buf.push_str("\":");
+        self
+    }
+
+    /// A string value after [`Line::own`], cut as any value is.
+    pub(super) fn str_value(&mut self, value: &str) {
+        push_json_str(&mut self.buf, &bounded(value));
+    }
+
+    pub(super) fn u64_value(&mut self, value: u64) {
+        self.buf.push_str(itoa::Buffer::new().format(value));
+    }
+
+    pub(super) fn f64_value(&mut self, value: f64) {
+        if value.is_finite() {
+            self.buf.push_str(zmij::Buffer::new().format_finite(value));
+        } else {
+            self.buf.push_str("null");
+        }
     }
 
     fn string(&mut self, name: &str, value: &str) {
@@ -155,16 +205,36 @@ pub(super) fn bounded(value: &str) -> std::borrow::Cow<'_, str> {
 /// cannot hold a list).
 const LIST_FIELDS: &[&str] = &["urssaf_codes"];
 
-impl Visit for Line {
+/// A field's value as the visitor writes it, for lines built without an event (the access
+/// line): the same text whichever way the line was made.
+impl Line {
     /// An empty value is left out: a field is there when it says something.
-    fn record_str(&mut self, field: &Field, value: &str) {
+    pub(super) fn text(&mut self, name: &str, value: &str) {
         if value.is_empty() {
             return;
         }
-        if field.name() == "request_id" {
+        if name == "request_id" {
             self.has_request_id = true;
         }
-        self.string(field.name(), value);
+        self.string(name, value);
+    }
+
+    // Numbers as serde_json writes them, without the formatting machinery (`write!` of an
+    // `f64` was a tenth of an access line's cost).
+    fn unsigned(&mut self, name: &str, value: u64) {
+        self.key(name);
+        self.u64_value(value);
+    }
+
+    fn float(&mut self, name: &str, value: f64) {
+        self.key(name);
+        self.f64_value(value);
+    }
+}
+
+impl Visit for Line {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.text(field.name(), value);
     }
 
     /// Written straight into the line, escaped as it comes (a message is one of these: no
@@ -194,25 +264,17 @@ impl Visit for Line {
         self.buf.push('"');
     }
 
-    // Numbers as serde_json writes them, without the formatting machinery (`write!` of an
-    // `f64` was a tenth of an access line's cost).
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.key(field.name());
         self.buf.push_str(itoa::Buffer::new().format(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.key(field.name());
-        self.buf.push_str(itoa::Buffer::new().format(value));
+        self.unsigned(field.name(), value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.key(field.name());
-        if value.is_finite() {
-            self.buf.push_str(zmij::Buffer::new().format_finite(value));
-        } else {
-            self.buf.push_str("null");
-        }
+        self.float(field.name(), value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -248,16 +310,25 @@ fn push_json_str(buf: &mut String, s: &str) {
     buf.push('"');
 }
 
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
-}
+/// The bytes a JSON string cannot hold as they are: controls, `"` and `\\`.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
 
-/// The inside of a JSON string. Most values need no escape: that is checked over the whole
-/// value at once (no early exit, so it is vectorised) and the value copied whole; otherwise
+/// The inside of a JSON string. Most values need no escape: that is checked first (a table
+/// lookup per byte) and the value copied whole; otherwise
 /// runs of bytes that need none are copied whole (a byte-by-byte push was half of a line's
 /// cost).
 fn push_escaped(buf: &mut String, s: &str) {
-    if !s.bytes().fold(false, |any, b| any | needs_escape(b)) {
+    if !s.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
         buf.push_str(s);
         return;
     }

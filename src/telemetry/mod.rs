@@ -2,6 +2,7 @@
 //! events are written, and nothing here ever sees a body, a token or a secret. Traces are
 //! OpenTelemetry, off unless an OTLP endpoint is configured (see [`otel`]).
 
+mod access;
 mod client_faults;
 mod json;
 pub mod otel;
@@ -10,6 +11,7 @@ mod test_buffer;
 mod text;
 mod writer;
 
+pub use access::{access, AccessLine};
 pub use writer::flush as flush_logs;
 
 use std::future::Future;
@@ -154,6 +156,7 @@ pub fn init(settings: &LogSettings) -> Telemetry {
         .is_ok();
     // Spans are only made when something exports them.
     otel::ENABLED.store(installed && traces.is_some(), Ordering::Relaxed);
+    access::DIRECT.store(installed && json, Ordering::Relaxed);
     Telemetry {
         traces: if installed { traces } else { None },
     }

@@ -9,6 +9,11 @@ impl Buffer {
     pub fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
+
+    /// What was written since the last take.
+    pub fn take(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
+    }
 }
 
 impl std::io::Write for Buffer {
