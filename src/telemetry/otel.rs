@@ -298,7 +298,10 @@ pub fn trace_id(
             return Some(sc.trace_id().to_string());
         }
     }
-    let parent = headers.get("traceparent")?.to_str().ok()?;
+    // A name made once: looked up by a `&str`, the name is parsed on every request.
+    const TRACEPARENT: actix_web::http::header::HeaderName =
+        actix_web::http::header::HeaderName::from_static("traceparent");
+    let parent = headers.get(&TRACEPARENT)?.to_str().ok()?;
     let mut parts = parent.trim().split('-');
     let (_version, id) = (parts.next()?, parts.next()?);
     (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && id.bytes().any(|b| b != b'0'))
