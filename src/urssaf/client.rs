@@ -63,8 +63,9 @@ pub(super) struct Inner {
     pub(super) metrics: Metrics,
     /// Circuit breaker and retry budget per Urssaf host.
     pub(super) hosts: Hosts,
-    /// Each operation's URL per tenant base, parsed once (see [`UrssafClient::endpoint`]).
-    urls: parking_lot::Mutex<std::collections::HashMap<String, BaseUrls>>,
+    /// Each operation's URL per tenant base, parsed once per thread (see
+    /// [`UrssafClient::endpoint`]): no lock shared by the workers on the hot path.
+    urls: ThreadLocal<std::cell::RefCell<std::collections::HashMap<String, BaseUrls>>>,
 }
 
 /// The URL of each operation under one API base, in [`Operation::ALL`]'s order (`None`:
@@ -119,7 +120,7 @@ impl UrssafClient {
                 retry_max: Duration::from_millis(settings.retry_max_ms),
                 hosts: Hosts::new(settings, metrics.clone()),
                 metrics,
-                urls: Default::default(),
+                urls: ThreadLocal::new(),
             }),
             hook: Hook::default(),
         }
@@ -143,7 +144,7 @@ impl UrssafClient {
             Some(url) => Endpoint::Parsed(url.clone()),
             None => Endpoint::Raw(format!("{base}{}", op.path())),
         };
-        let mut urls = self.inner.urls.lock();
+        let mut urls = self.inner.urls.get_or_default().borrow_mut();
         if let Some(parsed) = urls.get(base) {
             return pick(parsed);
         }
