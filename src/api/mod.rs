@@ -33,7 +33,9 @@ use crate::metrics::Metrics;
 use crate::tenant::TenantRegistry;
 use crate::urssaf::UrssafClient;
 
-/// What every handler may use; built once per application.
+/// What every handler may use; built once per application. Cheap to clone (handles): each
+/// worker gets its own copy, so taking it per request touches no count shared by the workers.
+#[derive(Clone)]
 pub struct AppState {
     pub tenants: Arc<TenantRegistry>,
     pub urssaf: UrssafClient,

@@ -47,7 +47,9 @@ pub(super) fn api_server(
             .openapi(api::openapi::ApiDoc::openapi())
             .configure(|cfg| api::routes(cfg, !metrics_separate))
             .split_for_parts();
-        app.app_data(state.clone())
+        // A copy per worker: the `Data` handlers take on every request is counted on its own
+        // worker's thread, not on a count both workers keep touching.
+        app.app_data(web::Data::new(state.get_ref().clone()))
             .app_data(draining_data.clone())
             .app_data(body_deadline.clone())
             .app_data(fan_out.clone())
