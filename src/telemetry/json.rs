@@ -39,8 +39,11 @@ impl Line {
     /// line); a line logged while one is being built (a `Debug` that logs) gets its own.
     pub(super) fn begin(level: &str, target: &str) -> Line {
         let mut line = Line {
+            // `try_with`: a thread being torn down may still log.
             buf: LINE_BUFFER
-                .with(|b| b.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)).ok())
+                .try_with(|b| b.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)).ok())
+                .ok()
+                .flatten()
                 .unwrap_or_default(),
             has_request_id: false,
         };
@@ -66,7 +69,7 @@ impl Line {
 /// Gives a line's buffer back to this thread, unless a runaway line grew it.
 pub(super) fn recycle(buf: String) {
     if buf.capacity() <= 4 * LINE_CAPACITY {
-        let _ = LINE_BUFFER.with(|b| b.try_borrow_mut().map(|mut b| *b = buf));
+        let _ = LINE_BUFFER.try_with(|b| b.try_borrow_mut().map(|mut b| *b = buf));
     }
 }
 
