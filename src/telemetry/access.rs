@@ -72,10 +72,7 @@ fn json_line(a: &AccessLine<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use tracing_subscriber::layer::SubscriberExt;
-
-    use super::super::json::JsonLines;
-    use super::super::test_buffer::Buffer;
+    use super::super::test_buffer::{json_subscriber, Buffer};
     use super::*;
 
     /// Everything but the timestamp.
@@ -88,14 +85,7 @@ mod tests {
     #[test]
     fn the_direct_line_is_the_line_tracing_writes() {
         let out = Buffer::default();
-        let subscriber = || {
-            let writer = out.clone();
-            tracing_subscriber::registry().with(
-                tracing_subscriber::fmt::layer()
-                    .event_format(JsonLines)
-                    .with_writer(move || writer.clone()),
-            )
-        };
+        let subscriber = || json_subscriber(&out);
         let context = crate::telemetry::RequestContext {
             request_id: "req-\"1\"".into(),
             trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),

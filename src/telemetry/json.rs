@@ -389,16 +389,9 @@ mod tests {
 
     #[test]
     fn lines_name_their_target_and_leave_empty_fields_out() {
-        use tracing_subscriber::layer::SubscriberExt;
-
-        use super::super::test_buffer::Buffer;
+        use super::super::test_buffer::{json_subscriber, Buffer};
         let out = Buffer::default();
-        let writer = out.clone();
-        let subscriber = tracing_subscriber::registry().with(
-            tracing_subscriber::fmt::layer()
-                .event_format(JsonLines)
-                .with_writer(move || writer.clone()),
-        );
+        let subscriber = json_subscriber(&out);
         // A background task runs with an empty context (no request).
         let context = crate::telemetry::RequestContext::default();
         tracing::subscriber::with_default(subscriber, || {
@@ -417,16 +410,9 @@ mod tests {
 
     #[test]
     fn debug_values_and_messages_are_escaped_cut_and_left_out_when_empty() {
-        use tracing_subscriber::layer::SubscriberExt;
-
-        use super::super::test_buffer::Buffer;
+        use super::super::test_buffer::{json_subscriber, Buffer};
         let out = Buffer::default();
-        let writer = out.clone();
-        let subscriber = tracing_subscriber::registry().with(
-            tracing_subscriber::fmt::layer()
-                .event_format(JsonLines)
-                .with_writer(move || writer.clone()),
-        );
+        let subscriber = json_subscriber(&out);
         let long = "é".repeat(3_000);
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!(error = %long, empty = %"", quoted = ?"a\"b", "say \"hi\"\n{}", 42);

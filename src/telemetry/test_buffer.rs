@@ -25,3 +25,14 @@ impl std::io::Write for Buffer {
         Ok(())
     }
 }
+
+/// A subscriber writing JSON lines (the gateway's format) into `out`.
+pub fn json_subscriber(out: &Buffer) -> impl tracing::Subscriber {
+    use tracing_subscriber::layer::SubscriberExt;
+    let writer = out.clone();
+    tracing_subscriber::registry().with(
+        tracing_subscriber::fmt::layer()
+            .event_format(super::json::JsonLines)
+            .with_writer(move || writer.clone()),
+    )
+}
