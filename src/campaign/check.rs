@@ -192,20 +192,7 @@ mod tests {
     use super::*;
 
     fn result(tenant: &str, passed: bool) -> TenantCheck {
-        TenantCheck {
-            tenant: tenant.into(),
-            environment: "sandbox".into(),
-            passed,
-            token_ok: passed,
-            api_reachable: passed,
-            latency_ms: 12,
-            urssaf_status: passed.then_some(400),
-            urssaf_code: passed.then(|| "ERR_RECHERCHE_VIDE".to_string()),
-            problem: (!passed)
-                .then(|| "the token endpoint refused the credentials (HTTP 401)".into()),
-            hint: (!passed).then(|| "check the secret".into()),
-            checked_at: Utc::now(),
-        }
+        TenantCheck::example(tenant, passed)
     }
 
     #[test]

@@ -88,11 +88,10 @@ impl CheckBoard {
     }
 }
 
+/// One tenant's check as the tests of its users need it: passed, or failed on its token.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn result(tenant: &str, passed: bool) -> TenantCheck {
+impl TenantCheck {
+    pub(crate) fn example(tenant: &str, passed: bool) -> TenantCheck {
         TenantCheck {
             tenant: tenant.into(),
             environment: "sandbox".into(),
@@ -100,12 +99,22 @@ mod tests {
             token_ok: passed,
             api_reachable: passed,
             latency_ms: 12,
-            urssaf_status: None,
-            urssaf_code: None,
-            problem: None,
-            hint: None,
+            urssaf_status: passed.then_some(400),
+            urssaf_code: passed.then(|| "ERR_RECHERCHE_VIDE".to_string()),
+            problem: (!passed)
+                .then(|| "the token endpoint refused the credentials (HTTP 401)".into()),
+            hint: (!passed).then(|| "check the secret".into()),
             checked_at: Utc::now(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(tenant: &str, passed: bool) -> TenantCheck {
+        TenantCheck::example(tenant, passed)
     }
 
     #[test]
