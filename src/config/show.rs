@@ -137,14 +137,8 @@ fn mask_url_password(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::vars;
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn shows_every_setting_with_its_origin_and_masks_secrets() {

@@ -4,7 +4,8 @@ use secrecy::ExposeSecret;
 
 use super::*;
 
-fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+/// Environment variables as `Settings::load_from` takes them (also used by `show`'s tests).
+pub(super) fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
