@@ -11,14 +11,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{Environment, Settings, TenantSettings};
-use crate::demo;
+use crate::config::Settings;
 use crate::events::webhook::{Deliveries, WebhookSink};
 use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
-use crate::tenant::registry::{EmbeddedCredentials, Factory};
-use crate::tenant::{Source, Tenant, TenantRegistry};
+use crate::tenant::registry::Factory;
+use crate::tenant::{Tenant, TenantRegistry};
 use crate::token::TokenProvider;
 use crate::urssaf::client::{http_client, UrssafClient};
 use crate::urssaf::wire::BASE_PATH;
@@ -41,40 +40,15 @@ impl Rig {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let mut fixed: Vec<(String, TenantSettings, Source)> = settings
-            .tenants
-            .iter()
-            .map(|(id, t)| (id.clone(), t.clone(), Source::Config))
-            .collect();
-        let embedded_default = settings.upstream.environment == Environment::Embedded;
-        if embedded_default && settings.tenants.is_empty() && settings.tenants_dir.is_none() {
-            fixed.push((
-                demo::TENANT_ID.into(),
-                demo::tenant(&demo::new_api_key(), None),
-                Source::Demo,
-            ));
-        }
-        let external = embedded_default && settings.upstream.base_url.is_some();
-        let uses_embedded = embedded_default
-            || settings
-                .tenants
-                .values()
-                .any(|t| t.environment == Some(Environment::Embedded));
-        let (simulator, embedded_host) = if external {
-            let base = settings.upstream.base_url.as_ref();
-            (None, base.map(|u| u.as_base().to_string()))
-        } else if uses_embedded {
-            let (sim, port) =
-                crate::embedded::start_embedded_simulator(settings).map_err(|e| vec![e])?;
-            let url = format!("http://127.0.0.1:{port}");
-            (Some(sim), Some(url))
-        } else {
-            (None, None)
-        };
-        let local = simulator.as_ref().and(embedded_host.clone());
+        let start = crate::embedded::tenant_start(settings, false).map_err(|e| vec![e])?;
+        let local = start.simulator.as_ref().and(start.embedded_host.clone());
         // The factory gives the in-process simulator each embedded tenant's credentials.
-        let simulator = simulator.map(|s| Arc::new(s) as Arc<dyn EmbeddedCredentials>);
-        let factory = Factory::new(settings.clone(), embedded_host, simulator);
+        let factory = Factory::new(
+            settings.clone(),
+            start.embedded_host.clone(),
+            start.credentials(),
+        );
+        let fixed = start.fixed;
         let registry = Arc::new(TenantRegistry::start(factory, fixed).await);
         let tenants = registry.current().iter().cloned().collect();
         let metrics = Metrics::new();

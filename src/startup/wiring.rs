@@ -10,9 +10,9 @@ use actix_web::web;
 use super::StartupError;
 use crate::api::AppState;
 use crate::campaign::fleet_check::{CheckTasks, FleetCheck};
-use crate::config::{Environment, Settings, TenantSettings};
+use crate::config::Settings;
 use crate::demo;
-use crate::embedded::start_embedded_simulator;
+use crate::embedded::{tenant_start, TenantStart};
 use crate::events::poller::{Poller, PollerTasks};
 use crate::events::webhook::{Deliveries, WebhookSink, WorkerGuard};
 use crate::events::Events;
@@ -22,8 +22,8 @@ use crate::metrics::Metrics;
 use crate::redis_store::RedisStore;
 use crate::simulator::Simulator;
 use crate::tenant::check_board::CheckBoard;
-use crate::tenant::registry::{EmbeddedCredentials, Factory};
-use crate::tenant::{Source, TenantRegistry};
+use crate::tenant::registry::Factory;
+use crate::tenant::TenantRegistry;
 use crate::token::TokenProvider;
 use crate::urssaf::client::{http_client, UrssafClient};
 
@@ -44,49 +44,20 @@ pub(super) async fn tenants(
     metrics: &Metrics,
     fleet: &Fleet,
 ) -> Result<TenantSetup, StartupError> {
-    let mut demo_api_key = None;
-    let mut fixed: Vec<(String, TenantSettings, Source)> = settings
-        .tenants
-        .iter()
-        .map(|(id, t)| (id.clone(), t.clone(), Source::Config))
-        .collect();
-    let embedded_default = settings.upstream.environment == Environment::Embedded;
-    let uses_embedded = embedded_default
-        || settings.tenants.values().any(|t| {
-            t.environment.unwrap_or(settings.upstream.environment) == Environment::Embedded
-        });
-    if embedded_default && settings.tenants.is_empty() && settings.tenants_dir.is_none() {
-        let key = demo::new_api_key();
-        fixed.push((
-            demo::TENANT_ID.into(),
-            demo::tenant(&key, settings.demo_webhook.clone()),
-            Source::Demo,
-        ));
-        demo_api_key = Some(key);
-    }
-    let mut simulator = None;
-    // A hand-set base URL replaces the in-process simulator (e.g. one started apart).
-    let embedded_host = if embedded_default && settings.upstream.base_url.is_some() {
-        settings
-            .upstream
-            .base_url
-            .as_ref()
-            .map(|u| u.as_base().to_string())
-    } else if uses_embedded {
-        // Tenants give it their credentials as they are built (see `tenant::registry`).
-        let (sim, port) =
-            start_embedded_simulator(settings).map_err(StartupError::EmbeddedSimulator)?;
-        simulator = Some((sim, port));
-        Some(format!("http://127.0.0.1:{port}"))
-    } else {
-        None
-    };
-    let credentials = simulator
-        .as_ref()
-        .map(|(s, _)| Arc::new(s.clone()) as Arc<dyn EmbeddedCredentials>);
-    let factory = Factory::new(settings.clone(), embedded_host, credentials)
-        .with_metrics(metrics.clone())
-        .shared_by(fleet.size());
+    let start = tenant_start(settings, true).map_err(StartupError::EmbeddedSimulator)?;
+    let factory = Factory::new(
+        settings.clone(),
+        start.embedded_host.clone(),
+        start.credentials(),
+    )
+    .with_metrics(metrics.clone())
+    .shared_by(fleet.size());
+    let TenantStart {
+        fixed,
+        demo_api_key,
+        simulator,
+        ..
+    } = start;
     let registry = Arc::new(TenantRegistry::start(factory, fixed).await);
     registry
         .clone()
