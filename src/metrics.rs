@@ -14,7 +14,10 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+mod hot;
 mod series;
+
+pub use hot::{HttpSeries, StaticCounters, StaticHistograms};
 
 use series::*;
 
@@ -34,6 +37,12 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     pub upstream_requests: IntCounterVec,
     pub upstream_duration: HistogramVec,
+    /// The four families above and `token_lookups`, as the request path counts on them: series
+    /// found once per thread (`hot.rs`). The families stay for reading.
+    pub http: HttpSeries,
+    pub urssaf_attempts: StaticCounters<2>,
+    pub urssaf_attempt_seconds: StaticHistograms<1>,
+    pub token_lookup: StaticCounters<2>,
     /// Circuit breaker per Urssaf host and state (closed, half_open, open): 1 for the current state.
     pub urssaf_breaker_state: IntGaugeVec,
     pub urssaf_retries: IntCounterVec,
@@ -176,14 +185,27 @@ impl Metrics {
             per_tenant,
         };
         m.build_info();
+        let (http_requests, http_duration) = (
+            m.counter_vec(&HTTP_REQUESTS),
+            m.histogram_vec(&HTTP_DURATION),
+        );
+        let (upstream_requests, upstream_duration) = (
+            m.counter_vec(&UPSTREAM_REQUESTS),
+            m.histogram_vec(&UPSTREAM_DURATION),
+        );
+        let token_lookups = m.counter_vec(&TOKEN_LOOKUPS);
         let metrics = Metrics {
-            http_requests: m.counter_vec(&HTTP_REQUESTS),
-            http_duration: m.histogram_vec(&HTTP_DURATION),
-            upstream_requests: m.counter_vec(&UPSTREAM_REQUESTS),
-            upstream_duration: m.histogram_vec(&UPSTREAM_DURATION),
+            http: HttpSeries::new(http_requests.clone(), http_duration.clone()),
+            urssaf_attempts: StaticCounters::new(upstream_requests.clone()),
+            urssaf_attempt_seconds: StaticHistograms::new(upstream_duration.clone()),
+            token_lookup: StaticCounters::new(token_lookups.clone()),
+            http_requests,
+            http_duration,
+            upstream_requests,
+            upstream_duration,
             urssaf_breaker_state: m.gauge_vec(&URSSAF_BREAKER_STATE),
             urssaf_retries: m.counter_vec(&URSSAF_RETRIES),
-            token_lookups: m.counter_vec(&TOKEN_LOOKUPS),
+            token_lookups,
             token_fetches: m.counter_vec(&TOKEN_FETCHES),
             redis_errors: m.counter(&REDIS_ERRORS),
             idempotency_replays: m.counter(&IDEMPOTENCY_REPLAYS),

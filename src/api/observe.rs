@@ -118,13 +118,7 @@ pub async fn observe(
         return Ok(res);
     }
     if let Some(state) = state {
-        let m = &state.metrics;
-        m.http_requests
-            .with_label_values(&[route, method, status.as_str()])
-            .inc();
-        m.http_duration
-            .with_label_values(&[route, method])
-            .observe(elapsed.as_secs_f64());
+        (state.metrics.http).answered(route, method, status.as_u16(), elapsed.as_secs_f64());
     }
     let _entered = span.as_ref().map(tracing::Span::enter);
     let urssaf_calls = context.urssaf.calls.load(Ordering::Relaxed);

@@ -153,7 +153,8 @@ pub fn hash_key(key: &str) -> String {
 /// of tenants) and by id.
 #[derive(Debug, Default)]
 pub struct Tenants {
-    by_key: HashMap<[u8; 32], Arc<Tenant>>,
+    /// A fast hash is enough: the keys are digests, and callers only look up.
+    by_key: HashMap<[u8; 32], Arc<Tenant>, foldhash::fast::RandomState>,
     by_id: BTreeMap<String, Arc<Tenant>>,
 }
 

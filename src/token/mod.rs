@@ -178,22 +178,14 @@ impl TokenProvider {
         let current = slot.current.read().clone();
         if let Some(t) = current {
             if t.usable(now) {
-                self.inner
-                    .metrics
-                    .token_lookups
-                    .with_label_values(&["l1", "hit"])
-                    .inc();
+                self.inner.metrics.token_lookup.inc(["l1", "hit"]);
                 if !t.fresh(now) {
                     self.refresh_in_background(tenant, &slot, now);
                 }
                 return Ok(t);
             }
         }
-        self.inner
-            .metrics
-            .token_lookups
-            .with_label_values(&["l1", "miss"])
-            .inc();
+        self.inner.metrics.token_lookup.inc(["l1", "miss"]);
         self.acquire_detached(tenant, slot, None).await
     }
 

@@ -65,12 +65,13 @@ pub(super) struct Inner {
     pub(super) hosts: Hosts,
     /// Each operation's URL per tenant base, parsed once per thread (see
     /// [`UrssafClient::endpoint`]): no lock shared by the workers on the hot path.
-    urls: ThreadLocal<std::cell::RefCell<std::collections::HashMap<String, BaseUrls>>>,
+    urls: ThreadLocal<std::cell::RefCell<UrlMap>>,
 }
 
 /// The URL of each operation under one API base, in [`Operation::ALL`]'s order (`None`:
 /// unparsable, left to reqwest to report).
 type BaseUrls = [Option<reqwest::Url>; Operation::ALL.len()];
+type UrlMap = std::collections::HashMap<String, BaseUrls, foldhash::fast::RandomState>;
 
 /// Where an operation is sent: parsed once, or (unparsable) left to reqwest to report.
 enum Endpoint {

@@ -27,7 +27,7 @@ pub struct Hosts {
     guards: Mutex<Guards>,
     /// Each thread's copy of `guards.by_url`: the hot path takes no lock shared by the
     /// workers (the guard itself is shared: its counts are the host's).
-    local: ThreadLocal<RefCell<HashMap<String, Arc<HostGuard>>>>,
+    local: ThreadLocal<RefCell<HashMap<String, Arc<HostGuard>, foldhash::fast::RandomState>>>,
 }
 
 #[derive(Default)]

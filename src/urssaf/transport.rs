@@ -284,12 +284,9 @@ impl UrssafClient {
     ) {
         let elapsed = started.elapsed();
         let m = &self.inner.metrics;
-        m.upstream_requests
-            .with_label_values(&[op.name(), outcome])
-            .inc();
-        m.upstream_duration
-            .with_label_values(&[op.name()])
-            .observe(elapsed.as_secs_f64());
+        m.urssaf_attempts.inc([op.name(), outcome]);
+        m.urssaf_attempt_seconds
+            .observe([op.name()], elapsed.as_secs_f64());
         telemetry::count_urssaf_call(elapsed);
         let status = status.map(|s| s.as_u16());
         if let Some(s) = status {
