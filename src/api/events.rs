@@ -9,10 +9,10 @@ use utoipa::IntoParams;
 use super::auth::Caller;
 use super::drain::Draining;
 use super::problem::{Problem, ProblemCode};
+use super::query;
 use super::responses::CommonProblems;
 use super::AppState;
 use crate::api::dto::events::{EventList, FeedEvent};
-use crate::domain::FieldError;
 use crate::events::feed::parse_cursor;
 use crate::events::EventType;
 
@@ -49,62 +49,33 @@ struct Params {
     wait: Duration,
 }
 
-/// A bad query parameter: 422 `validation_failed` naming it, as every other query parameter of
-/// the API (`/v1/clients?email=`, `/v1/webhook-deliveries?status=`).
-fn bad(name: &str, rule: &str, message: impl Into<String>) -> Problem {
-    Problem::validation(vec![FieldError::new(
-        format!("/{name}"),
-        rule,
-        message.into(),
-    )])
-}
-
 impl Params {
-    fn parse(query: &str) -> Result<Params, Problem> {
-        let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
-            .map_err(|e| bad("query", "format", e.to_string()))?
-            .into_inner();
+    fn parse(raw: &str) -> Result<Params, Problem> {
         let mut p = Params {
             after: None,
             limit: DEFAULT_LIMIT,
             types: Vec::new(),
             wait: Duration::ZERO,
         };
-        let mut given: Vec<&str> = Vec::new();
-        for (name, value) in &pairs {
-            if given.contains(&name.as_str()) {
-                return Err(bad(name, "once", "must be given at most once"));
-            }
+        for (name, value) in query::params(raw, &["after", "limit", "types", "wait"])? {
             match name.as_str() {
                 "after" => {
-                    if parse_cursor(value).is_none() {
-                        return Err(bad(
-                            name,
+                    if parse_cursor(&value).is_none() {
+                        return Err(query::bad(
+                            &name,
                             "cursor",
                             "must be a cursor from an earlier answer (`<digits>-<digits>`)",
                         ));
                     }
-                    p.after = Some(value.clone());
+                    p.after = Some(value);
                 }
-                "limit" => {
-                    p.limit = value
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=MAX_LIMIT).contains(n))
-                        .ok_or_else(|| {
-                            bad(
-                                name,
-                                "range",
-                                format!("must be a whole number from 1 to {MAX_LIMIT}"),
-                            )
-                        })?;
-                }
+                "limit" => p.limit = query::limit(&name, &value, MAX_LIMIT)?,
                 "types" => {
                     for t in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
                         let Some(known) = EventType::parse(t) else {
                             let names: Vec<_> = EventType::ALL.iter().map(|t| t.as_str()).collect();
-                            return Err(bad(
-                                name,
+                            return Err(query::bad(
+                                &name,
                                 "event_type",
                                 format!("unknown event type `{t}`; known: {}", names.join(", ")),
                             ));
@@ -114,29 +85,21 @@ impl Params {
                         }
                     }
                 }
-                "wait" => {
+                _ => {
                     let secs = value
                         .parse::<u64>()
                         .ok()
                         .filter(|n| *n <= MAX_WAIT)
                         .ok_or_else(|| {
-                            bad(
-                                name,
+                            query::bad(
+                                &name,
                                 "range",
                                 format!("must be a whole number of seconds from 0 to {MAX_WAIT}"),
                             )
                         })?;
                     p.wait = Duration::from_secs(secs);
                 }
-                _ => {
-                    return Err(bad(
-                        name,
-                        "unknown",
-                        "is not a parameter of this operation (after, limit, types, wait)",
-                    ))
-                }
             }
-            given.push(name.as_str());
         }
         Ok(p)
     }

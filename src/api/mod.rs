@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod payment_requests;
 pub mod problem;
 pub mod problem_pages;
+pub mod query;
 pub mod responses;
 pub mod webhooks;
 

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Caller;
 use super::dto::events::Event;
 use super::problem::{Problem, ProblemCode};
-use crate::domain::FieldError;
+use super::query;
 use crate::events::webhook::{
     self as webhook, Deliveries, DeliveryError, ListCursor, Redelivery, Status,
 };
@@ -140,18 +140,14 @@ fn problem(e: DeliveryError) -> Problem {
     }
 }
 
-fn invalid(pointer: &str, rule: &str, message: &str) -> Problem {
-    Problem::validation(vec![FieldError::new(pointer, rule, message)])
-}
-
 fn check_id(id: &str) -> Result<(), Problem> {
     let ok = (1..=200).contains(&id.len())
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
     ok.then_some(()).ok_or_else(|| {
-        invalid(
-            "/delivery_id",
+        query::bad(
+            "delivery_id",
             "delivery_id",
             "1 to 200 letters, digits, '_', '-', '.' or ':'",
         )
@@ -197,52 +193,30 @@ struct Listing {
 }
 
 impl Listing {
-    fn parse(query: &str) -> Result<Listing, Problem> {
-        let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
-            .map_err(|e| invalid("/", "query", &e.to_string()))?
-            .into_inner();
+    fn parse(raw: &str) -> Result<Listing, Problem> {
         let mut q = Listing {
             status: Status::Failed,
             limit: 20,
             after: None,
         };
-        let mut given: Vec<&str> = Vec::new();
-        for (name, value) in &pairs {
-            let pointer = format!("/{name}");
-            if given.contains(&name.as_str()) {
-                return Err(invalid(&pointer, "once", "must be given at most once"));
-            }
+        for (name, value) in query::params(raw, &["status", "limit", "after"])? {
             match name.as_str() {
                 "status" => {
-                    q.status = Status::parse(value).ok_or_else(|| {
-                        invalid(
-                            &pointer,
+                    q.status = Status::parse(&value).ok_or_else(|| {
+                        query::bad(
+                            &name,
                             "delivery_status",
                             "one of failed, pending, delivered",
                         )
                     })?
                 }
-                "limit" => {
-                    q.limit = value
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=MAX_LIMIT).contains(n))
-                        .ok_or_else(|| invalid(&pointer, "range", "a whole number from 1 to 100"))?
-                }
-                "after" => {
-                    q.after = Some(ListCursor::parse(value).ok_or_else(|| {
-                        invalid(&pointer, "cursor", "a next_cursor from an earlier answer")
+                "limit" => q.limit = query::limit(&name, &value, MAX_LIMIT)?,
+                _ => {
+                    q.after = Some(ListCursor::parse(&value).ok_or_else(|| {
+                        query::bad(&name, "cursor", "a next_cursor from an earlier answer")
                     })?)
                 }
-                _ => {
-                    return Err(invalid(
-                        &pointer,
-                        "unknown",
-                        "is not a parameter of this operation (status, limit, after)",
-                    ))
-                }
             }
-            given.push(name.as_str());
         }
         Ok(q)
     }
