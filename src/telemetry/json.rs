@@ -208,36 +208,16 @@ pub(super) fn bounded(value: &str) -> std::borrow::Cow<'_, str> {
 /// cannot hold a list).
 const LIST_FIELDS: &[&str] = &["urssaf_codes"];
 
-/// A field's value as the visitor writes it, for lines built without an event (the access
-/// line): the same text whichever way the line was made.
-impl Line {
+impl Visit for Line {
     /// An empty value is left out: a field is there when it says something.
-    pub(super) fn text(&mut self, name: &str, value: &str) {
+    fn record_str(&mut self, field: &Field, value: &str) {
         if value.is_empty() {
             return;
         }
-        if name == "request_id" {
+        if field.name() == "request_id" {
             self.has_request_id = true;
         }
-        self.string(name, value);
-    }
-
-    // Numbers as serde_json writes them, without the formatting machinery (`write!` of an
-    // `f64` was a tenth of an access line's cost).
-    fn unsigned(&mut self, name: &str, value: u64) {
-        self.key(name);
-        self.u64_value(value);
-    }
-
-    fn float(&mut self, name: &str, value: f64) {
-        self.key(name);
-        self.f64_value(value);
-    }
-}
-
-impl Visit for Line {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.text(field.name(), value);
+        self.string(field.name(), value);
     }
 
     /// Written straight into the line, escaped as it comes (a message is one of these: no
@@ -272,12 +252,16 @@ impl Visit for Line {
         self.buf.push_str(itoa::Buffer::new().format(value));
     }
 
+    // Numbers as serde_json writes them, without the formatting machinery (`write!` of an
+    // `f64` was a tenth of an access line's cost).
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.unsigned(field.name(), value);
+        self.key(field.name());
+        self.u64_value(value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.float(field.name(), value);
+        self.key(field.name());
+        self.f64_value(value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
