@@ -13,6 +13,7 @@ pub mod events;
 pub mod fleet;
 pub mod idempotency;
 pub mod metrics;
+pub mod per_thread;
 pub mod redis_store;
 pub mod service;
 pub mod simulator;

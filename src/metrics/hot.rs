@@ -5,62 +5,17 @@
 //! read made five (its route, its Urssaf attempt, the token cache). Here each worker thread
 //! keeps the series it has used, found by a cheap hash, and counts on them in place.
 
-use std::borrow::Borrow;
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::sync::Arc;
 
 use prometheus::{Histogram, HistogramVec, IntCounter, IntCounterVec};
-use thread_local::ThreadLocal;
 
-/// Entries a thread keeps per cache; past it, series are looked up as before (labels are
-/// bounded anyway: routes, methods, statuses, operations, outcomes).
-const MAX_ENTRIES: usize = 4096;
+use crate::per_thread::PerThreadMap;
 
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// Entries kept per route: (method, status) pairs, a handful in practice.
+const MAX_PER_ROUTE: usize = 64;
 
-/// One map per thread, shared by the clones of `Metrics`.
-struct PerThread<K: Send, V: Send>(Arc<ThreadLocal<RefCell<Map<K, V>>>>);
-
-impl<K: Send, V: Send> Clone for PerThread<K, V> {
-    fn clone(&self) -> Self {
-        PerThread(self.0.clone())
-    }
-}
-
-impl<K: Send, V: Send> Default for PerThread<K, V> {
-    fn default() -> Self {
-        PerThread(Arc::new(ThreadLocal::new()))
-    }
-}
-
-impl<K: Hash + Eq + Send, V: Send> PerThread<K, V> {
-    /// Runs `f` on the entry for `key`, made by `make` the first time on this thread (`None`:
-    /// nothing to count on).
-    fn with<Q>(&self, key: &Q, make: impl FnOnce() -> Option<(K, V)>, f: impl FnOnce(&mut V))
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let cell = self.0.get_or_default();
-        // Never re-entered (the closures only count), but a failed borrow must not panic.
-        let Ok(mut map) = cell.try_borrow_mut() else {
-            if let Some((_, mut v)) = make() {
-                f(&mut v);
-            }
-            return;
-        };
-        if let Some(v) = map.get_mut(key) {
-            return f(v);
-        }
-        let Some((k, mut v)) = make() else { return };
-        f(&mut v);
-        if map.len() < MAX_ENTRIES {
-            map.insert(k, v);
-        }
-    }
-}
+/// A route's series for one method and status: (method, status, its counter, its histogram).
+type RouteSeries = (&'static str, u16, IntCounter, Histogram);
 
 /// The HTTP series: requests by route, method and status; durations by route and method.
 #[derive(Clone)]
@@ -68,7 +23,7 @@ pub struct HttpSeries {
     requests: IntCounterVec,
     duration: HistogramVec,
     /// By route, then (method, status) in the order first seen: a handful per route.
-    local: PerThread<String, Vec<(&'static str, u16, IntCounter, Histogram)>>,
+    local: Arc<PerThreadMap<String, Vec<RouteSeries>>>,
 }
 
 impl HttpSeries {
@@ -76,7 +31,7 @@ impl HttpSeries {
         HttpSeries {
             requests,
             duration,
-            local: PerThread::default(),
+            local: Arc::default(),
         }
     }
 
@@ -100,7 +55,7 @@ impl HttpSeries {
             let entry = match found {
                 Some(i) => &seen[i],
                 None => match resolve() {
-                    Some(e) if seen.len() < MAX_ENTRIES => {
+                    Some(e) if seen.len() < MAX_PER_ROUTE => {
                         seen.push(e);
                         &seen[seen.len() - 1]
                     }
@@ -128,14 +83,14 @@ fn identity<const N: usize>(labels: &[&'static str; N]) -> [(usize, usize); N] {
 #[derive(Clone)]
 pub struct StaticCounters<const N: usize> {
     family: IntCounterVec,
-    local: PerThread<[(usize, usize); N], IntCounter>,
+    local: Arc<PerThreadMap<[(usize, usize); N], IntCounter>>,
 }
 
 impl<const N: usize> StaticCounters<N> {
     pub fn new(family: IntCounterVec) -> Self {
         StaticCounters {
             family,
-            local: PerThread::default(),
+            local: Arc::default(),
         }
     }
 
@@ -150,14 +105,14 @@ impl<const N: usize> StaticCounters<N> {
 #[derive(Clone)]
 pub struct StaticHistograms<const N: usize> {
     family: HistogramVec,
-    local: PerThread<[(usize, usize); N], Histogram>,
+    local: Arc<PerThreadMap<[(usize, usize); N], Histogram>>,
 }
 
 impl<const N: usize> StaticHistograms<N> {
     pub fn new(family: HistogramVec) -> Self {
         StaticHistograms {
             family,
-            local: PerThread::default(),
+            local: Arc::default(),
         }
     }
 

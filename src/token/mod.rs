@@ -11,7 +11,6 @@ mod seal;
 mod shared;
 pub mod wire;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -19,10 +18,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use parking_lot::RwLock;
 use secrecy::{ExposeSecret, SecretString};
-use thread_local::ThreadLocal;
 
 use crate::config::{TokenAuthStyle, TokenSettings};
 use crate::metrics::Metrics;
+use crate::per_thread::PerThreadMap;
 use crate::redis_store::RedisStore;
 use crate::tenant::Tenant;
 
@@ -134,7 +133,7 @@ struct Inner {
     slots: RwLock<HashMap<String, Arc<Slot>>>,
     /// Each thread's copy of `slots` (the same slots): a read finds its tenant's slot without
     /// the lock both workers take, nor a SipHash of the id.
-    local_slots: ThreadLocal<RefCell<HashMap<String, Arc<Slot>, foldhash::fast::RandomState>>>,
+    local_slots: PerThreadMap<String, Arc<Slot>>,
 }
 
 impl TokenProvider {
@@ -160,25 +159,14 @@ impl TokenProvider {
                 default_lifetime: Duration::from_secs(settings.default_lifetime_seconds.max(1)),
                 metrics,
                 slots: RwLock::new(HashMap::new()),
-                local_slots: ThreadLocal::new(),
+                local_slots: PerThreadMap::default(),
             }),
         }
     }
 
     fn slot(&self, tenant: &Tenant) -> Arc<Slot> {
-        let local = self.inner.local_slots.get_or_default();
-        if let Some(s) = local
-            .try_borrow()
-            .ok()
-            .and_then(|m| m.get(&tenant.id).cloned())
-        {
-            return s;
-        }
-        let slot = self.shared_slot(tenant);
-        if let Ok(mut m) = local.try_borrow_mut() {
-            m.insert(tenant.id.clone(), slot.clone());
-        }
-        slot
+        let make = || (tenant.id.clone(), self.shared_slot(tenant));
+        self.inner.local_slots.get(tenant.id.as_str(), make)
     }
 
     fn shared_slot(&self, tenant: &Tenant) -> Arc<Slot> {

@@ -20,6 +20,7 @@ use crate::domain::client::{ClientRecord, Registration};
 use crate::domain::invoice::Invoice;
 use crate::domain::payment_request::PaymentRequest;
 use crate::metrics::Metrics;
+use crate::per_thread::PerThreadMap;
 use crate::tenant::Tenant;
 use crate::token::TokenProvider;
 
@@ -65,13 +66,12 @@ pub(super) struct Inner {
     pub(super) hosts: Hosts,
     /// Each operation's URL per tenant base, parsed once per thread (see
     /// [`UrssafClient::endpoint`]): no lock shared by the workers on the hot path.
-    urls: ThreadLocal<std::cell::RefCell<UrlMap>>,
+    urls: PerThreadMap<String, BaseUrls>,
 }
 
 /// The URL of each operation under one API base, in [`Operation::ALL`]'s order (`None`:
 /// unparsable, left to reqwest to report).
 type BaseUrls = [Option<reqwest::Url>; Operation::ALL.len()];
-type UrlMap = std::collections::HashMap<String, BaseUrls, foldhash::fast::RandomState>;
 
 /// Where an operation is sent: parsed once, or (unparsable) left to reqwest to report.
 enum Endpoint {
@@ -87,9 +87,6 @@ impl Endpoint {
         }
     }
 }
-
-/// Bound on the API bases kept: one per tenant base, far below it.
-const MAX_BASES: usize = 1024;
 
 /// An HTTP client to Urssaf: pooled keep-alive connections, rustls, deadlines, no redirects
 /// (Urssaf's API answers, it does not redirect).
@@ -121,7 +118,7 @@ impl UrssafClient {
                 retry_max: Duration::from_millis(settings.retry_max_ms),
                 hosts: Hosts::new(settings, metrics.clone()),
                 metrics,
-                urls: ThreadLocal::new(),
+                urls: PerThreadMap::default(),
             }),
             hook: Hook::default(),
         }
@@ -145,17 +142,13 @@ impl UrssafClient {
             Some(url) => Endpoint::Parsed(url.clone()),
             None => Endpoint::Raw(format!("{base}{}", op.path())),
         };
-        let mut urls = self.inner.urls.get_or_default().borrow_mut();
-        if let Some(parsed) = urls.get(base) {
-            return pick(parsed);
-        }
-        let parsed: BaseUrls =
-            Operation::ALL.map(|o| reqwest::Url::parse(&format!("{base}{}", o.path())).ok());
-        let endpoint = pick(&parsed);
-        if urls.len() < MAX_BASES {
-            urls.insert(base.to_string(), parsed);
-        }
-        endpoint
+        let parse = || {
+            let parsed: BaseUrls =
+                Operation::ALL.map(|o| reqwest::Url::parse(&format!("{base}{}", o.path())).ok());
+            Some((base.to_string(), parsed))
+        };
+        let found = self.inner.urls.with(base, parse, |parsed| pick(parsed));
+        found.unwrap_or_else(|| Endpoint::Raw(format!("{base}{}", op.path())))
     }
 
     /// A copy sharing everything (connections, tokens, breakers) that also hands each attempt,

@@ -1,18 +1,17 @@
 //! What the client keeps per Urssaf host (production, sandbox, a simulator): its circuit breaker
 //! and its retry budget.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use thread_local::ThreadLocal;
 
 use super::breaker::{Breaker, BreakerSettings, StateGauges};
 use super::retry_budget::RetryBudget;
 use crate::config::UpstreamSettings;
 use crate::metrics::Metrics;
+use crate::per_thread::PerThreadMap;
 
 pub struct HostGuard {
     pub breaker: Arc<Breaker>,
@@ -27,7 +26,7 @@ pub struct Hosts {
     guards: Mutex<Guards>,
     /// Each thread's copy of `guards.by_url`: the hot path takes no lock shared by the
     /// workers (the guard itself is shared: its counts are the host's).
-    local: ThreadLocal<RefCell<HashMap<String, Arc<HostGuard>, foldhash::fast::RandomState>>>,
+    local: PerThreadMap<String, Arc<HostGuard>>,
 }
 
 #[derive(Default)]
@@ -64,20 +63,13 @@ impl Hosts {
             budget_min_per_second: settings.retry_budget_min_per_second,
             metrics,
             guards: Mutex::new(Guards::default()),
-            local: ThreadLocal::new(),
+            local: PerThreadMap::default(),
         }
     }
 
     /// The guard of the host serving `url`.
     pub fn of(&self, url: &str) -> Arc<HostGuard> {
-        let mut local = self.local.get_or_default().borrow_mut();
-        if let Some(g) = local.get(url) {
-            return g.clone();
-        }
-        let guard = self.shared(url);
-        // Base URLs come from the tenants' settings: a bounded set.
-        local.insert(url.to_string(), guard.clone());
-        guard
+        self.local.get(url, || (url.to_string(), self.shared(url)))
     }
 
     fn shared(&self, url: &str) -> Arc<HostGuard> {
