@@ -78,7 +78,7 @@ async fn register_client(
         .await;
     Ok(RegisteredClient {
         client_id: registered.client_id,
-        account: ClientAccount::from(&registered.account),
+        account: ClientAccount::from(registered.account),
     })
 }
 

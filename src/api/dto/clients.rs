@@ -267,16 +267,22 @@ impl RegisterClientRequest {
     }
 }
 
-impl From<&AccountStatus> for ClientAccount {
-    fn from(a: &AccountStatus) -> Self {
+/// Urssaf's status as read: its strings move into the answer.
+impl From<AccountStatus> for ClientAccount {
+    fn from(a: AccountStatus) -> Self {
+        let RawAccountStatus {
+            code,
+            description,
+            flag,
+        } = a.raw;
         ClientAccount {
             state: a.state,
             can_receive_payment_requests: a.can_receive_payment_requests,
             active_since: a.active_since,
             urssaf: UrssafClientStatus {
-                code: a.raw.code.clone(),
-                description: a.raw.description.clone(),
-                etat: a.raw.flag.clone(),
+                code,
+                description,
+                etat: flag,
             },
         }
     }
@@ -285,39 +291,20 @@ impl From<&AccountStatus> for ClientAccount {
 /// The answer to a read: the record's strings move into it.
 impl From<ClientRecord> for Client {
     fn from(c: ClientRecord) -> Self {
-        let RawAccountStatus {
-            code,
-            description,
-            flag,
-        } = c.account.raw;
         Client {
             client_id: c.client_id,
             birth_name: c.birth_name,
             usage_name: c.usage_name,
             first_names: c.first_names,
-            account: ClientAccount {
-                state: c.account.state,
-                can_receive_payment_requests: c.account.can_receive_payment_requests,
-                active_since: c.account.active_since,
-                urssaf: UrssafClientStatus {
-                    code,
-                    description,
-                    etat: flag,
-                },
-            },
+            account: ClientAccount::from(c.account),
         }
     }
 }
 
+/// A record kept elsewhere (an event's): copied.
 impl From<&ClientRecord> for Client {
     fn from(c: &ClientRecord) -> Self {
-        Client {
-            client_id: c.client_id.clone(),
-            birth_name: c.birth_name.clone(),
-            usage_name: c.usage_name.clone(),
-            first_names: c.first_names.clone(),
-            account: ClientAccount::from(&c.account),
-        }
+        Client::from(c.clone())
     }
 }
 
